@@ -1,0 +1,41 @@
+# bcsync — developer commands. `make test` is what CI runs (through .ci/run).
+GO       ?= go
+PKGS     ?= ./...
+TIMEOUT  ?= 30m
+BENCHTIME ?= 1x
+
+.PHONY: all build test vet fmt bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o bin/bcsync ./cmd/bcsync
+
+vet:
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+# Every test, race detector on. Tests that need PostgreSQL, MariaDB or Chromium skip with a note when
+# the service is missing, and fail when CI=true.
+test: vet
+	$(GO) test -race -timeout $(TIMEOUT) $(PKGS)
+
+# Benchmarks: figures for docs/benchmarks.md (see there for the full runs).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+# A short run of every fuzz target.
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+fmt:
+	gofmt -w $$(find . -name '*.go' -not -path './.git/*')
+
+clean:
+	rm -rf bin

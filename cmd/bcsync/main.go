@@ -1,0 +1,57 @@
+// Command bcsync syncs BigCommerce stores with Dotdigital and warehouses. This package only reads
+// configuration, wires services and forwards signals; everything else lives in internal/.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// cli is the whole command line. Every flag can also be set with a BCSYNC_* environment variable
+// (the flag's name in upper case, dashes as underscores), e.g. BCSYNC_LOG_LEVEL=debug.
+type cli struct {
+	LogLevel  slog.Level `help:"Log level: debug, info, warn or error." default:"info"`
+	LogFormat string     `help:"Log format: text or json." enum:"text,json" default:"text"`
+
+	Version versionCmd `cmd:"" help:"Print the version of bcsync."`
+	Emulate emulateCmd `cmd:"" help:"Run a local emulator of an API that bcsync talks to."`
+}
+
+type emulateCmd struct {
+	Bigcommerce emulateBigCommerceCmd `cmd:"" name:"bigcommerce" help:"Emulate a BigCommerce store's REST API."`
+	Dotdigital  emulateDotdigitalCmd  `cmd:"" name:"dotdigital" help:"Emulate a Dotdigital account's API."`
+}
+
+func main() {
+	var c cli
+	kctx := kong.Parse(&c,
+		kong.Name("bcsync"),
+		kong.Description("Keep a Dotdigital account in step with a BigCommerce store, and write warehouse data back into the store."),
+		kong.DefaultEnvars("BCSYNC"),
+		kong.UsageOnError(),
+	)
+	logger := newLogger(c.LogLevel, c.LogFormat)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	kctx.Bind(logger)
+	if err := kctx.Run(); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "bcsync:", err)
+		os.Exit(1)
+	}
+}
+
+func newLogger(level slog.Level, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

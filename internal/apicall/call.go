@@ -1,0 +1,52 @@
+// Package apicall records the HTTP exchanges bcsync makes with the APIs it syncs, with secrets redacted.
+// The live debugger and the metrics both hang on its Observer.
+package apicall
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Call is one HTTP exchange (one attempt: a retried request is several calls).
+type Call struct {
+	API            string // "bigcommerce" or "dotdigital"
+	Method         string
+	URL            string // redacted
+	Path           string // URL path, without the query
+	Status         int    // 0 when no response arrived
+	Err            string // transport or body-read error, redacted
+	Started        time.Time
+	Duration       time.Duration // until the response body was read and closed
+	RequestHeader  http.Header   // redacted
+	ResponseHeader http.Header   // redacted
+	RequestBody    []byte        // redacted, at most MaxBody bytes
+	ResponseBody   []byte        // redacted, at most MaxBody bytes
+	RequestSize    int64         // bytes actually sent
+	ResponseSize   int64         // bytes actually received
+	Truncated      bool          // a body was longer than MaxBody
+}
+
+// MaxBody bounds how much of each body a Call keeps, so a 50 MB import does not sit in the debugger.
+const MaxBody = 64 << 10
+
+// Observer sees every call. ObserveCall runs on the request's goroutine: keep it quick.
+type Observer interface {
+	ObserveCall(ctx context.Context, c *Call)
+}
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(ctx context.Context, c *Call)
+
+func (f ObserverFunc) ObserveCall(ctx context.Context, c *Call) { f(ctx, c) }
+
+// Observers fans a call out to several observers; nil entries are skipped.
+type Observers []Observer
+
+func (os Observers) ObserveCall(ctx context.Context, c *Call) {
+	for _, o := range os {
+		if o != nil {
+			o.ObserveCall(ctx, c)
+		}
+	}
+}
