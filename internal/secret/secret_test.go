@@ -1,0 +1,81 @@
+package secret
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func newBox(t *testing.T) *Box {
+	t.Helper()
+	b, err := New([]byte(strings.Repeat("k", KeySize)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSealedSecretsOpenOnlyInTheirContext(t *testing.T) {
+	b := newBox(t)
+	ct := b.Seal("tok-123", "connection.bigcommerce_access_token")
+	if strings.Contains(ct, "tok-123") || !strings.HasPrefix(ct, "v1:") {
+		t.Fatalf("ciphertext %q", ct)
+	}
+	if ct == b.Seal("tok-123", "connection.bigcommerce_access_token") {
+		t.Fatal("two seals of one value must differ (random nonce)")
+	}
+	pt, err := b.Open(ct, "connection.bigcommerce_access_token")
+	if err != nil || pt != "tok-123" {
+		t.Fatalf("Open = %q, %v", pt, err)
+	}
+	if _, err := b.Open(ct, "connection.dotdigital_password"); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("opened in another context: %v", err)
+	}
+	other, _ := New([]byte(strings.Repeat("x", KeySize)))
+	if _, err := other.Open(ct, "connection.bigcommerce_access_token"); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("opened with another key: %v", err)
+	}
+	for _, bad := range []string{"plain", "v1:!!!", "v1:AAAA"} {
+		if _, err := b.Open(bad, "x"); !errors.Is(err, ErrDecrypt) {
+			t.Errorf("Open(%q) = %v", bad, err)
+		}
+	}
+	if b.Seal("", "x") != "" {
+		t.Fatal("empty must stay empty")
+	}
+}
+
+func TestParseKey(t *testing.T) {
+	for _, s := range []string{strings.Repeat("ab", 32), "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY=", " YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY=\n"} {
+		if _, err := ParseKey(s); err != nil {
+			t.Errorf("ParseKey(%q): %v", s, err)
+		}
+	}
+	for _, s := range []string{"", "short", strings.Repeat("ab", 31)} {
+		if _, err := ParseKey(s); err == nil {
+			t.Errorf("ParseKey(%q) accepted", s)
+		}
+	}
+}
+
+func TestKeyFileIsCreatedPrivateAndReused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "secret.key")
+	k1, err := LoadOrCreateKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.Stat(path)
+	if info.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", info.Mode().Perm())
+	}
+	k2, err := LoadOrCreateKeyFile(path)
+	if err != nil || string(k1) != string(k2) {
+		t.Fatalf("reloaded a different key: %v", err)
+	}
+	os.Chmod(path, 0o644)
+	if _, err := LoadOrCreateKeyFile(path); err == nil {
+		t.Fatal("a world-readable key file was accepted")
+	}
+}

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// APICall is a recorded HTTP exchange with BigCommerce or Dotdigital, already redacted.
+type APICall struct {
+	ID              int64
+	ConnectionID    int64
+	RunID           int64
+	API             string
+	Method          string
+	URL             string
+	Status          int
+	Error           string
+	Duration        time.Duration
+	StartedAt       time.Time
+	RequestHeaders  http.Header
+	RequestBody     string
+	ResponseHeaders http.Header
+	ResponseBody    string
+	Truncated       bool
+}
+
+// AddAPICalls records calls in one transaction and keeps at most keep calls per connection.
+func (s *Store) AddAPICalls(ctx context.Context, calls []APICall, keep int) error {
+	if len(calls) == 0 {
+		return nil
+	}
+	conns := map[int64]bool{}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO api_calls (connection_id, run_id, api, method, url, status, error, duration_ms, started_at,
+			request_headers, request_body, response_headers, response_body, truncated) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`)
+		if err != nil {
+			return fmt.Errorf("store: add api calls: %w", err)
+		}
+		defer stmt.Close()
+		for _, c := range calls {
+			conns[c.ConnectionID] = true
+			if _, err := stmt.ExecContext(ctx, c.ConnectionID, c.RunID, c.API, c.Method, c.URL, c.Status, c.Error, c.Duration.Milliseconds(),
+				ms(c.StartedAt), formatHeader(c.RequestHeaders), c.RequestBody, formatHeader(c.ResponseHeaders), c.ResponseBody, c.Truncated); err != nil {
+				return fmt.Errorf("store: add api call: %w", err)
+			}
+		}
+		for id := range conns {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM api_calls WHERE connection_id = $1 AND id <= (
+				SELECT id FROM api_calls WHERE connection_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)`, id, keep); err != nil {
+				return fmt.Errorf("store: prune api calls: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// APICallFilter narrows the debugger's list.
+type APICallFilter struct {
+	RunID       int64
+	API         string // bigcommerce, dotdigital
+	StatusClass int    // 2, 4, 5 (0: any); -1: transport errors (no status)
+	Limit       int
+	BeforeID    int64
+}
+
+// APICalls returns a connection's recorded calls, newest first.
+func (s *Store) APICalls(ctx context.Context, connID int64, f APICallFilter) ([]APICall, error) {
+	q := `SELECT id, connection_id, run_id, api, method, url, status, error, duration_ms, started_at, request_headers, request_body,
+		response_headers, response_body, truncated FROM api_calls WHERE connection_id = $1`
+	args := []any{connID}
+	if f.RunID > 0 {
+		args = append(args, f.RunID)
+		q += fmt.Sprintf(" AND run_id = $%d", len(args))
+	}
+	if f.API != "" {
+		args = append(args, f.API)
+		q += fmt.Sprintf(" AND api = $%d", len(args))
+	}
+	switch {
+	case f.StatusClass == -1:
+		q += " AND status = 0"
+	case f.StatusClass > 0:
+		args = append(args, f.StatusClass*100, f.StatusClass*100+99)
+		q += fmt.Sprintf(" AND status BETWEEN $%d AND $%d", len(args)-1, len(args))
+	}
+	if f.BeforeID > 0 {
+		args = append(args, f.BeforeID)
+		q += fmt.Sprintf(" AND id < $%d", len(args))
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	args = append(args, f.Limit)
+	q += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: api calls: %w", err)
+	}
+	defer rows.Close()
+	var out []APICall
+	for rows.Next() {
+		var c APICall
+		var durMS, started int64
+		var reqH, respH string
+		if err := rows.Scan(&c.ID, &c.ConnectionID, &c.RunID, &c.API, &c.Method, &c.URL, &c.Status, &c.Error, &durMS, &started,
+			&reqH, &c.RequestBody, &respH, &c.ResponseBody, &c.Truncated); err != nil {
+			return nil, fmt.Errorf("store: api calls: %w", err)
+		}
+		c.Duration, c.StartedAt = time.Duration(durMS)*time.Millisecond, fromMS(started)
+		c.RequestHeaders, c.ResponseHeaders = parseHeader(reqH), parseHeader(respH)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// formatHeader writes a header as "Name: value" lines, the way the debugger shows it.
+func formatHeader(h http.Header) string {
+	var b strings.Builder
+	h.Write(&b)
+	return b.String()
+}
+
+func parseHeader(s string) http.Header {
+	h := http.Header{}
+	for line := range strings.SplitSeq(s, "\r\n") {
+		if k, v, ok := strings.Cut(line, ": "); ok {
+			h.Add(k, v)
+		}
+	}
+	return h
+}

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// FieldMapping maps a BigCommerce customer field (or a computed field) to a Dotdigital data field.
+type FieldMapping struct {
+	Source    string
+	DataField string
+}
+
+// FieldMappings returns a connection's mappings, sorted by source field.
+func (s *Store) FieldMappings(ctx context.Context, connID int64) ([]FieldMapping, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT source_field, data_field FROM field_mappings WHERE connection_id = $1 ORDER BY source_field`, connID)
+	if err != nil {
+		return nil, fmt.Errorf("store: field mappings: %w", err)
+	}
+	defer rows.Close()
+	var out []FieldMapping
+	for rows.Next() {
+		var m FieldMapping
+		if err := rows.Scan(&m.Source, &m.DataField); err != nil {
+			return nil, fmt.Errorf("store: field mappings: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceFieldMappings saves a connection's whole mapping. When it differs from the saved one, the
+// cursors of resetStreams are cleared in the same transaction, so the next sync re-reads those streams
+// (and sends only the records whose output changed). It reports whether the mapping changed.
+func (s *Store) ReplaceFieldMappings(ctx context.Context, connID int64, mappings []FieldMapping, resetStreams ...string) (bool, error) {
+	old, err := s.FieldMappings(ctx, connID)
+	if err != nil {
+		return false, err
+	}
+	want := map[string]string{}
+	for _, m := range mappings {
+		want[m.Source] = m.DataField
+	}
+	have := map[string]string{}
+	for _, m := range old {
+		have[m.Source] = m.DataField
+	}
+	if maps.Equal(want, have) {
+		return false, nil
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM field_mappings WHERE connection_id = $1`, connID); err != nil {
+			return err
+		}
+		for _, src := range slices.Sorted(maps.Keys(want)) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO field_mappings (connection_id, source_field, data_field) VALUES ($1, $2, $3)`,
+				connID, src, want[src]); err != nil {
+				return err
+			}
+		}
+		for _, stream := range resetStreams {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM stream_cursors WHERE connection_id = $1 AND stream = $2`, connID, stream); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: replace field mappings: %w", err)
+	}
+	return true, nil
+}

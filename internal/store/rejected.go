@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Rejected is a record that could not be synced, with the reason.
+type Rejected struct {
+	ID           int64
+	ConnectionID int64
+	RunID        int64
+	Stream       string
+	Key          string
+	Email        string
+	Reason       string // a short code, e.g. InvalidEmail, ContactEmailDoesNotExist
+	Detail       string
+	CreatedAt    time.Time
+}
+
+// AddRejected records rejected records.
+func (s *Store) AddRejected(ctx context.Context, rs []Rejected) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	now := ms(s.now())
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO rejected_records (connection_id, run_id, stream, key, email, reason, detail, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`)
+		if err != nil {
+			return fmt.Errorf("store: add rejected: %w", err)
+		}
+		defer stmt.Close()
+		for _, r := range rs {
+			if _, err := stmt.ExecContext(ctx, r.ConnectionID, r.RunID, r.Stream, r.Key, r.Email, r.Reason, r.Detail, now); err != nil {
+				return fmt.Errorf("store: add rejected: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// RejectedFilter narrows a search of rejected records.
+type RejectedFilter struct {
+	RunID    int64
+	Query    string // matches the email (substring, case-insensitive) or the key (exact)
+	Limit    int
+	BeforeID int64
+}
+
+// RejectedRecords returns a connection's rejected records, newest first.
+func (s *Store) RejectedRecords(ctx context.Context, connID int64, f RejectedFilter) ([]Rejected, error) {
+	q := `SELECT id, connection_id, run_id, stream, key, email, reason, detail, created_at FROM rejected_records WHERE connection_id = $1`
+	args := []any{connID}
+	if f.RunID > 0 {
+		args = append(args, f.RunID)
+		q += fmt.Sprintf(" AND run_id = $%d", len(args))
+	}
+	if f.Query != "" {
+		args = append(args, "%"+strings.ToLower(f.Query)+"%", f.Query)
+		q += fmt.Sprintf(" AND (email LIKE $%d OR key = $%d)", len(args)-1, len(args))
+	}
+	if f.BeforeID > 0 {
+		args = append(args, f.BeforeID)
+		q += fmt.Sprintf(" AND id < $%d", len(args))
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	args = append(args, f.Limit)
+	q += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: rejected records: %w", err)
+	}
+	defer rows.Close()
+	var out []Rejected
+	for rows.Next() {
+		var r Rejected
+		var created int64
+		if err := rows.Scan(&r.ID, &r.ConnectionID, &r.RunID, &r.Stream, &r.Key, &r.Email, &r.Reason, &r.Detail, &created); err != nil {
+			return nil, fmt.Errorf("store: rejected records: %w", err)
+		}
+		r.CreatedAt = fromMS(created)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

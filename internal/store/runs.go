@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// RunStatus is where a run is.
+type RunStatus string
+
+const (
+	RunRunning   RunStatus = "running"
+	RunSucceeded RunStatus = "succeeded"
+	// RunPartial means the run finished but rejected some records.
+	RunPartial   RunStatus = "partial"
+	RunFailed    RunStatus = "failed"
+	RunCancelled RunStatus = "cancelled"
+)
+
+// Run is one sync of one connection.
+type Run struct {
+	ID           int64
+	ConnectionID int64
+	TriggeredBy  string // install, schedule, manual, webhook, mapping
+	Status       RunStatus
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	Error        string
+	Streams      []StreamCounts
+}
+
+// Duration is how long the run took, or has taken so far.
+func (r *Run) Duration(now time.Time) time.Duration {
+	if r.FinishedAt.IsZero() {
+		return now.Sub(r.StartedAt)
+	}
+	return r.FinishedAt.Sub(r.StartedAt)
+}
+
+// StreamCounts are one stream's counts in a run.
+type StreamCounts struct {
+	Stream    string
+	Position  int
+	State     string // pending, running, done, skipped, failed
+	Read      int64
+	Sent      int64
+	Unchanged int64
+	Rejected  int64
+	Total     int64 // -1 when unknown
+	StartedAt time.Time
+	UpdatedAt time.Time
+}
+
+// StartRun creates a running run with its streams pending.
+func (s *Store) StartRun(ctx context.Context, connID int64, triggeredBy string, streams []string) (*Run, error) {
+	now := s.now()
+	r := &Run{ConnectionID: connID, TriggeredBy: triggeredBy, Status: RunRunning, StartedAt: now.UTC().Truncate(time.Millisecond)}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO runs (connection_id, triggered_by, status, started_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			connID, triggeredBy, string(RunRunning), ms(now)).Scan(&r.ID); err != nil {
+			return err
+		}
+		for i, st := range streams {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO run_streams (run_id, stream, position, state) VALUES ($1, $2, $3, 'pending')`, r.ID, st, i); err != nil {
+				return err
+			}
+			r.Streams = append(r.Streams, StreamCounts{Stream: st, Position: i, State: "pending", Total: -1})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: start run: %w", err)
+	}
+	return r, nil
+}
+
+// RunningRun returns the connection's unfinished run, if any (a run a crash interrupted resumes it).
+func (s *Store) RunningRun(ctx context.Context, connID int64) (*Run, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE connection_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1`, connID, string(RunRunning)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: running run: %w", err)
+	}
+	return s.Run(ctx, id)
+}
+
+// SaveStreamCounts updates one stream's counts of a run.
+func (s *Store) SaveStreamCounts(ctx context.Context, runID int64, c StreamCounts) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE run_streams SET state = $3, read = $4, sent = $5, unchanged = $6, rejected = $7, total = $8,
+		started_at = $9, updated_at = $10 WHERE run_id = $1 AND stream = $2`,
+		runID, c.Stream, c.State, c.Read, c.Sent, c.Unchanged, c.Rejected, c.Total, ms(c.StartedAt), ms(s.now()))
+	if err != nil {
+		return fmt.Errorf("store: save stream counts: %w", err)
+	}
+	return nil
+}
+
+// FinishRun ends a run.
+func (s *Store) FinishRun(ctx context.Context, runID int64, status RunStatus, runErr string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1`, runID, string(status), ms(s.now()), runErr)
+	if err != nil {
+		return fmt.Errorf("store: finish run: %w", err)
+	}
+	return nil
+}
+
+// Run returns one run with its stream counts.
+func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
+	runs, err := s.queryRuns(ctx, `SELECT id, connection_id, triggered_by, status, started_at, finished_at, error FROM runs WHERE id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("run %d: %w", id, ErrNotFound)
+	}
+	return runs[0], nil
+}
+
+// Runs returns a connection's runs, newest first; beforeID > 0 pages back from that run.
+func (s *Store) Runs(ctx context.Context, connID int64, limit int, beforeID int64) ([]*Run, error) {
+	if beforeID <= 0 {
+		beforeID = 1<<62 - 1
+	}
+	return s.queryRuns(ctx, `SELECT id, connection_id, triggered_by, status, started_at, finished_at, error FROM runs
+		WHERE connection_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, connID, beforeID, limit)
+}
+
+// LastFinishedRun returns the connection's latest finished run, or nil.
+func (s *Store) LastFinishedRun(ctx context.Context, connID int64) (*Run, error) {
+	runs, err := s.queryRuns(ctx, `SELECT id, connection_id, triggered_by, status, started_at, finished_at, error FROM runs
+		WHERE connection_id = $1 AND status <> $2 ORDER BY id DESC LIMIT 1`, connID, string(RunRunning))
+	if err != nil || len(runs) == 0 {
+		return nil, err
+	}
+	return runs[0], nil
+}
+
+func (s *Store) queryRuns(ctx context.Context, q string, args ...any) ([]*Run, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: runs: %w", err)
+	}
+	var runs []*Run
+	err = func() error {
+		defer rows.Close()
+		for rows.Next() {
+			r := &Run{}
+			var status string
+			var started int64
+			var finished sql.NullInt64
+			if err := rows.Scan(&r.ID, &r.ConnectionID, &r.TriggeredBy, &status, &started, &finished, &r.Error); err != nil {
+				return err
+			}
+			r.Status, r.StartedAt, r.FinishedAt = RunStatus(status), fromMS(started), nullMS(finished)
+			runs = append(runs, r)
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("store: runs: %w", err)
+	}
+	if len(runs) == 0 {
+		return nil, nil
+	}
+	byID := make(map[int64]*Run, len(runs))
+	args = args[:0]
+	for _, r := range runs {
+		byID[r.ID] = r
+		args = append(args, r.ID)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT run_id, stream, position, state, read, sent, unchanged, rejected, total, started_at, updated_at
+		FROM run_streams WHERE run_id IN (`+placeholders(1, len(args))+`) ORDER BY run_id, position`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: run streams: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var runID, started, updated int64
+		var c StreamCounts
+		if err := rows.Scan(&runID, &c.Stream, &c.Position, &c.State, &c.Read, &c.Sent, &c.Unchanged, &c.Rejected, &c.Total, &started, &updated); err != nil {
+			return nil, fmt.Errorf("store: run streams: %w", err)
+		}
+		c.StartedAt, c.UpdatedAt = fromMS(started), fromMS(updated)
+		byID[runID].Streams = append(byID[runID].Streams, c)
+	}
+	return runs, rows.Err()
+}

@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Waiting is an Insight record held back until its contact exists in Dotdigital.
+type Waiting struct {
+	Collection string
+	Key        string
+	Email      string // lower-cased
+	Body       []byte // the record's JSON, as it will be sent
+	Reason     string
+	Since      time.Time
+}
+
+// AddWaiting parks records (replacing an older version of the same key).
+func (s *Store) AddWaiting(ctx context.Context, connID int64, ws []Waiting) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	now := ms(s.now())
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO waiting_records (connection_id, collection, key, email, body, reason, since, retried_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+			ON CONFLICT (connection_id, collection, key) DO UPDATE SET email = excluded.email, body = excluded.body,
+			reason = excluded.reason, retried_at = excluded.retried_at`)
+		if err != nil {
+			return fmt.Errorf("store: add waiting: %w", err)
+		}
+		defer stmt.Close()
+		for _, w := range ws {
+			if _, err := stmt.ExecContext(ctx, connID, w.Collection, w.Key, w.Email, string(w.Body), w.Reason, now); err != nil {
+				return fmt.Errorf("store: add waiting %s: %w", w.Key, err)
+			}
+		}
+		return nil
+	})
+}
+
+// WaitingFor returns the records of a collection waiting for any of the given emails.
+func (s *Store) WaitingFor(ctx context.Context, connID int64, collection string, emails []string) ([]Waiting, error) {
+	var out []Waiting
+	for start := 0; start < len(emails); start += batchSize {
+		part := emails[start:min(start+batchSize, len(emails))]
+		args := []any{connID, collection}
+		for _, e := range part {
+			args = append(args, e)
+		}
+		got, err := s.queryWaiting(ctx, `SELECT collection, key, email, body, reason, since FROM waiting_records
+			WHERE connection_id = $1 AND collection = $2 AND email IN (`+placeholders(3, len(part))+`) ORDER BY since, key`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return out, nil
+}
+
+// WaitingRetryDue returns up to limit records of a collection last tried before before, oldest first:
+// contacts may have been created in Dotdigital by something other than bcsync.
+func (s *Store) WaitingRetryDue(ctx context.Context, connID int64, collection string, before time.Time, limit int) ([]Waiting, error) {
+	return s.queryWaiting(ctx, `SELECT collection, key, email, body, reason, since FROM waiting_records
+		WHERE connection_id = $1 AND collection = $2 AND retried_at < $3 ORDER BY retried_at, key LIMIT $4`, connID, collection, ms(before), limit)
+}
+
+func (s *Store) queryWaiting(ctx context.Context, q string, args ...any) ([]Waiting, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: waiting records: %w", err)
+	}
+	defer rows.Close()
+	var out []Waiting
+	for rows.Next() {
+		var w Waiting
+		var body string
+		var since int64
+		if err := rows.Scan(&w.Collection, &w.Key, &w.Email, &body, &w.Reason, &since); err != nil {
+			return nil, fmt.Errorf("store: waiting records: %w", err)
+		}
+		w.Body, w.Since = []byte(body), fromMS(since)
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// DeleteWaiting removes records that were sent (or superseded).
+func (s *Store) DeleteWaiting(ctx context.Context, connID int64, collection string, keys []string) error {
+	for start := 0; start < len(keys); start += batchSize {
+		part := keys[start:min(start+batchSize, len(keys))]
+		args := []any{connID, collection}
+		for _, k := range part {
+			args = append(args, k)
+		}
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM waiting_records WHERE connection_id = $1 AND collection = $2 AND key IN (`+placeholders(3, len(part))+`)`, args...); err != nil {
+			return fmt.Errorf("store: delete waiting: %w", err)
+		}
+	}
+	return nil
+}
+
+// CountWaiting counts the records of a connection that wait for their contact.
+func (s *Store) CountWaiting(ctx context.Context, connID int64) (int64, error) {
+	var n int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM waiting_records WHERE connection_id = $1`, connID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count waiting: %w", err)
+	}
+	return n, nil
+}
