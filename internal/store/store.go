@@ -210,3 +210,17 @@ func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	}
 	return nil
 }
+
+// ReclaimOrphanedJobs makes jobs that a stopped process left running available again. Only for
+// SQLite, where one process owns the database: with PostgreSQL other processes may still be working
+// them, and River's rescuer takes over jobs whose process died.
+func (s *Store) ReclaimOrphanedJobs(ctx context.Context) (int64, error) {
+	if s.engine != SQLite {
+		return 0, nil
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec') WHERE state = 'running'`)
+	if err != nil {
+		return 0, fmt.Errorf("store: reclaim orphaned jobs: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,280 @@
+// Package jobs runs syncs as River jobs in the state database: at most one sync job per connection
+// at a time (a unique job over the unfinished states), a dispatcher that enqueues connections whose
+// next sync is due, and time-sliced workers so that a crashed process's sync is picked up again quickly
+// and a long backfill never blocks a worker for hours.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/bcsync/bcsync/internal/store"
+)
+
+// Syncer does the work of one sync job.
+type Syncer interface {
+	// Sync runs or continues the sync of a connection for about budget, then returns. done is false
+	// when work is left, and the job continues at once. An error that has a RetryAfter() time.Duration
+	// method snoozes the job (a rate limit: no attempt is spent); one with Permanent() bool returning
+	// true cancels it; any other error is retried with backoff.
+	Sync(ctx context.Context, connectionID int64, trigger string, budget time.Duration) (done bool, err error)
+}
+
+// Trigger says why a sync started.
+const (
+	TriggerInstall  = "install"
+	TriggerSchedule = "schedule"
+	TriggerManual   = "manual"
+	TriggerWebhook  = "webhook"
+)
+
+const (
+	queueSync  = "sync"
+	kindSync   = "sync"
+	kindDisp   = "dispatch"
+	maxSyncTry = 20
+)
+
+// SyncArgs are a sync job's arguments. Only the connection makes a job unique: a manual sync while a
+// scheduled one is queued or running is refused, not queued twice.
+type SyncArgs struct {
+	ConnectionID int64  `json:"connection_id" river:"unique"`
+	Trigger      string `json:"trigger"`
+}
+
+func (SyncArgs) Kind() string { return kindSync }
+
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Queue:       queueSync,
+		MaxAttempts: maxSyncTry,
+		UniqueOpts: river.UniqueOpts{
+			ByArgs: true,
+			// Not "completed": a finished sync must not block the next one.
+			ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+				rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled},
+		},
+	}
+}
+
+type dispatchArgs struct{}
+
+func (dispatchArgs) Kind() string { return kindDisp }
+
+// Config sets up the queue.
+type Config struct {
+	Store  *store.Store
+	Syncer Syncer // nil: this process only enqueues (e.g. a UI-only process)
+	Logger *slog.Logger
+	// Workers is how many syncs this process runs at once.
+	Workers int
+	// Slice is how long a sync job works before it yields and continues as a fresh job execution.
+	Slice time.Duration
+	// DispatchEvery is how often due connections are enqueued.
+	DispatchEvery time.Duration
+	// RescueAfter is when a job whose process died is given to another worker (PostgreSQL; with
+	// SQLite, one process, orphans are reclaimed at start).
+	RescueAfter time.Duration
+	// PollEvery is how often idle workers look for jobs.
+	PollEvery time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.Slice <= 0 {
+		c.Slice = 2 * time.Minute
+	}
+	if c.DispatchEvery <= 0 {
+		c.DispatchEvery = 10 * time.Second
+	}
+	if c.RescueAfter <= 0 {
+		c.RescueAfter = 3*c.Slice + time.Minute
+	}
+	if c.PollEvery <= 0 {
+		c.PollEvery = time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Queue is the job queue of one process.
+type Queue struct {
+	cfg    Config
+	client *river.Client[*sql.Tx]
+}
+
+func driver(s *store.Store) riverdriver.Driver[*sql.Tx] {
+	if s.Engine() == store.SQLite {
+		return riversqlite.New(s.DB())
+	}
+	return riverdatabasesql.New(s.DB())
+}
+
+// Migrate brings River's tables up to date.
+func Migrate(ctx context.Context, s *store.Store, logger *slog.Logger) error {
+	m, err := rivermigrate.New(driver(s), &rivermigrate.Config{Logger: logger})
+	if err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	return nil
+}
+
+// New builds the queue. Call Start to run workers.
+func New(cfg Config) (*Queue, error) {
+	cfg.defaults()
+	q := &Queue{cfg: cfg}
+	rc := &river.Config{
+		Logger:               cfg.Logger,
+		FetchPollInterval:    cfg.PollEvery,
+		FetchCooldown:        min(cfg.PollEvery, 100*time.Millisecond),
+		JobTimeout:           -1, // the worker bounds itself with Slice
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		MaxAttempts:          maxSyncTry,
+		// SQLite has no LISTEN/NOTIFY, and riverdatabasesql no listener: poll.
+		PollOnly: true,
+	}
+	if cfg.Syncer != nil {
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &syncWorker{q: q})
+		river.AddWorker(workers, &dispatchWorker{q: q})
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: 1},
+			queueSync:          {MaxWorkers: cfg.Workers},
+		}
+		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.DispatchEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return dispatchArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+	}
+	client, err := river.NewClient(driver(cfg.Store), rc)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	q.client = client
+	return q, nil
+}
+
+// Start runs the workers and the dispatcher until Stop. With SQLite (one process by design), jobs
+// left running by a process that died are made available again first.
+func (q *Queue) Start(ctx context.Context) error {
+	if q.cfg.Syncer == nil {
+		return nil
+	}
+	if q.cfg.Store.Engine() == store.SQLite {
+		n, err := q.cfg.Store.ReclaimOrphanedJobs(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			q.cfg.Logger.Info("resuming syncs interrupted by a stop", slog.Int64("jobs", n))
+		}
+	}
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	return nil
+}
+
+// Stop lets running syncs reach a checkpoint (they see ctx cancelled and yield), then stops.
+func (q *Queue) Stop(ctx context.Context) error {
+	if q.cfg.Syncer == nil {
+		return nil
+	}
+	if err := q.client.StopAndCancel(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("jobs: stop: %w", err)
+	}
+	return nil
+}
+
+// ErrAlreadyQueued means a sync of the connection is already queued or running.
+var ErrAlreadyQueued = errors.New("a sync is already queued or running")
+
+// Enqueue queues a sync of a connection, or returns ErrAlreadyQueued.
+func (q *Queue) Enqueue(ctx context.Context, connectionID int64, trigger string) error {
+	res, err := q.client.Insert(ctx, SyncArgs{ConnectionID: connectionID, Trigger: trigger}, nil)
+	if err != nil {
+		return fmt.Errorf("jobs: enqueue sync of connection %d: %w", connectionID, err)
+	}
+	if res.UniqueSkippedAsDuplicate {
+		return ErrAlreadyQueued
+	}
+	return nil
+}
+
+// Active reports whether a sync of the connection is queued or running.
+func (q *Queue) Active(ctx context.Context, connectionID int64) (bool, error) {
+	jobs, err := q.syncJobs(ctx, connectionID)
+	return len(jobs) > 0, err
+}
+
+func (q *Queue) syncJobs(ctx context.Context, connectionID int64) ([]*rivertype.JobRow, error) {
+	params := river.NewJobListParams().Kinds(kindSync).First(10000).States(rivertype.JobStateAvailable, rivertype.JobStatePending,
+		rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled)
+	res, err := q.client.JobList(ctx, params)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: list: %w", err)
+	}
+	var out []*rivertype.JobRow
+	for _, j := range res.Jobs {
+		var a SyncArgs
+		if err := unmarshalArgs(j, &a); err == nil && a.ConnectionID == connectionID {
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
+// Cancel cancels the connection's queued and running sync jobs (a running one stops at its next
+// checkpoint, or at once in this process through the syncer's own cancellation).
+func (q *Queue) Cancel(ctx context.Context, connectionID int64) error {
+	jobs, err := q.syncJobs(ctx, connectionID)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if _, err := q.client.JobCancel(ctx, j.ID); err != nil && !errors.Is(err, river.ErrNotFound) {
+			return fmt.Errorf("jobs: cancel job %d: %w", j.ID, err)
+		}
+	}
+	return nil
+}
+
+// Depth counts sync jobs waiting to run (for metrics).
+func (q *Queue) Depth(ctx context.Context) (int, error) {
+	res, err := q.client.JobList(ctx, river.NewJobListParams().Kinds(kindSync).First(10000).States(rivertype.JobStateAvailable,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled))
+	if err != nil {
+		return 0, fmt.Errorf("jobs: depth: %w", err)
+	}
+	return len(res.Jobs), nil
+}
+
+// dispatch enqueues every due connection.
+func (q *Queue) dispatch(ctx context.Context) error {
+	ids, err := q.cfg.Store.DueConnections(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := q.Enqueue(ctx, id, TriggerSchedule); err != nil && !errors.Is(err, ErrAlreadyQueued) {
+			return err
+		}
+	}
+	return nil
+}
