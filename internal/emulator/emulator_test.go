@@ -177,3 +177,22 @@ func TestLatencyDelays(t *testing.T) {
 		t.Fatalf("served after %v", d)
 	}
 }
+
+func TestTimeoutOfARequestWithABodyEndsWithTheClient(t *testing.T) {
+	f, _ := ParseFaults("timeout=1", 1)
+	f.Hold = time.Minute
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /thing", func(w http.ResponseWriter, r *http.Request) {})
+	srv := httptest.NewServer(f.Middleware(mux, func(http.ResponseWriter, *http.Request, int) {}, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/thing", strings.NewReader(`{"a":1}`))
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("expected the client to time out")
+	}
+	start := time.Now()
+	srv.Close() // blocks until the held request ends
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the server held the request %v after the client left", d)
+	}
+}

@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -140,6 +141,8 @@ func (f *Faults) Middleware(next http.Handler, writeError ErrorWriter, skip func
 		case FaultReset:
 			dropConnection(w)
 		case FaultTimeout:
+			// Go's server notices a client that gave up only once the request body was read.
+			io.Copy(io.Discard, r.Body)
 			hold := f.Hold
 			if hold <= 0 {
 				hold = 2 * time.Minute

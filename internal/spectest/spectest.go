@@ -276,9 +276,19 @@ func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) err
 }
 
 // Transport returns a RoundTripper that validates every exchange through base (http.DefaultTransport
-// when nil) and reports mismatches with t.Errorf. Bodies that cannot be read whole (a truncated response)
-// are passed through unchecked, with the read error, for the client to handle.
+// when nil) and reports mismatches with t.Errorf.
 func (v *Validator) Transport(t testing.TB, base http.RoundTripper) http.RoundTripper {
+	return Observe(base, func(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) {
+		if err := v.Check(req, reqBody, resp, respBody); err != nil {
+			t.Errorf("spectest: %v", err)
+		}
+	})
+}
+
+// Observe returns a RoundTripper that hands every complete exchange through base (http.DefaultTransport
+// when nil) to check, bodies included. Bodies that cannot be read whole (a truncated response) are
+// passed on unchecked, with the read error, for the client to handle.
+func Observe(base http.RoundTripper, check func(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte)) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
@@ -301,9 +311,7 @@ func (v *Validator) Transport(t testing.TB, base http.RoundTripper) http.RoundTr
 			return resp, nil
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
-		if err := v.Check(req, reqBody, resp, body); err != nil {
-			t.Errorf("spectest: %v", err)
-		}
+		check(req, reqBody, resp, body)
 		return resp, nil
 	})
 }

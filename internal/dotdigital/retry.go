@@ -1,0 +1,101 @@
+package dotdigital
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+)
+
+// RetryPolicy says how the client retries. Every request is retried, including the non-idempotent ones,
+// because every write bcsync makes is an upsert in effect: imports upsert contacts by email and Insight
+// records by key, unsubscribes and list removals are idempotent, and creating a list or data field that a
+// lost answer already created is resolved by reading it back. Program enrolment is the one write that may
+// repeat; Dotdigital reports a contact enrolled twice as an AlreadyInProgram fault, not as a second entry.
+type RetryPolicy struct {
+	// MaxRetries bounds retries of a request after a 5xx, a 429 without rate-limit headers, a network error,
+	// a timeout or a truncated answer. Default 5.
+	MaxRetries int
+	// BaseDelay and MaxDelay shape the jittered exponential backoff of those retries: the n-th retry waits
+	// a random time between half and all of min(MaxDelay, BaseDelay·2ⁿ). Defaults 500 ms and 30 s.
+	BaseDelay time.Duration
+	MaxDelay  time.Duration
+	// MaxRateLimitWait is the longest the client waits for a rate-limit window to refill (429 with
+	// X-RateLimit-Reset) before giving up with ErrRateLimited, whose RetryAfter says when to come back.
+	// Default 2 minutes. MaxRateLimitRetries bounds such waits per request; default 20.
+	MaxRateLimitWait    time.Duration
+	MaxRateLimitRetries int
+	// ImportWait shapes waiting for an import slot when Dotdigital answers 429 tooManyActiveImports
+	// (another integration holds the slots): waits start at ImportWait and grow by half up to 30 s, for
+	// at most MaxImportWait in all. Defaults 5 s and 30 minutes.
+	ImportWait    time.Duration
+	MaxImportWait time.Duration
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxRetries == 0 {
+		p.MaxRetries = 5
+	}
+	if p.MaxRetries < 0 {
+		p.MaxRetries = 0
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = 500 * time.Millisecond
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = 30 * time.Second
+	}
+	if p.MaxRateLimitWait <= 0 {
+		p.MaxRateLimitWait = 2 * time.Minute
+	}
+	if p.MaxRateLimitRetries <= 0 {
+		p.MaxRateLimitRetries = 20
+	}
+	if p.ImportWait <= 0 {
+		p.ImportWait = 5 * time.Second
+	}
+	if p.MaxImportWait <= 0 {
+		p.MaxImportWait = 30 * time.Minute
+	}
+	return p
+}
+
+// backoff is the wait before retry n (0-based).
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.BaseDelay
+	for range n {
+		d *= 2
+		if d >= p.MaxDelay {
+			d = p.MaxDelay
+			break
+		}
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// importWait is the wait before the n-th retry of an import refused for lack of a slot.
+func (p RetryPolicy) importWait(n int) time.Duration {
+	d := p.ImportWait
+	for range n {
+		d += d / 2
+		if d >= 30*time.Second {
+			d = max(30*time.Second, p.ImportWait)
+			break
+		}
+	}
+	return d - rand.N(d/10+1)
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,129 @@
+package dotdigital
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+type contactImportBody struct {
+	MergeOption string         `json:"mergeOption"`
+	Contacts    []contactInput `json:"contacts"`
+}
+
+type contactRef struct {
+	ContactID   int32             `json:"contactId"`
+	Identifiers map[string]string `json:"identifiers"`
+}
+
+type contactImportFailure struct {
+	ContactID       int32             `json:"contactId,omitempty"`
+	MatchIdentifier string            `json:"matchIdentifier"`
+	Identifiers     map[string]string `json:"identifiers"`
+	Failures        []v3Failure       `json:"failures"`
+}
+
+type contactImportSummary struct {
+	NewContacts          int `json:"newContacts"`
+	UpdatedContacts      int `json:"updatedContacts"`
+	GloballySuppressed   int `json:"globallySuppressed"`
+	InvalidEntries       int `json:"invalidEntries"`
+	DuplicateIdentifiers int `json:"duplicateIdentifiers"`
+}
+
+type contactImportResult struct {
+	ImportID string                 `json:"importId"`
+	Status   string                 `json:"status"`
+	Summary  contactImportSummary   `json:"summary"`
+	Created  []contactRef           `json:"created"`
+	Updated  []contactRef           `json:"updated"`
+	Failures []contactImportFailure `json:"failures"`
+}
+
+// importContacts answers PUT /contacts/v3/import.
+func (s *Server) importContacts(w http.ResponseWriter, r *http.Request) {
+	var in contactImportBody
+	if !s.decodeBody(w, r, &in) {
+		return
+	}
+	switch in.MergeOption {
+	case "":
+		in.MergeOption = "overwrite"
+	case "overwrite", "overwriteIfNotEmpty", "overwriteIfEmpty":
+	default:
+		writeV3Error(w, http.StatusBadRequest, "contacts:badJson", "The request JSON is badly formed",
+			v3Detail{Item: "mergeOption", Description: fmt.Sprintf("'%s' is not a merge option", in.MergeOption)})
+		return
+	}
+	if len(in.Contacts) == 0 {
+		writeV3Error(w, http.StatusBadRequest, "contacts:noContactsSpecified", "No contacts were specified")
+		return
+	}
+	job, ok := s.startJob(kindContacts, "NotFinished")
+	if !ok {
+		writeV3Error(w, http.StatusTooManyRequests, "contacts:tooManyActiveImports",
+			"Your import request cannot be accepted as too many imports are being processed for you account. Please wait for an import to complete and then resubmit.")
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"importId": job.id})
+	s.runJob(job, "NotFinished", func() (string, []byte) { return "Finished", s.applyContactImport(job.id, &in) })
+}
+
+// applyContactImport applies every contact of an import and returns the import's final status body.
+func (s *Server) applyContactImport(id string, in *contactImportBody) []byte {
+	res := contactImportResult{ImportID: id, Status: "Finished", Created: []contactRef{}, Updated: []contactRef{}, Failures: []contactImportFailure{}}
+	seen := make(map[string]struct{}, len(in.Contacts))
+	for start := 0; start < len(in.Contacts); start += applyChunk {
+		s.st.mu.Lock()
+		now := clock()
+		for i := start; i < min(start+applyChunk, len(in.Contacts)); i++ {
+			c := &in.Contacts[i]
+			ident := c.identity()
+			echo := map[string]string{}
+			if ident.email != "" {
+				echo["email"] = ident.email
+			}
+			failed := func(contactID int32, fs ...v3Failure) {
+				res.Failures = append(res.Failures, contactImportFailure{ContactID: contactID, MatchIdentifier: ident.match, Identifiers: echo, Failures: fs})
+			}
+			key := strings.ToLower(ident.email)
+			if ident.match == "contactId" {
+				key = fmt.Sprint("#", ident.id)
+			}
+			if _, dup := seen[key]; dup && key != "" {
+				res.Summary.DuplicateIdentifiers++
+				failed(0, v3Failure{"duplicateIdentifier", "The contact appears more than once in this import"})
+				continue
+			}
+			seen[key] = struct{}{}
+			p := s.st.planContact(c, ident)
+			if len(p.fatal) > 0 {
+				res.Summary.InvalidEntries++
+				var cid int32
+				if p.target != nil {
+					cid = p.target.id
+				}
+				failed(cid, p.fatal...)
+				continue
+			}
+			ct, created, kept := s.st.apply(p, in.MergeOption, now)
+			ref := contactRef{ContactID: ct.id, Identifiers: map[string]string{"email": ct.email}}
+			if created {
+				res.Summary.NewContacts++
+				res.Created = append(res.Created, ref)
+			} else {
+				res.Summary.UpdatedContacts++
+				res.Updated = append(res.Updated, ref)
+			}
+			if kept {
+				res.Summary.GloballySuppressed++
+			}
+			if len(p.partial) > 0 {
+				failed(ct.id, p.partial...)
+			}
+		}
+		s.st.mu.Unlock()
+	}
+	in.Contacts = nil
+	return compactJSON(res)
+}
