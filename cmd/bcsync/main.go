@@ -16,12 +16,20 @@ import (
 
 // cli is the whole command line. Every flag can also be set with a BCSYNC_* environment variable
 // (the flag's name in upper case, dashes as underscores), e.g. BCSYNC_LOG_LEVEL=debug.
-type cli struct {
+type command struct {
 	LogLevel  slog.Level `help:"Log level: debug, info, warn or error." default:"info"`
 	LogFormat string     `help:"Log format: text or json." enum:"text,json" default:"text"`
+	state
 
-	Version versionCmd `cmd:"" help:"Print the version of bcsync."`
-	Emulate emulateCmd `cmd:"" help:"Run a local emulator of an API that bcsync talks to."`
+	Migrate    migrateCmd    `cmd:"" help:"Create or update the state database's tables."`
+	Serve      serveCmd      `cmd:"" help:"Run bcsync: the web UI and API, the scheduler and sync workers."`
+	Worker     workerCmd     `cmd:"" help:"Run sync workers only (several processes cooperate on PostgreSQL)."`
+	Connection connectionCmd `cmd:"" help:"Add, list, show or remove connections between a store and an account."`
+	Settings   settingsCmd   `cmd:"" help:"Show or change a connection's settings."`
+	Sync       syncCmd       `cmd:"" help:"Sync a connection now."`
+	Runs       runsCmd       `cmd:"" help:"List a connection's runs."`
+	Version    versionCmd    `cmd:"" help:"Print the version of bcsync."`
+	Emulate    emulateCmd    `cmd:"" help:"Run a local emulator of an API that bcsync talks to."`
 }
 
 type emulateCmd struct {
@@ -30,7 +38,7 @@ type emulateCmd struct {
 }
 
 func main() {
-	var c cli
+	var c command
 	kctx := kong.Parse(&c,
 		kong.Name("bcsync"),
 		kong.Description("Keep a Dotdigital account in step with a BigCommerce store, and write warehouse data back into the store."),
@@ -40,8 +48,13 @@ func main() {
 	logger := newLogger(c.LogLevel, c.LogFormat)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	cfg, err := c.state.config(logger)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bcsync:", err)
+		os.Exit(2)
+	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	kctx.Bind(logger)
+	kctx.Bind(logger, cfg)
 	if err := kctx.Run(); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "bcsync:", err)
 		os.Exit(1)

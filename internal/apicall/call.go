@@ -50,3 +50,22 @@ func (os Observers) ObserveCall(ctx context.Context, c *Call) {
 		}
 	}
 }
+
+type scopeKey struct{}
+
+// Scope ties calls to what bcsync was doing: the connection and the run (0 outside a run).
+type Scope struct {
+	ConnectionID int64
+	RunID        int64
+}
+
+// WithScope returns a context whose calls are attributed to s.
+func WithScope(ctx context.Context, s Scope) context.Context {
+	return context.WithValue(ctx, scopeKey{}, s)
+}
+
+// ScopeFrom returns the scope of a call's context.
+func ScopeFrom(ctx context.Context) (Scope, bool) {
+	s, ok := ctx.Value(scopeKey{}).(Scope)
+	return s, ok
+}

@@ -140,3 +140,7 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	*a = v
 	return nil
 }
+
+// Minor returns the amount in units of 10^-places, rounded half to even (e.g. cents for 2), for exact
+// integer sums in databases.
+func (a Amount) Minor(places int32) int64 { return a.d.Shift(places).RoundBank(0).IntPart() }

@@ -35,8 +35,10 @@ func (s *Store) AddAPICalls(ctx context.Context, calls []APICall, keep int) erro
 	}
 	conns := map[int64]bool{}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// A call of a connection removed meanwhile is dropped, not an error for the whole batch.
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO api_calls (connection_id, run_id, api, method, url, status, error, duration_ms, started_at,
-			request_headers, request_body, response_headers, response_body, truncated) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`)
+			request_headers, request_body, response_headers, response_body, truncated)
+			SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14 WHERE EXISTS (SELECT 1 FROM connections WHERE id = $1)`)
 		if err != nil {
 			return fmt.Errorf("store: add api calls: %w", err)
 		}

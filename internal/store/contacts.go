@@ -81,3 +81,18 @@ func (s *Store) RenameContact(ctx context.Context, connID int64, from, to string
 		return nil
 	})
 }
+
+// ForgetContacts drops emails bcsync believed to be contacts (Dotdigital said they do not exist).
+func (s *Store) ForgetContacts(ctx context.Context, connID int64, emails []string) error {
+	for start := 0; start < len(emails); start += batchSize {
+		part := emails[start:min(start+batchSize, len(emails))]
+		args := []any{connID}
+		for _, e := range part {
+			args = append(args, e)
+		}
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM contacts WHERE connection_id = $1 AND email IN (`+placeholders(2, len(part))+`)`, args...); err != nil {
+			return fmt.Errorf("store: forget contacts: %w", err)
+		}
+	}
+	return nil
+}

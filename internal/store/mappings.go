@@ -12,11 +12,14 @@ import (
 type FieldMapping struct {
 	Source    string
 	DataField string
+	// DataFieldType is the Dotdigital field's type when the mapping was saved: String, Numeric, Date or
+	// Boolean. Values are converted to it.
+	DataFieldType string
 }
 
 // FieldMappings returns a connection's mappings, sorted by source field.
 func (s *Store) FieldMappings(ctx context.Context, connID int64) ([]FieldMapping, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source_field, data_field FROM field_mappings WHERE connection_id = $1 ORDER BY source_field`, connID)
+	rows, err := s.db.QueryContext(ctx, `SELECT source_field, data_field, data_field_type FROM field_mappings WHERE connection_id = $1 ORDER BY source_field`, connID)
 	if err != nil {
 		return nil, fmt.Errorf("store: field mappings: %w", err)
 	}
@@ -24,7 +27,7 @@ func (s *Store) FieldMappings(ctx context.Context, connID int64) ([]FieldMapping
 	var out []FieldMapping
 	for rows.Next() {
 		var m FieldMapping
-		if err := rows.Scan(&m.Source, &m.DataField); err != nil {
+		if err := rows.Scan(&m.Source, &m.DataField, &m.DataFieldType); err != nil {
 			return nil, fmt.Errorf("store: field mappings: %w", err)
 		}
 		out = append(out, m)
@@ -40,13 +43,16 @@ func (s *Store) ReplaceFieldMappings(ctx context.Context, connID int64, mappings
 	if err != nil {
 		return false, err
 	}
-	want := map[string]string{}
+	want := map[string]FieldMapping{}
 	for _, m := range mappings {
-		want[m.Source] = m.DataField
+		if m.DataFieldType == "" {
+			m.DataFieldType = "String"
+		}
+		want[m.Source] = m
 	}
-	have := map[string]string{}
+	have := map[string]FieldMapping{}
 	for _, m := range old {
-		have[m.Source] = m.DataField
+		have[m.Source] = m
 	}
 	if maps.Equal(want, have) {
 		return false, nil
@@ -56,8 +62,9 @@ func (s *Store) ReplaceFieldMappings(ctx context.Context, connID int64, mappings
 			return err
 		}
 		for _, src := range slices.Sorted(maps.Keys(want)) {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO field_mappings (connection_id, source_field, data_field) VALUES ($1, $2, $3)`,
-				connID, src, want[src]); err != nil {
+			m := want[src]
+			if _, err := tx.ExecContext(ctx, `INSERT INTO field_mappings (connection_id, source_field, data_field, data_field_type) VALUES ($1, $2, $3, $4)`,
+				connID, src, m.DataField, m.DataFieldType); err != nil {
 				return err
 			}
 		}

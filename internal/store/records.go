@@ -16,6 +16,7 @@ type RecordState struct {
 	AmountE4    int64  // orders: total in units of 1/10,000 (exact sums in SQL)
 	OccurredAt  time.Time
 	Status      int64 // orders: status id; products: 1 when sent (visible)
+	UpdatedAt   time.Time
 }
 
 // batchSize bounds the parameters of one IN (…) query.
@@ -31,7 +32,7 @@ func (s *Store) RecordStates(ctx context.Context, connID int64, stream string, k
 		for _, k := range part {
 			args = append(args, k)
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT key, email, fingerprint, amount_e4, occurred_at, status FROM records
+		rows, err := s.db.QueryContext(ctx, `SELECT key, email, fingerprint, amount_e4, occurred_at, status, updated_at FROM records
 			WHERE connection_id = $1 AND stream = $2 AND key IN (`+placeholders(3, len(part))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: record states: %w", err)
@@ -47,11 +48,11 @@ func scanRecordStates(rows *sql.Rows, each func(RecordState)) error {
 	defer rows.Close()
 	for rows.Next() {
 		var r RecordState
-		var occurred int64
-		if err := rows.Scan(&r.Key, &r.Email, &r.Fingerprint, &r.AmountE4, &occurred, &r.Status); err != nil {
+		var occurred, updated int64
+		if err := rows.Scan(&r.Key, &r.Email, &r.Fingerprint, &r.AmountE4, &occurred, &r.Status, &updated); err != nil {
 			return fmt.Errorf("store: record states: %w", err)
 		}
-		r.OccurredAt = fromMS(occurred)
+		r.OccurredAt, r.UpdatedAt = fromMS(occurred), fromMS(updated)
 		each(r)
 	}
 	if err := rows.Err(); err != nil {
@@ -126,7 +127,7 @@ func (s *Store) RecordsByEmail(ctx context.Context, connID int64, stream string,
 		for _, e := range part {
 			args = append(args, e)
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT key, email, fingerprint, amount_e4, occurred_at, status FROM records
+		rows, err := s.db.QueryContext(ctx, `SELECT key, email, fingerprint, amount_e4, occurred_at, status, updated_at FROM records
 			WHERE connection_id = $1 AND stream = $2 AND email IN (`+placeholders(3, len(part))+`) ORDER BY key`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: records by email: %w", err)
@@ -214,4 +215,23 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// EmailsChangedSince returns the distinct emails of a stream's records saved at or after since.
+func (s *Store) EmailsChangedSince(ctx context.Context, connID int64, stream string, since time.Time) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT email FROM records WHERE connection_id = $1 AND stream = $2 AND updated_at >= $3 AND email <> '' ORDER BY email`,
+		connID, stream, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: emails changed: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			return nil, fmt.Errorf("store: emails changed: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }

@@ -224,3 +224,16 @@ func (s *Store) ReclaimOrphanedJobs(ctx context.Context) (int64, error) {
 	}
 	return res.RowsAffected()
 }
+
+// WorkersAlive reports whether some process currently leads the job queue, i.e. runs workers.
+func (s *Store) WorkersAlive(ctx context.Context) (bool, error) {
+	q := `SELECT COUNT(*) FROM river_leader WHERE expires_at > now()`
+	if s.engine == SQLite {
+		q = `SELECT COUNT(*) FROM river_leader WHERE expires_at > datetime('now', 'subsec')`
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: workers alive: %w", err)
+	}
+	return n > 0, nil
+}

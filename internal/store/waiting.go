@@ -87,6 +87,15 @@ func (s *Store) queryWaiting(ctx context.Context, q string, args ...any) ([]Wait
 	return out, rows.Err()
 }
 
+// ReleasableWaiting returns, in key order after afterKey, up to limit records of a collection worth
+// sending now: never tried, or whose email became a contact, or last tried before retryBefore.
+func (s *Store) ReleasableWaiting(ctx context.Context, connID int64, collection, afterKey string, retryBefore time.Time, limit int) ([]Waiting, error) {
+	return s.queryWaiting(ctx, `SELECT w.collection, w.key, w.email, w.body, w.reason, w.since FROM waiting_records w
+		WHERE w.connection_id = $1 AND w.collection = $2 AND w.key > $3
+		AND (w.reason = '' OR w.retried_at < $4 OR EXISTS (SELECT 1 FROM contacts c WHERE c.connection_id = w.connection_id AND c.email = w.email))
+		ORDER BY w.key LIMIT $5`, connID, collection, afterKey, ms(retryBefore), limit)
+}
+
 // DeleteWaiting removes records that were sent (or superseded).
 func (s *Store) DeleteWaiting(ctx context.Context, connID int64, collection string, keys []string) error {
 	for start := 0; start < len(keys); start += batchSize {

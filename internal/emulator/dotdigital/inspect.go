@@ -197,3 +197,20 @@ func (s *Server) Imports() []ImportView {
 	slices.SortFunc(out, func(a, b ImportView) int { return a.Accepted.Compare(b.Accepted) })
 	return out
 }
+
+// EnrolmentRequests counts, per contact id, how many enrolment calls asked for the contact to be enrolled
+// in a program (whether or not it then was): what a client that must enrol each contact once is judged on.
+func (s *Server) EnrolmentRequests(programID int) map[int]int {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	out := map[int]int{}
+	for _, e := range s.st.enrolments {
+		if int(e.programID) != programID {
+			continue
+		}
+		for _, id := range e.contacts {
+			out[int(id)]++
+		}
+	}
+	return out
+}

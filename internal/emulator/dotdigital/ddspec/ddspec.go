@@ -359,4 +359,3 @@ func isV3ErrorBody(b []byte) bool {
 	}
 	return json.Unmarshal(b, &v) == nil && v.ErrorCode != nil && v.Description != nil
 }
-

@@ -39,6 +39,7 @@ CREATE TABLE field_mappings (
     connection_id BIGINT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
     source_field  TEXT   NOT NULL,
     data_field    TEXT   NOT NULL,
+    data_field_type TEXT NOT NULL DEFAULT 'String',
     PRIMARY KEY (connection_id, source_field)
 );
 

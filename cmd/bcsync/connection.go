@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/bcsync/bcsync/internal/app"
+	"github.com/bcsync/bcsync/internal/cli"
+	"github.com/bcsync/bcsync/internal/marketing"
+	"github.com/bcsync/bcsync/internal/store"
+)
+
+type connectionCmd struct {
+	Add    connectionAddCmd    `cmd:"" help:"Connect a BigCommerce store to a Dotdigital account (checks both, then starts the first sync)."`
+	List   connectionListCmd   `cmd:"" help:"List connections."`
+	Show   connectionShowCmd   `cmd:"" help:"Show a connection."`
+	Remove connectionRemoveCmd `cmd:"" help:"Remove a connection: stop its syncs, delete its credentials and state (Dotdigital is left as it is)."`
+}
+
+type connectionAddCmd struct {
+	Name                   string `help:"A name for the connection (default: the store's name)."`
+	BigcommerceAPIPath     string `name:"bigcommerce-api-path" required:"" help:"API path of the store-level API account, e.g. https://api.bigcommerce.com/stores/abc123/."`
+	BigcommerceClientID    string `name:"bigcommerce-client-id" help:"Client id of the API account."`
+	BigcommerceAccessToken string `name:"bigcommerce-access-token" required:"" help:"Access token of the API account."`
+	BigcommerceBaseURL     string `name:"bigcommerce-base-url" help:"Send BigCommerce requests to this scheme://host instead (an emulator)."`
+	DotdigitalUsername     string `name:"dotdigital-username" required:"" help:"Dotdigital API user."`
+	DotdigitalPassword     string `name:"dotdigital-password" required:"" help:"Password of the API user."`
+	DotdigitalEndpoint     string `name:"dotdigital-endpoint" help:"Dotdigital r1 endpoint to discover the account's region from (default https://r1-api.dotdigital.com)."`
+}
+
+func (c *connectionAddCmd) Run(ctx context.Context, cfg app.Config) error {
+	return withServices(ctx, cfg, false, func(s *app.Services) error {
+		conn, err := s.Connect(ctx, marketing.ConnectInput{
+			Name: c.Name,
+			BigCommerce: store.BigCommerceCredentials{APIPath: c.BigcommerceAPIPath, ClientID: c.BigcommerceClientID,
+				AccessToken: c.BigcommerceAccessToken, BaseURL: c.BigcommerceBaseURL},
+			Dotdigital: store.DotdigitalCredentials{Username: c.DotdigitalUsername, Password: c.DotdigitalPassword, Endpoint: c.DotdigitalEndpoint},
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("connected %s (%s) to Dotdigital API user %s; subscribers sync to %q; the first sync is queued\n",
+			conn.StoreName, conn.StoreURL, conn.Dotdigital.Username, conn.Settings.SubscriberList.Name)
+		fmt.Println(conn.ID)
+		return nil
+	})
+}
+
+type connectionListCmd struct {
+	JSON bool `help:"Print JSON."`
+}
+
+func (c *connectionListCmd) Run(ctx context.Context, cfg app.Config) error {
+	a, err := app.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	conns, err := a.Store.Connections(ctx)
+	if err != nil {
+		return err
+	}
+	last := map[int64]*store.Run{}
+	for _, conn := range conns {
+		if last[conn.ID], err = a.Store.LastFinishedRun(ctx, conn.ID); err != nil {
+			return err
+		}
+	}
+	if c.JSON {
+		out := make([]cli.ConnectionJSON, len(conns))
+		for i, conn := range conns {
+			out[i] = cli.NewConnectionJSON(conn, nil, last[conn.ID])
+		}
+		return cli.WriteJSON(os.Stdout, out)
+	}
+	cli.Connections(os.Stdout, conns, last)
+	return nil
+}
+
+type connectionShowCmd struct {
+	ID   int64 `arg:"" help:"Connection id."`
+	JSON bool  `help:"Print JSON."`
+}
+
+func (c *connectionShowCmd) Run(ctx context.Context, cfg app.Config) error {
+	a, err := app.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return showConnection(ctx, a, c.ID, c.JSON)
+}
+
+func showConnection(ctx context.Context, a *app.App, id int64, asJSON bool) error {
+	conn, err := a.Store.Connection(ctx, id)
+	if err != nil {
+		return err
+	}
+	mappings, err := a.Store.FieldMappings(ctx, id)
+	if err != nil {
+		return err
+	}
+	last, err := a.Store.LastFinishedRun(ctx, id)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return cli.WriteJSON(os.Stdout, cli.NewConnectionJSON(conn, mappings, last))
+	}
+	cli.Connection(os.Stdout, conn, mappings, last)
+	return nil
+}
+
+type connectionRemoveCmd struct {
+	ID int64 `arg:"" help:"Connection id."`
+}
+
+func (c *connectionRemoveCmd) Run(ctx context.Context, cfg app.Config) error {
+	return withServices(ctx, cfg, false, func(s *app.Services) error {
+		if err := s.Remove(ctx, c.ID); err != nil {
+			return err
+		}
+		fmt.Printf("connection %d removed; nothing was changed in Dotdigital\n", c.ID)
+		return nil
+	})
+}
+
+// withServices opens the state and the services (without workers unless work), runs f and closes them.
+func withServices(ctx context.Context, cfg app.Config, work bool, f func(*app.Services) error) error {
+	a, err := app.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	s, err := a.Services(app.ServiceOptions{Work: work})
+	if err != nil {
+		return err
+	}
+	defer s.Stop(context.WithoutCancel(ctx))
+	return f(s)
+}

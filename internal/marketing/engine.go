@@ -1,0 +1,174 @@
+// Package marketing is the sync between a BigCommerce store and a Dotdigital account: subscribers and
+// customers into lists with mapped data fields, orders and the catalogue into Insight data, programme
+// enrolments, and unsubscribes written back to the store. Each stream reads incrementally, sends only
+// what changed, and moves its cursor only after Dotdigital accepted what came before it.
+package marketing
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/bcsync/bcsync/internal/apicall"
+	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"github.com/bcsync/bcsync/internal/dotdigital"
+	"github.com/bcsync/bcsync/internal/store"
+)
+
+// Options tune the engine; the zero value is production-ready.
+type Options struct {
+	Logger *slog.Logger
+	// Observer sees every API call; calls made during a run carry an apicall.Scope in their context.
+	Observer apicall.Observer
+	// HTTPClient carries every request (its Transport is wrapped by the clients).
+	HTTPClient *http.Client
+	// QuotaShare is the share of the store's API quota bcsync may use (default 0.5: other apps share it).
+	QuotaShare float64
+	// Overlap re-reads this much before each cursor, so records that became visible late are not missed.
+	Overlap time.Duration
+	// ReconcileEvery is how often products are checked against the store for deletions (default 24 h).
+	ReconcileEvery time.Duration
+	// RetryWaitingEvery is how often orders waiting for a contact are tried again, in case the contact
+	// was made in Dotdigital by something else (default 24 h).
+	RetryWaitingEvery time.Duration
+	// ContactImportMaxBytes and InsightImportMaxBytes bound one import body (default: the API's limit).
+	ContactImportMaxBytes int64
+	InsightImportMaxBytes int64
+	// ImportPoll shapes how imports are polled (default: the client's).
+	ImportPoll dotdigital.PollPolicy
+	// BigCommerce and Dotdigital adjust each connection's client configuration (tests, benchmarks).
+	BigCommerce func(*bigcommerce.Config)
+	Dotdigital  func(*dotdigital.Config)
+	Now         func() time.Time
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.QuotaShare <= 0 {
+		o.QuotaShare = 0.5
+	}
+	if o.Overlap <= 0 {
+		o.Overlap = 5 * time.Minute
+	}
+	if o.ReconcileEvery <= 0 {
+		o.ReconcileEvery = 24 * time.Hour
+	}
+	if o.RetryWaitingEvery <= 0 {
+		o.RetryWaitingEvery = 24 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Engine syncs connections. It implements jobs.Syncer.
+type Engine struct {
+	store *store.Store
+	opts  Options
+
+	mu      sync.Mutex
+	running map[int64]context.CancelFunc
+}
+
+// New returns an engine over a state store.
+func New(s *store.Store, opts Options) *Engine {
+	opts.defaults()
+	return &Engine{store: s, opts: opts, running: map[int64]context.CancelFunc{}}
+}
+
+// Stop cancels the connection's sync if it runs in this process (a removed connection stops at once).
+func (e *Engine) Stop(connectionID int64) {
+	e.mu.Lock()
+	cancel := e.running[connectionID]
+	e.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// Clients builds the API clients of a connection.
+func (e *Engine) Clients(c *store.Connection) (*bigcommerce.Client, *dotdigital.Client, error) {
+	return e.clients(c, 1)
+}
+
+func (e *Engine) clients(c *store.Connection, prefetch int) (*bigcommerce.Client, *dotdigital.Client, error) {
+	bcfg := bigcommerce.Config{
+		Credentials: bigcommerce.Credentials{APIPath: c.BigCommerce.APIPath, ClientID: c.BigCommerce.ClientID, AccessToken: c.BigCommerce.AccessToken},
+		BaseURL:     c.BigCommerce.BaseURL, HTTPClient: e.opts.HTTPClient, Observer: e.opts.Observer, QuotaShare: e.opts.QuotaShare,
+		Logger: e.opts.Logger, Prefetch: prefetch, Secrets: []string{c.WebhookSecret},
+	}
+	if e.opts.BigCommerce != nil {
+		e.opts.BigCommerce(&bcfg)
+	}
+	bc, err := bigcommerce.New(bcfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	endpoint := c.Dotdigital.Endpoint
+	dcfg := dotdigital.Config{
+		Credentials: dotdigital.Credentials{Username: c.Dotdigital.Username, Password: c.Dotdigital.Password},
+		Endpoint:    endpoint, HTTPClient: e.opts.HTTPClient, Observer: e.opts.Observer, Logger: e.opts.Logger, Poll: e.opts.ImportPoll,
+	}
+	if e.opts.Dotdigital != nil {
+		e.opts.Dotdigital(&dcfg)
+	}
+	dd, err := dotdigital.New(dcfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return bc, dd, nil
+}
+
+// errYield ends a stream early: the run's time slice is used up.
+var errYield = errors.New("time slice used up")
+
+// PermanentError stops syncing a connection until the user acts (credentials revoked or wrong).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string   { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error   { return e.Err }
+func (e *PermanentError) Permanent() bool { return true }
+
+// credentialsRefused tells errors only the user can fix.
+func credentialsRefused(err error) bool {
+	return errors.Is(err, bigcommerce.ErrUnauthorized) || errors.Is(err, bigcommerce.ErrStoreNotFound) ||
+		errors.Is(err, dotdigital.ErrUnauthorized) || errors.Is(err, dotdigital.ErrWrongRegion)
+}
+
+// Sync runs or continues one sync of a connection for about budget (0: no limit). See jobs.Syncer.
+func (e *Engine) Sync(ctx context.Context, connectionID int64, trigger string, budget time.Duration) (bool, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	e.mu.Lock()
+	e.running[connectionID] = cancel
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.running, connectionID)
+		e.mu.Unlock()
+	}()
+
+	conn, err := e.store.Connection(ctx, connectionID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return false, &PermanentError{err}
+		}
+		return false, err
+	}
+	if !conn.Settings.DataSync {
+		// Turned off after this sync was queued: nothing runs until it is turned on again.
+		if run, err := e.store.RunningRun(ctx, conn.ID); err != nil || run == nil {
+			return true, err
+		}
+	}
+	rc, err := e.startRun(ctx, conn, trigger, budget)
+	if err != nil {
+		return false, err
+	}
+	return rc.execute(ctx)
+}

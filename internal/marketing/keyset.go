@@ -1,0 +1,87 @@
+package marketing
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// window bounds a read by date_modified, both ends inclusive; a zero Until is open.
+type window struct {
+	Since, Until time.Time
+}
+
+// readSorted reads a date_modified-sorted collection from since, one page at a time. Each request
+// starts at the last date_modified of the page before (inclusive; records already seen at that second
+// are dropped), instead of asking for page 2, 3, …: a record changed during a long read moves to the
+// end and is read again, and no record can shift onto a page already read and be skipped. A second
+// holding a full page or more is read whole, by page numbers, before moving on.
+//
+// fetch reads the collection within a window, in pages of pageSize; each is called with the records of
+// one page in order, and its error stops the read.
+func readSorted[T any](ctx context.Context, rc *runContext, since time.Time, pageSize int,
+	fetch func(window) iter.Seq2[[]T, error], modified func(*T) time.Time, key func(*T) int,
+	each func(page []T) error) error {
+	seenAt := time.Time{}
+	seen := map[int]bool{}
+	keep := func(page []T) []T {
+		out := page[:0:0]
+		for i := range page {
+			if m := modified(&page[i]); m.Equal(seenAt) && seen[key(&page[i])] {
+				continue
+			}
+			out = append(out, page[i])
+		}
+		return out
+	}
+	for {
+		if rc.outOfTime() {
+			return errYield
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var page []T
+		for p, err := range fetch(window{Since: since}) {
+			if err != nil {
+				return err
+			}
+			page = p
+			break
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		first, last := modified(&page[0]), modified(&page[len(page)-1])
+		if len(page) >= pageSize && first.Equal(last) {
+			// One second holds a whole page: read it all, then go on after it.
+			for p, err := range fetch(window{Since: first, Until: first}) {
+				if err != nil {
+					return err
+				}
+				if err := each(keep(p)); err != nil {
+					return err
+				}
+			}
+			since, seenAt = first.Add(time.Second), time.Time{}
+			clear(seen)
+			continue
+		}
+		if err := each(keep(page)); err != nil {
+			return err
+		}
+		if len(page) < pageSize {
+			return nil
+		}
+		if !last.Equal(seenAt) {
+			clear(seen)
+			seenAt = last
+		}
+		for i := range page {
+			if modified(&page[i]).Equal(last) {
+				seen[key(&page[i])] = true
+			}
+		}
+		since = last
+	}
+}

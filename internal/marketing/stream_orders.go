@@ -1,0 +1,153 @@
+package marketing
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"strconv"
+	"time"
+
+	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"github.com/bcsync/bcsync/internal/dotdigital"
+	"github.com/bcsync/bcsync/internal/store"
+)
+
+const streamOrders = "orders"
+
+// ordersStream sends orders to the contact-scoped Insight collection Orders, key = order id. An order
+// whose email is not (yet) a contact waits in the state store; the waiting stream sends it once the
+// contact exists.
+type ordersStream struct{}
+
+func (ordersStream) name() string             { return streamOrders }
+func (ordersStream) enabled(*runContext) bool { return true }
+
+func (ordersStream) sync(ctx context.Context, rc *runContext) error {
+	since, err := rc.since(ctx, streamOrders)
+	if err != nil {
+		return err
+	}
+	imp, sk := rc.insightSink(ctx, streamOrders, collectionOrders, dotdigital.ScopeContact, "orders")
+	err = readSorted(ctx, rc, since, bigcommerce.MaxPageSize,
+		func(w window) iter.Seq2[[]bigcommerce.Order, error] {
+			return rc.bc.Orders(ctx, bigcommerce.OrderQuery{ModifiedSince: w.Since, ModifiedUntil: w.Until})
+		},
+		func(o *bigcommerce.Order) time.Time { return o.DateModified },
+		func(o *bigcommerce.Order) int { return o.ID },
+		func(page []bigcommerce.Order) error { return rc.ordersPage(ctx, page, imp, sk) })
+	return rc.closeSink(ctx, imp, sk, err)
+}
+
+func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, imp *dotdigital.InsightImporter, sk *sink) error {
+	if len(page) == 0 {
+		return nil
+	}
+	keys := make([]string, len(page))
+	emails := make([]string, 0, len(page))
+	for i := range page {
+		keys[i] = strconv.Itoa(page[i].ID)
+		emails = append(emails, normEmail(page[i].BillingAddress.Email))
+	}
+	states, err := rc.e.store.RecordStates(ctx, rc.conn.ID, streamOrders, keys)
+	if err != nil {
+		return err
+	}
+	contacts, err := rc.e.store.ContactIDs(ctx, rc.conn.ID, emails)
+	if err != nil {
+		return err
+	}
+	var parked []store.Waiting
+	var parkedStates []store.RecordState
+	var rejected []store.Rejected
+	for i := range page {
+		o := &page[i]
+		rc.count(1, 0, 0, 0)
+		key, email := keys[i], emails[i]
+		if !validEmail(email) {
+			rejected = append(rejected, store.Rejected{Key: key, Email: email, Reason: "InvalidEmail", Detail: "the order's billing email is not a valid address"})
+			continue
+		}
+		body, err := json.Marshal(newOrderRecord(o))
+		if err != nil {
+			return err
+		}
+		state := store.RecordState{Key: key, Email: email, Fingerprint: fingerprint(json.RawMessage(body)),
+			AmountE4: o.TotalIncTax.Minor(4), OccurredAt: o.DateCreated, Status: int64(o.StatusID)}
+		if prev, ok := states[key]; ok && prev.Fingerprint == state.Fingerprint && prev.Email == email {
+			rc.count(0, 0, 1, 0)
+			continue
+		}
+		if _, known := contacts[email]; !known {
+			parked = append(parked, store.Waiting{Collection: collectionOrders, Key: key, Email: email, Body: body})
+			parkedStates = append(parkedStates, state)
+			continue
+		}
+		p := &pending{key: key, email: email, state: state, body: body}
+		if err := sk.add(ctx, p, func() error {
+			return imp.Add(ctx, dotdigital.InsightRecord{Key: key, ContactEmail: email, JSON: body})
+		}); err != nil {
+			if rerr := recordRefused(err); rerr != nil {
+				rejected = append(rejected, store.Rejected{Key: key, Email: email, Reason: "Refused", Detail: rerr.Error()})
+				continue
+			}
+			return err
+		}
+	}
+	// Parked orders are durable once saved: the cursor may move past them.
+	if err := rc.e.store.AddWaiting(ctx, rc.conn.ID, parked); err != nil {
+		return err
+	}
+	if err := rc.e.store.SaveRecordStates(ctx, rc.conn.ID, streamOrders, parkedStates); err != nil {
+		return err
+	}
+	if err := rc.reject(ctx, streamOrders, rejected...); err != nil {
+		return err
+	}
+	rc.save(ctx, false)
+	return sk.endPage(ctx, formatCursor(page[len(page)-1].DateModified))
+}
+
+// settleOrders handles an Orders import's outcome, for the orders and the waiting streams alike: sent
+// records stop waiting; records whose contact does not exist wait (again).
+func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs []outcome) error {
+	return func(ctx context.Context, outs []outcome) error {
+		var states []store.RecordState
+		var sent []string
+		var wait []store.Waiting
+		var gone []string
+		var rejected []store.Rejected
+		for _, o := range outs {
+			switch {
+			case o.failure == "":
+				states = append(states, o.state)
+				sent = append(sent, o.key)
+			case o.failure == dotdigital.FailureContactEmailDoesNotExist:
+				states = append(states, o.state)
+				wait = append(wait, store.Waiting{Collection: collectionOrders, Key: o.key, Email: o.email, Body: o.body, Reason: o.failure})
+				gone = append(gone, o.email)
+			default:
+				// Dotdigital will refuse it again until it changes: remember it as handled.
+				states = append(states, o.state)
+				sent = append(sent, o.key)
+				rejected = append(rejected, store.Rejected{Key: o.key, Email: o.email, Reason: o.failure, Detail: o.detail})
+			}
+		}
+		rc.count(0, int64(len(sent)-len(rejected)), 0, 0)
+		s := rc.e.store
+		if stream == streamOrders {
+			if err := s.SaveRecordStates(ctx, rc.conn.ID, streamOrders, states); err != nil {
+				return err
+			}
+		}
+		if err := s.DeleteWaiting(ctx, rc.conn.ID, collectionOrders, sent); err != nil {
+			return err
+		}
+		if err := s.AddWaiting(ctx, rc.conn.ID, wait); err != nil {
+			return err
+		}
+		if err := s.ForgetContacts(ctx, rc.conn.ID, gone); err != nil {
+			return err
+		}
+		return rc.reject(ctx, stream, rejected...)
+	}
+}
