@@ -55,16 +55,14 @@ func runWorkers(ctx context.Context, cfg app.Config, logger *slog.Logger, body f
 		return err
 	}
 	defer a.Close()
-	if a.Store.Engine() == store.SQLite {
-		if alive, _ := a.Store.WorkersAlive(ctx); alive {
-			return errors.New("another bcsync process runs workers on this SQLite database; use PostgreSQL (--database-url) to run several")
-		}
-	}
 	s, err := a.Services(app.ServiceOptions{Work: true})
 	if err != nil {
 		return err
 	}
 	if err := s.Start(ctx); err != nil {
+		if errors.Is(err, store.ErrWorkersElsewhere) {
+			return errors.New("another bcsync process runs the workers of this SQLite database; stop it, or use PostgreSQL (--database-url) to run several")
+		}
 		return err
 	}
 	logger.Info("workers started", slog.String("database", string(a.Store.Engine())), slog.Int("workers", cfg.Workers))

@@ -24,12 +24,7 @@ func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
 		return err
 	}
 	defer a.Close()
-	alive, err := a.Store.WorkersAlive(ctx)
-	if err != nil {
-		return err
-	}
-	work := c.Wait && !alive
-	s, err := a.Services(app.ServiceOptions{Work: work})
+	s, err := a.Services(app.ServiceOptions{Work: c.Wait})
 	if err != nil {
 		return err
 	}
@@ -60,12 +55,23 @@ func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
 		fmt.Println("sync queued")
 		return nil
 	}
-	if work {
-		if err := s.Start(ctx); err != nil {
+	// Without a bcsync serve or worker running, this process runs the sync itself.
+	working := false
+	takeOver := func(ctx context.Context) error {
+		if working {
+			return nil
+		}
+		if alive, err := a.Store.WorkersAlive(ctx); err != nil || alive {
 			return err
 		}
+		err := s.Start(ctx)
+		if errors.Is(err, store.ErrWorkersElsewhere) {
+			return nil // another process started meanwhile
+		}
+		working = err == nil
+		return err
 	}
-	w := &cli.Waiter{Store: a.Store, Active: func(ctx context.Context) (bool, error) { return s.Queue.Active(ctx, c.ID) }}
+	w := &cli.Waiter{Store: a.Store, Active: func(ctx context.Context) (bool, error) { return s.Queue.Active(ctx, c.ID) }, Idle: takeOver}
 	if !c.JSON {
 		w.Out, w.TTY = os.Stdout, isTerminal(os.Stdout)
 	}

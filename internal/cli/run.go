@@ -74,6 +74,8 @@ type Waiter struct {
 	Out    io.Writer // progress; nil for none
 	TTY    bool      // redraw bars in place
 	Every  time.Duration
+	// Idle, when set, runs before each look at the run (e.g. to start workers when no process runs them).
+	Idle func(ctx context.Context) error
 }
 
 // Wait waits for the run after afterID (or the connection's running run, when attach) to finish.
@@ -87,6 +89,11 @@ func (w *Waiter) Wait(ctx context.Context, connID, afterID int64, attach bool) (
 	idleSince := time.Time{}
 	p := &progress{out: w.Out, tty: w.TTY}
 	for {
+		if w.Idle != nil {
+			if err := w.Idle(ctx); err != nil {
+				return nil, err
+			}
+		}
 		if runID == 0 {
 			r, err := w.findRun(ctx, connID, afterID, attach)
 			if err != nil {

@@ -209,6 +209,9 @@ type call struct {
 	// retried is set when the request was sent more than once, so a create can tell "it exists because
 	// I made it" from "it already existed".
 	retried *bool
+	// appends marks a write that adds rather than replaces: after a failure that leaves its outcome
+	// unknown (no answer, a timeout, a cut answer) it is not sent again; ErrMaybeApplied says so.
+	appends bool
 }
 
 // do sends a call with the retry rules of RetryPolicy and returns the answer's status.
@@ -261,6 +264,9 @@ func (c *Client) do(ctx context.Context, cl call) (int, error) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return 0, ctx.Err()
+			}
+			if cl.appends {
+				return 0, fmt.Errorf("dotdigital: %s %s: %w: %w", cl.method, cl.path, ErrMaybeApplied, err)
 			}
 			if failures >= c.retry.MaxRetries {
 				return 0, fmt.Errorf("dotdigital: %s %s: %w", cl.method, cl.path, err)

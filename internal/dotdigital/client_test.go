@@ -2,10 +2,12 @@ package dotdigital
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	ddemu "github.com/bcsync/bcsync/internal/emulator/dotdigital"
@@ -256,3 +258,54 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 		t.Fatalf("too few kinds of faults were injected to show anything: %v", f)
 	}
 }
+
+// Consent records are appended, not upserted: an import carrying them whose answer is cut is reported
+// as maybe applied, never sent twice. The same import without consent records is retried.
+func TestImportsThatAppendAreNotSentTwice(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		consent bool
+		sends   int
+		err     error
+	}{{"with consent records", true, 1, ErrMaybeApplied}, {"without", false, 2, nil}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cut := true // the first import's answer is cut after Dotdigital took it
+			b := setup(t, ddemu.Config{Seed: 3}, func(c *Config) {
+				base := c.HTTPClient.Transport
+				c.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					resp, err := base.RoundTrip(r)
+					if err == nil && r.Method == "PUT" && r.URL.Path == "/contacts/v3/import" && cut {
+						cut = false
+						resp.Body = io.NopCloser(io.MultiReader(strings.NewReader(`{"import`), iotest.ErrReader(io.ErrUnexpectedEOF)))
+					}
+					return resp, err
+				})}
+			})
+			ctx := ctxT(t)
+			var got []ContactImportReport
+			imp := b.client.NewContactImporter(ctx, ContactImportOptions{OnDone: func(r ContactImportReport) { got = append(got, r) }})
+			ct := Contact{Email: "ann@example.com"}
+			if tc.consent {
+				ct.ConsentRecords = []ConsentRecord{{Text: "Subscribed to the newsletter", DateTimeConsented: time.Now().Add(-time.Hour),
+					URL: "https://shop.example.com/", IPAddress: "192.0.2.1", UserAgent: "Mozilla/5.0"}}
+			}
+			if err := imp.Add(ctx, ct); err != nil {
+				t.Fatal(err)
+			}
+			imp.Close(ctx)
+			if len(got) != 1 || !errors.Is(got[0].Err, tc.err) && (tc.err != nil || got[0].Err != nil) {
+				t.Fatalf("reports %+v", got)
+			}
+			if n := b.calls.count("PUT", "/contacts/v3/import"); n != tc.sends {
+				t.Fatalf("the import was sent %d times, want %d", n, tc.sends)
+			}
+			if c, ok := b.emu.Contact("ann@example.com"); !ok || tc.consent && c.Consent != 1 {
+				t.Fatalf("contact %+v", c)
+			}
+		})
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -98,7 +98,7 @@ func (imp *ContactImporter) Add(ctx context.Context, ct Contact) error {
 	if err != nil {
 		return &RecordError{Key: ct.Email, Reason: err.Error()}
 	}
-	return imp.b.add(ctx, strings.ToLower(strings.TrimSpace(ct.Email)), rec)
+	return imp.b.add(ctx, strings.ToLower(strings.TrimSpace(ct.Email)), rec, len(ct.ConsentRecords) > 0)
 }
 
 // Flush sends the contacts queued so far without waiting for the import to finish.

@@ -30,6 +30,9 @@ var (
 	ErrInvalidRecord = errors.New("dotdigital: invalid record")
 	// ErrImportFailed is an import that reached a final status other than success.
 	ErrImportFailed = errors.New("dotdigital: import failed")
+	// ErrMaybeApplied is a write that adds data (an import with consent records) whose outcome a lost or
+	// cut answer left unknown: it was not sent again, so that nothing is added twice.
+	ErrMaybeApplied = errors.New("dotdigital: the outcome of the write is unknown")
 	// ErrImporterClosed is returned by Add after Close.
 	ErrImporterClosed = errors.New("dotdigital: importer closed")
 )

@@ -54,6 +54,9 @@ type batch struct {
 	body    *payload
 	records int
 	first   int64
+	// appends is set when a record adds data instead of replacing it (consent records): the import must
+	// not be sent twice, so an unclear failure is reported rather than retried.
+	appends bool
 	// after, when set, is closed when the previous import has finished: a key repeated across the two
 	// must reach Dotdigital in order, so this import waits.
 	after chan struct{}
@@ -71,7 +74,7 @@ func newBatcher(ctx context.Context, c *Client, kind, path string, prefix []byte
 
 // add appends one record, identified by key, sending the current import first when the record does not
 // fit in it.
-func (b *batcher) add(ctx context.Context, key string, rec []byte) error {
+func (b *batcher) add(ctx context.Context, key string, rec []byte, appends bool) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -113,6 +116,7 @@ func (b *batcher) add(ctx context.Context, key string, rec []byte) error {
 		return b.broken(err)
 	}
 	b.cur.records++
+	b.cur.appends = b.cur.appends || appends
 	b.keys[h] = struct{}{}
 	b.seq++
 	return nil
@@ -161,7 +165,7 @@ func (b *batcher) run(bt *batch) {
 	var accepted struct {
 		ImportID string `json:"importId"`
 	}
-	_, err := b.c.do(b.ctx, call{method: "PUT", path: b.path, from: bt.body, out: &accepted})
+	_, err := b.c.do(b.ctx, call{method: "PUT", path: b.path, from: bt.body, out: &accepted, appends: bt.appends})
 	bt.body.Close() // accepted or refused, the body is not needed any more
 	if err == nil && accepted.ImportID == "" {
 		err = fmt.Errorf("dotdigital: PUT %s: the answer has no importId", b.path)

@@ -114,7 +114,7 @@ func (imp *InsightImporter) Add(ctx context.Context, rec InsightRecord) error {
 	b = append(b, `,"json":`...)
 	b = append(b, raw...)
 	b = append(b, '}')
-	return imp.b.add(ctx, rec.Key, b)
+	return imp.b.add(ctx, rec.Key, b, false)
 }
 
 // appendString appends s as a JSON string.

@@ -6,11 +6,13 @@ import (
 	"time"
 )
 
-// RetryPolicy says how the client retries. Every request is retried, including the non-idempotent ones,
-// because every write bcsync makes is an upsert in effect: imports upsert contacts by email and Insight
-// records by key, unsubscribes and list removals are idempotent, and creating a list or data field that a
-// lost answer already created is resolved by reading it back. Program enrolment is the one write that may
-// repeat; Dotdigital reports a contact enrolled twice as an AlreadyInProgram fault, not as a second entry.
+// RetryPolicy says how the client retries. Requests are retried, including the non-idempotent ones,
+// because nearly every write bcsync makes is an upsert in effect: imports upsert contacts by email and
+// Insight records by key, unsubscribes and list removals are idempotent, and creating a list or data field
+// that a lost answer already created is resolved by reading it back. The exception is a contact import
+// carrying consent records, which Dotdigital appends: after a lost or cut answer it is reported as
+// ErrMaybeApplied, never sent again (an answer with a 5xx status was refused, and is retried). Program
+// enrolment may repeat; Dotdigital reports a contact enrolled twice as an AlreadyInProgram fault.
 type RetryPolicy struct {
 	// MaxRetries bounds retries of a request after a 5xx, a 429 without rate-limit headers, a network error,
 	// a timeout or a truncated answer. Default 5.

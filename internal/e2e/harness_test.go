@@ -143,10 +143,15 @@ func (w *world) connect(extra ...string) int64 {
 // sync runs `bcsync sync ID --wait --json` and returns the run.
 func (w *world) sync(id int64) cli.RunJSON {
 	w.t.Helper()
-	out := w.bcsync("sync", strconv.FormatInt(id, 10), "--wait", "--json")
+	return parseRun(w.t, w.bcsync("sync", strconv.FormatInt(id, 10), "--wait", "--json"))
+}
+
+// parseRun reads the JSON `bcsync sync --json` prints, followed by anything (e.g. an error message).
+func parseRun(t *testing.T, out string) cli.RunJSON {
+	t.Helper()
 	var run cli.RunJSON
-	if err := json.Unmarshal([]byte(out), &run); err != nil {
-		w.t.Fatalf("sync --json printed %q: %v", out, err)
+	if err := json.NewDecoder(strings.NewReader(out)).Decode(&run); err != nil {
+		t.Fatalf("sync --json printed %q: %v", out, err)
 	}
 	return run
 }

@@ -115,6 +115,7 @@ func (c *Config) defaults() {
 type Queue struct {
 	cfg    Config
 	client *river.Client[*sql.Tx]
+	unlock func() // releases the workers lock
 }
 
 func driver(s *store.Store) riverdriver.Driver[*sql.Tx] {
@@ -170,15 +171,21 @@ func New(cfg Config) (*Queue, error) {
 	return q, nil
 }
 
-// Start runs the workers and the dispatcher until Stop. With SQLite (one process by design), jobs
-// left running by a process that died are made available again first.
+// Start runs the workers and the dispatcher until Stop. With SQLite one process at a time runs
+// workers (store.ErrWorkersElsewhere otherwise), and jobs left running by a process that died are made
+// available again first.
 func (q *Queue) Start(ctx context.Context) error {
 	if q.cfg.Syncer == nil {
 		return nil
 	}
+	unlock, err := q.cfg.Store.LockWorkers()
+	if err != nil {
+		return err
+	}
 	if q.cfg.Store.Engine() == store.SQLite {
 		n, err := q.cfg.Store.ReclaimOrphanedJobs(ctx)
 		if err != nil {
+			unlock()
 			return err
 		}
 		if n > 0 {
@@ -186,8 +193,10 @@ func (q *Queue) Start(ctx context.Context) error {
 		}
 	}
 	if err := q.client.Start(ctx); err != nil {
+		unlock()
 		return fmt.Errorf("jobs: start: %w", err)
 	}
+	q.unlock = unlock
 	return nil
 }
 
@@ -196,7 +205,12 @@ func (q *Queue) Stop(ctx context.Context) error {
 	if q.cfg.Syncer == nil {
 		return nil
 	}
-	if err := q.client.StopAndCancel(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	err := q.client.StopAndCancel(ctx)
+	if q.unlock != nil {
+		q.unlock()
+		q.unlock = nil
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("jobs: stop: %w", err)
 	}
 	return nil

@@ -40,6 +40,8 @@ type pending struct {
 	// newContact asks for programme enrolment once the contact exists (new customer / subscriber).
 	newContact string
 	body       []byte // Insight records: the JSON, for parking when the contact is missing
+	// consent is the note of a consent record the contact carries, marked recorded once accepted.
+	consent *store.RecordState
 }
 
 // outcome is what became of one pending record.

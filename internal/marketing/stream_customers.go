@@ -173,7 +173,7 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 // Dotdigital id, for enrolments and list removals) and new ones enrolled; refused ones are rejected.
 func (rc *runContext) settleContacts(recordStream string) func(ctx context.Context, outs []outcome) error {
 	return func(ctx context.Context, outs []outcome) error {
-		var states []store.RecordState
+		var states, consents []store.RecordState
 		var contacts []store.Contact
 		var rejected []store.Rejected
 		enrol := map[string][]enrolee{}
@@ -181,6 +181,11 @@ func (rc *runContext) settleContacts(recordStream string) func(ctx context.Conte
 			if o.failure != "" {
 				rejected = append(rejected, store.Rejected{Key: o.key, Email: o.email, Reason: o.failure, Detail: o.detail})
 				continue
+			}
+			if o.consent != nil {
+				c := *o.consent
+				c.Status = 1
+				consents = append(consents, c)
 			}
 			states = append(states, o.state)
 			contacts = append(contacts, store.Contact{Email: o.email, ContactID: o.contactID})
@@ -194,6 +199,9 @@ func (rc *runContext) settleContacts(recordStream string) func(ctx context.Conte
 			return err
 		}
 		if err := s.SaveContacts(ctx, rc.conn.ID, contacts); err != nil {
+			return err
+		}
+		if err := s.SaveRecordStates(ctx, rc.conn.ID, streamConsent, consents); err != nil {
 			return err
 		}
 		if err := rc.reject(ctx, recordStream, rejected...); err != nil {

@@ -3,7 +3,9 @@ package marketing
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
 	"github.com/bcsync/bcsync/internal/dotdigital"
@@ -87,6 +89,12 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 	var leaving []store.RecordState
 	var quiet []store.RecordState
 	var rejected []store.Rejected
+	type send struct {
+		ct dotdigital.Contact
+		p  *pending
+	}
+	var sends []send
+	var consents []store.RecordState
 	for i := range page {
 		s := &page[i]
 		rc.count(1, 0, 0, 0)
@@ -127,6 +135,7 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 			rc.count(0, 0, 1, 0)
 			continue
 		}
+		p := &pending{key: key, email: email, state: state}
 		if !inList {
 			at := s.DateCreated
 			if had {
@@ -134,16 +143,29 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 			}
 			ct.ConsentRecords = []dotdigital.ConsentRecord{{
 				Text:              fmt.Sprintf("Subscribed to the %s newsletter (BigCommerce, source: %s)", rc.storeName(), orDefault(s.Source, "storefront")),
-				DateTimeConsented: at, URL: rc.conn.StoreURL,
+				DateTimeConsented: at.UTC().Truncate(time.Second), URL: rc.conn.StoreURL,
 			}}
+			p.consent = &store.RecordState{Key: email, Email: email, Fingerprint: formatCursor(ct.ConsentRecords[0].DateTimeConsented)}
+			consents = append(consents, *p.consent)
 		}
-		p := &pending{key: key, email: email, state: state}
 		if !had && st.NewSubscriberProgram.ID > 0 && s.DateCreated.After(rc.conn.InstalledAt) {
 			p.newContact = reasonNewSubscriber
 		}
+		sends = append(sends, send{ct, p})
+	}
+	// A consent record is appended, not upserted: send each one once, even across a crash.
+	recorded, err := rc.consentsRecorded(ctx, consents)
+	if err != nil {
+		return err
+	}
+	for _, x := range sends {
+		if x.p.consent != nil && recorded[x.p.consent.Key] == x.p.consent.Fingerprint {
+			x.ct.ConsentRecords, x.p.consent = nil, nil
+		}
+		ct, p := x.ct, x.p
 		if err := sk.add(ctx, p, func() error { return imp.Add(ctx, ct) }); err != nil {
 			if rerr := recordRefused(err); rerr != nil {
-				rejected = append(rejected, store.Rejected{Key: key, Email: email, Reason: "Refused", Detail: rerr.Reason})
+				rejected = append(rejected, store.Rejected{Key: p.key, Email: p.email, Reason: "Refused", Detail: rerr.Reason})
 				continue
 			}
 			return err
@@ -206,4 +228,46 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+const streamConsent = "consent"
+
+// consentsRecorded says which consent records are in Dotdigital already (by email: the consent's time).
+// Each one to send is noted first (status 0), and marked once its import was accepted (status 1). A note
+// still at 0 belongs to an import whose outcome a crash hid: Dotdigital is asked whether it has the record.
+func (rc *runContext) consentsRecorded(ctx context.Context, consents []store.RecordState) (map[string]string, error) {
+	if len(consents) == 0 {
+		return nil, nil
+	}
+	s := rc.e.store
+	emails := make([]string, len(consents))
+	for i, c := range consents {
+		emails[i] = c.Key
+	}
+	notes, err := s.RecordStates(ctx, rc.conn.ID, streamConsent, emails)
+	if err != nil {
+		return nil, err
+	}
+	recorded := map[string]string{}
+	var fresh []store.RecordState
+	for _, c := range consents {
+		note, ok := notes[c.Key]
+		switch {
+		case ok && note.Fingerprint == c.Fingerprint && note.Status == 1:
+			recorded[c.Key] = c.Fingerprint
+		case ok && note.Fingerprint == c.Fingerprint:
+			d, err := rc.dd.ContactByEmail(ctx, c.Email)
+			if err != nil && !isNotFound(err) {
+				return nil, err
+			}
+			if slices.ContainsFunc(d.ConsentRecords, func(r dotdigital.ConsentRecord) bool { return formatCursor(r.DateTimeConsented) == c.Fingerprint }) {
+				recorded[c.Key] = c.Fingerprint
+				c.Status = 1
+				fresh = append(fresh, c)
+			}
+		default:
+			fresh = append(fresh, c)
+		}
+	}
+	return recorded, s.SaveRecordStates(ctx, rc.conn.ID, streamConsent, fresh)
 }

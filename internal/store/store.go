@@ -44,6 +44,7 @@ var migrations embed.FS
 type Store struct {
 	db     *sql.DB
 	engine Engine
+	path   string // SQLite: the database file
 	box    *secret.Box
 	now    func() time.Time
 }
@@ -117,7 +118,7 @@ func Open(ctx context.Context, rawURL string, box *secret.Box) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s database: %w", loc.Engine, err)
 	}
-	return &Store{db: db, engine: loc.Engine, box: box, now: time.Now}, nil
+	return &Store{db: db, engine: loc.Engine, path: loc.Path, box: box, now: time.Now}, nil
 }
 
 // Close closes the database.
@@ -212,8 +213,8 @@ func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 }
 
 // ReclaimOrphanedJobs makes jobs that a stopped process left running available again. Only for
-// SQLite, where one process owns the database: with PostgreSQL other processes may still be working
-// them, and River's rescuer takes over jobs whose process died.
+// SQLite, and only by the holder of the workers lock (see LockWorkers): then no other process can be
+// working them. With PostgreSQL, River's rescuer takes over jobs whose process died.
 func (s *Store) ReclaimOrphanedJobs(ctx context.Context) (int64, error) {
 	if s.engine != SQLite {
 		return 0, nil
@@ -225,14 +226,22 @@ func (s *Store) ReclaimOrphanedJobs(ctx context.Context) (int64, error) {
 	return res.RowsAffected()
 }
 
-// WorkersAlive reports whether some process currently leads the job queue, i.e. runs workers.
+// WorkersAlive reports whether some process runs sync workers: with SQLite, whether one holds the
+// workers lock; with PostgreSQL, whether one leads the job queue (River's leader).
 func (s *Store) WorkersAlive(ctx context.Context) (bool, error) {
-	q := `SELECT COUNT(*) FROM river_leader WHERE expires_at > now()`
 	if s.engine == SQLite {
-		q = `SELECT COUNT(*) FROM river_leader WHERE expires_at > datetime('now', 'subsec')`
+		unlock, err := s.LockWorkers()
+		if errors.Is(err, ErrWorkersElsewhere) {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		unlock()
+		return false, nil
 	}
 	var n int
-	if err := s.db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_leader WHERE expires_at > now()`).Scan(&n); err != nil {
 		return false, fmt.Errorf("store: workers alive: %w", err)
 	}
 	return n > 0, nil
