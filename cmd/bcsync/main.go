@@ -28,6 +28,7 @@ type command struct {
 	Settings   settingsCmd   `cmd:"" help:"Show or change a connection's settings."`
 	Sync       syncCmd       `cmd:"" help:"Sync a connection now."`
 	Runs       runsCmd       `cmd:"" help:"List a connection's runs."`
+	Bench      benchCmd      `cmd:"" help:"Measure a backfill and incremental syncs against emulated APIs: calls against the floor, time, memory."`
 	Version    versionCmd    `cmd:"" help:"Print the version of bcsync."`
 	Emulate    emulateCmd    `cmd:"" help:"Run a local emulator of an API that bcsync talks to."`
 }
@@ -54,7 +55,7 @@ func main() {
 		os.Exit(2)
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	kctx.Bind(logger, cfg)
+	kctx.Bind(logger, cfg, &c.state)
 	if err := kctx.Run(); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "bcsync:", err)
 		os.Exit(1)

@@ -67,6 +67,7 @@ type InsightFailure struct {
 	ContactEmail string
 	Reason       string // FailureContactEmailDoesNotExist, FailureIncompatibleWithSchema, …
 	Details      []string
+	JSON         json.RawMessage // the refused record, as Dotdigital returns it
 }
 
 // InsightImporter streams records into v3 Insight imports (PUT /insightData/v3/import) of one collection.
@@ -143,8 +144,9 @@ type insightImportStatus struct {
 				Value      string `json:"value"`
 			} `json:"contactIdentity"`
 		} `json:"collectionOwner"`
-		FailureReason string   `json:"failureReason"`
-		Details       []string `json:"details"`
+		FailureReason string          `json:"failureReason"`
+		Details       []string        `json:"details"`
+		JSON          json.RawMessage `json:"json"`
 	} `json:"failures"`
 }
 
@@ -179,7 +181,7 @@ func (imp *InsightImporter) finish(ctx context.Context, bt *batch, id string, se
 			} else {
 				r.Status, r.Summary = st.Status, st.Summary
 				for _, f := range st.Failures {
-					fail := InsightFailure{Key: f.Key, Reason: f.FailureReason, Details: f.Details}
+					fail := InsightFailure{Key: f.Key, Reason: f.FailureReason, Details: f.Details, JSON: f.JSON}
 					if ci := f.CollectionOwner.ContactIdentity; ci != nil && ci.Identifier == "email" {
 						fail.ContactEmail = ci.Value
 					}

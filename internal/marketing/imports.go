@@ -77,7 +77,7 @@ func (rc *runContext) insightSink(ctx context.Context, stream, collection string
 			sk.report(ctx, r.First, r.Records, r.Err, func(p *pending) outcome {
 				o := outcome{pending: p}
 				if f, ok := failed[p.key]; ok {
-					o.failure, o.detail = f.Reason, strings.Join(f.Details, "; ")
+					o.failure, o.detail, o.record = f.Reason, strings.Join(f.Details, "; "), f.JSON
 					if o.failure == "" {
 						o.failure = "Failed"
 					}

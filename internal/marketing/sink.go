@@ -39,7 +39,6 @@ type pending struct {
 	state store.RecordState
 	// newContact asks for programme enrolment once the contact exists (new customer / subscriber).
 	newContact string
-	body       []byte // Insight records: the JSON, for parking when the contact is missing
 	// consent is the note of a consent record the contact carries, marked recorded once accepted.
 	consent *store.RecordState
 }
@@ -50,6 +49,7 @@ type outcome struct {
 	failure   string // Dotdigital's failure code(s); "" when accepted
 	detail    string
 	contactID int64
+	record    []byte // a refused Insight record, as Dotdigital returned it
 }
 
 type pageEnd struct {

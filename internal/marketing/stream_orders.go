@@ -82,7 +82,7 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 			parkedStates = append(parkedStates, state)
 			continue
 		}
-		p := &pending{key: key, email: email, state: state, body: body}
+		p := &pending{key: key, email: email, state: state}
 		if err := sk.add(ctx, p, func() error {
 			return imp.Add(ctx, dotdigital.InsightRecord{Key: key, ContactEmail: email, JSON: body})
 		}); err != nil {
@@ -94,7 +94,7 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 		}
 	}
 	// Parked orders are durable once saved: the cursor may move past them.
-	if err := rc.e.store.AddWaiting(ctx, rc.conn.ID, parked); err != nil {
+	if err := rc.e.store.ParkWaiting(ctx, rc.conn.ID, parked); err != nil {
 		return err
 	}
 	if err := rc.e.store.SaveRecordStates(ctx, rc.conn.ID, streamOrders, parkedStates); err != nil {
@@ -108,11 +108,13 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 }
 
 // settleOrders handles an Orders import's outcome, for the orders and the waiting streams alike: sent
-// records stop waiting; records whose contact does not exist wait (again).
+// records stop waiting; records whose contact does not exist wait (again). Bodies are not kept in memory
+// while imports run: a waiting record's body is in the state store, and a refused record comes back in
+// Dotdigital's report (else it is read again from the store).
 func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs []outcome) error {
 	return func(ctx context.Context, outs []outcome) error {
 		var states []store.RecordState
-		var sent []string
+		var sent, tried []string
 		var wait []store.Waiting
 		var gone []string
 		var rejected []store.Rejected
@@ -122,9 +124,20 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 				states = append(states, o.state)
 				sent = append(sent, o.key)
 			case o.failure == dotdigital.FailureContactEmailDoesNotExist:
-				states = append(states, o.state)
-				wait = append(wait, store.Waiting{Collection: collectionOrders, Key: o.key, Email: o.email, Body: o.body, Reason: o.failure})
 				gone = append(gone, o.email)
+				if stream == streamWaiting {
+					tried = append(tried, o.key) // its row holds the body
+					continue
+				}
+				body := o.record
+				if len(body) == 0 {
+					var err error
+					if body, err = rc.orderBody(ctx, o.key); err != nil {
+						return err
+					}
+				}
+				states = append(states, o.state)
+				wait = append(wait, store.Waiting{Collection: collectionOrders, Key: o.key, Email: o.email, Body: body, Reason: o.failure})
 			default:
 				// Dotdigital will refuse it again until it changes: remember it as handled.
 				states = append(states, o.state)
@@ -145,9 +158,26 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 		if err := s.AddWaiting(ctx, rc.conn.ID, wait); err != nil {
 			return err
 		}
+		if err := s.WaitingTried(ctx, rc.conn.ID, collectionOrders, tried, dotdigital.FailureContactEmailDoesNotExist); err != nil {
+			return err
+		}
 		if err := s.ForgetContacts(ctx, rc.conn.ID, gone); err != nil {
 			return err
 		}
 		return rc.reject(ctx, stream, rejected...)
 	}
+}
+
+// orderBody reads an order again and makes its Insight record, for the rare refusal that came back
+// without the record.
+func (rc *runContext) orderBody(ctx context.Context, key string) ([]byte, error) {
+	id, err := strconv.Atoi(key)
+	if err != nil {
+		return nil, err
+	}
+	o, err := rc.bc.Order(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(newOrderRecord(o))
 }

@@ -89,7 +89,7 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 			rc.count(0, 0, 1, 0)
 			continue
 		}
-		pd := &pending{key: key, state: state, body: body}
+		pd := &pending{key: key, state: state}
 		if err := sk.add(ctx, pd, func() error { return imp.Add(ctx, dotdigital.InsightRecord{Key: key, JSON: body}) }); err != nil {
 			if rerr := recordRefused(err); rerr != nil {
 				rejected = append(rejected, store.Rejected{Key: key, Reason: "Refused", Detail: rerr.Reason})

@@ -33,7 +33,7 @@ func (waitingStream) sync(ctx context.Context, rc *runContext) error {
 		}
 		for _, w := range batch {
 			rc.count(1, 0, 0, 0)
-			p := &pending{key: w.Key, email: w.Email, body: w.Body}
+			p := &pending{key: w.Key, email: w.Email}
 			err := sk.add(ctx, p, func() error {
 				return imp.Add(ctx, dotdigital.InsightRecord{Key: w.Key, ContactEmail: w.Email, JSON: w.Body})
 			})

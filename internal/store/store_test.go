@@ -396,3 +396,29 @@ func TestMigrateIsIdempotent(t *testing.T) {
 		}
 	})
 }
+
+// An order parked again (it changed) keeps what is known of its email; a new order of an email known not
+// to be a contact is not tried before the daily retry either.
+func TestParkedRecordsKeepWhatIsKnownOfTheirEmail(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := newConnection(t, s)
+		if err := s.ParkWaiting(ctx, c.ID, []store.Waiting{{Collection: "Orders", Key: "1", Email: "g@x.io", Body: []byte(`{"v":1}`)}}); err != nil {
+			t.Fatal(err)
+		}
+		s.AddWaiting(ctx, c.ID, []store.Waiting{{Collection: "Orders", Key: "1", Email: "g@x.io", Body: []byte(`{"v":1}`), Reason: "ContactEmailDoesNotExist"}})
+		s.ParkWaiting(ctx, c.ID, []store.Waiting{
+			{Collection: "Orders", Key: "1", Email: "g@x.io", Body: []byte(`{"v":2}`)},
+			{Collection: "Orders", Key: "2", Email: "g@x.io", Body: []byte(`{"v":1}`)},
+			{Collection: "Orders", Key: "3", Email: "new@x.io", Body: []byte(`{"v":1}`)},
+		})
+		got, _ := s.ReleasableWaiting(ctx, c.ID, "Orders", "", time.Now().Add(-time.Hour), 10)
+		if len(got) != 1 || got[0].Key != "3" {
+			t.Fatalf("releasable = %+v, want only the never-tried order 3", got)
+		}
+		w, _ := s.WaitingFor(ctx, c.ID, "Orders", []string{"g@x.io"})
+		if len(w) != 2 || string(w[0].Body) != `{"v":2}` || w[0].Reason != "ContactEmailDoesNotExist" {
+			t.Fatalf("waiting = %+v", w)
+		}
+	})
+}

@@ -41,6 +41,32 @@ func (s *Store) AddWaiting(ctx context.Context, connID int64, ws []Waiting) erro
 	})
 }
 
+// ParkWaiting parks records that are not known to have a contact, keeping what is known of their email:
+// a record whose email Dotdigital already said is no contact is not sent again before its daily retry.
+func (s *Store) ParkWaiting(ctx context.Context, connID int64, ws []Waiting) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	now := ms(s.now())
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO waiting_records (connection_id, collection, key, email, body, reason, since, retried_at)
+			SELECT $1, $2, $3, $4, $5, COALESCE(MAX(w.reason), ''), $6, COALESCE(MAX(w.retried_at), $6)
+			FROM (SELECT reason, retried_at FROM waiting_records WHERE connection_id = $1 AND collection = $2 AND email = $4 AND reason <> '' LIMIT 1) w
+			WHERE true -- SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
+			ON CONFLICT (connection_id, collection, key) DO UPDATE SET email = excluded.email, body = excluded.body`)
+		if err != nil {
+			return fmt.Errorf("store: park waiting: %w", err)
+		}
+		defer stmt.Close()
+		for _, w := range ws {
+			if _, err := stmt.ExecContext(ctx, connID, w.Collection, w.Key, w.Email, string(w.Body), now); err != nil {
+				return fmt.Errorf("store: park waiting %s: %w", w.Key, err)
+			}
+		}
+		return nil
+	})
+}
+
 // WaitingFor returns the records of a collection waiting for any of the given emails.
 func (s *Store) WaitingFor(ctx context.Context, connID int64, collection string, emails []string) ([]Waiting, error) {
 	var out []Waiting
@@ -94,6 +120,24 @@ func (s *Store) ReleasableWaiting(ctx context.Context, connID int64, collection,
 		WHERE w.connection_id = $1 AND w.collection = $2 AND w.key > $3
 		AND (w.reason = '' OR w.retried_at < $4 OR EXISTS (SELECT 1 FROM contacts c WHERE c.connection_id = w.connection_id AND c.email = w.email))
 		ORDER BY w.key LIMIT $5`, connID, collection, afterKey, ms(retryBefore), limit)
+}
+
+// WaitingTried records that records were sent and refused again for reason: they are next tried when
+// their email becomes a contact, or at the daily retry.
+func (s *Store) WaitingTried(ctx context.Context, connID int64, collection string, keys []string, reason string) error {
+	now := ms(s.now())
+	for start := 0; start < len(keys); start += batchSize {
+		part := keys[start:min(start+batchSize, len(keys))]
+		args := []any{connID, collection, reason, now}
+		for _, k := range part {
+			args = append(args, k)
+		}
+		if _, err := s.db.ExecContext(ctx, `UPDATE waiting_records SET reason = $3, retried_at = $4
+			WHERE connection_id = $1 AND collection = $2 AND key IN (`+placeholders(5, len(part))+`)`, args...); err != nil {
+			return fmt.Errorf("store: waiting tried: %w", err)
+		}
+	}
+	return nil
 }
 
 // DeleteWaiting removes records that were sent (or superseded).

@@ -162,6 +162,9 @@ func (s *Server) ClientID() string    { return s.cfg.ClientID }
 // Stats reports requests per operation, statuses, injected faults and throttled requests.
 func (s *Server) Stats() emulator.Snapshot { return s.stats.Snapshot() }
 
+// ResetStats zeroes the request counters.
+func (s *Server) ResetStats() { s.stats.Reset() }
+
 // Close stops webhook deliveries, pending retries included. The handler keeps serving.
 func (s *Server) Close() error {
 	s.hooksOut.close()

@@ -3,6 +3,8 @@ package dotdigital
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -59,7 +61,7 @@ func (s *Server) importContacts(w http.ResponseWriter, r *http.Request) {
 		writeV3Error(w, http.StatusBadRequest, "contacts:noContactsSpecified", "No contacts were specified")
 		return
 	}
-	job, ok := s.startJob(kindContacts, "NotFinished")
+	job, ok := s.startJob(kindContacts, "NotFinished", r.ContentLength, len(in.Contacts), importLists(in.Contacts))
 	if !ok {
 		writeV3Error(w, http.StatusTooManyRequests, "contacts:tooManyActiveImports",
 			"Your import request cannot be accepted as too many imports are being processed for you account. Please wait for an import to complete and then resubmit.")
@@ -126,4 +128,22 @@ func (s *Server) applyContactImport(id string, in *contactImportBody) []byte {
 	}
 	in.Contacts = nil
 	return compactJSON(res)
+}
+
+// importLists names the lists an import puts contacts in ("lists 101,102"), for inspection.
+func importLists(contacts []contactInput) string {
+	var ids []int64
+	for _, c := range contacts {
+		for _, l := range c.Lists {
+			if !slices.Contains(ids, l) {
+				ids = append(ids, l)
+			}
+		}
+	}
+	slices.Sort(ids)
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return "lists " + strings.Join(parts, ",")
 }

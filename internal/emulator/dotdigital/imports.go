@@ -12,7 +12,7 @@ import (
 
 // startJob registers an accepted import, or reports false when the account already has as many active
 // imports of this kind as it may.
-func (s *Server) startJob(kind importKind, notStarted string) (*importJob, bool) {
+func (s *Server) startJob(kind importKind, notStarted string, bytes int64, records int, collection string) (*importJob, bool) {
 	limit := s.cfg.MaxContactImports
 	if kind == kindInsight {
 		limit = s.cfg.MaxInsightImports
@@ -23,7 +23,8 @@ func (s *Server) startJob(kind importKind, notStarted string) (*importJob, bool)
 		return nil, false
 	}
 	now := clock()
-	job := &importJob{id: s.st.newID(), kind: kind, accepted: now, readyAt: now.Add(s.cfg.ImportDelay), status: notStarted}
+	job := &importJob{id: s.st.newID(), kind: kind, accepted: now, readyAt: now.Add(s.cfg.ImportDelay), status: notStarted,
+		bytes: bytes, records: records, collection: collection}
 	if s.cfg.ImportFailures > 0 {
 		job.fail = s.st.failRng.Float64() < s.cfg.ImportFailures
 	}

@@ -73,7 +73,7 @@ func (s *Server) importInsight(w http.ResponseWriter, r *http.Request) {
 	if !s.collectionAnswer(w, in.CollectionName, status) {
 		return
 	}
-	job, ok := s.startJob(kindInsight, "NotStarted")
+	job, ok := s.startJob(kindInsight, "NotStarted", r.ContentLength, len(in.Records), in.CollectionName)
 	if !ok {
 		// Dotdigital documents five concurrent Insight imports; the code mirrors the contacts service's.
 		writeV3Error(w, http.StatusTooManyRequests, "insightData:tooManyActiveImports",

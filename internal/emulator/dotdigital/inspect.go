@@ -176,10 +176,13 @@ func (s *Server) Enrolled(programID int) []int {
 
 // ImportView is one import.
 type ImportView struct {
-	ID       string    `json:"id"`
-	Kind     string    `json:"kind"` // contacts or insight
-	Status   string    `json:"status"`
-	Accepted time.Time `json:"accepted"`
+	ID         string    `json:"id"`
+	Kind       string    `json:"kind"`                 // contacts or insight
+	Collection string    `json:"collection,omitempty"` // Insight: the collection; contacts: "lists 101,102"
+	Status     string    `json:"status"`
+	Accepted   time.Time `json:"accepted"`
+	Bytes      int64     `json:"bytes"`
+	Records    int       `json:"records"`
 }
 
 // Imports lists every import, oldest first.
@@ -192,7 +195,7 @@ func (s *Server) Imports() []ImportView {
 		if j.kind == kindInsight {
 			kind = "insight"
 		}
-		out = append(out, ImportView{ID: j.id, Kind: kind, Status: j.status, Accepted: j.accepted})
+		out = append(out, ImportView{ID: j.id, Kind: kind, Collection: j.collection, Status: j.status, Accepted: j.accepted, Bytes: j.bytes, Records: j.records})
 	}
 	slices.SortFunc(out, func(a, b ImportView) int { return a.Accepted.Compare(b.Accepted) })
 	return out

@@ -258,4 +258,8 @@ type importJob struct {
 	result []byte
 	done   bool
 	fail   bool // ends failed (Config.ImportFailures)
+	// bytes, records and collection describe the import's body, for inspection.
+	bytes      int64
+	records    int
+	collection string
 }

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/bcsync/bcsync/internal/bench"
+	"github.com/bcsync/bcsync/internal/cli"
+)
+
+type benchCmd struct {
+	Customers   int           `help:"Customers in the emulated store." default:"100000"`
+	Subscribers int           `help:"Subscribers in the emulated store." default:"20000"`
+	Orders      int           `help:"Orders in the emulated store." default:"200000"`
+	Products    int           `help:"Products in the emulated store." default:"10000"`
+	Changes     int           `help:"Records changed before the last phase." default:"1000"`
+	RateLimit   string        `help:"The store's quota, e.g. 150/30s (default: unlimited)." placeholder:"N/WINDOW"`
+	Latency     time.Duration `help:"Latency added to every request of both APIs." default:"0"`
+	TimeScale   float64       `help:"Divide rate-limit windows, import delays and poll waits by this, so quota-bound runs finish quickly." default:"1"`
+	Seed        uint64        `help:"Seed of the generated data." default:"1"`
+	JSON        bool          `help:"Print one JSON object."`
+}
+
+func (c *benchCmd) Run(ctx context.Context, st *state) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	opts := bench.Options{Binary: self, Customers: c.Customers, Subscribers: c.Subscribers, Orders: c.Orders, Products: c.Products,
+		Changes: c.Changes, RateLimit: c.RateLimit, Latency: c.Latency, TimeScale: c.TimeScale, QuotaShare: st.QuotaShare, Seed: c.Seed,
+		Progress: os.Stderr}
+	rep, err := bench.Run(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		return cli.WriteJSON(os.Stdout, rep)
+	}
+	bench.Table(os.Stdout, rep)
+	return nil
+}
