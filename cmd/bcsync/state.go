@@ -23,6 +23,7 @@ type state struct {
 	ImportPollMin  time.Duration `help:"Shortest wait before polling a Dotdigital import (Dotdigital asks for at least 5s; lower it only against an emulator)." default:"5s"`
 	ReconcileEvery time.Duration `help:"How often the product catalogue is checked against the store for deleted products." default:"24h"`
 	ScheduleEvery  time.Duration `help:"How often workers look for connections whose next sync is due." default:"10s"`
+	PublicURL      string        `help:"URL where the stores can reach bcsync serve (https://…): connections then register webhooks, for changes in seconds and abandoned carts." placeholder:"URL"`
 }
 
 func (s *state) config(logger *slog.Logger) (app.Config, error) {
@@ -39,5 +40,5 @@ func (s *state) config(logger *slog.Logger) (app.Config, error) {
 		slice = 10 * time.Minute
 	}
 	return app.Config{DatabaseURL: s.DatabaseURL, DataDir: s.DataDir, SecretKey: key, Logger: logger, Workers: s.Workers, Slice: slice,
-		QuotaShare: s.QuotaShare, APITimeout: s.APITimeout, ImportPollMin: s.ImportPollMin, ReconcileEvery: s.ReconcileEvery, ScheduleEvery: s.ScheduleEvery}, nil
+		QuotaShare: s.QuotaShare, APITimeout: s.APITimeout, ImportPollMin: s.ImportPollMin, ReconcileEvery: s.ReconcileEvery, ScheduleEvery: s.ScheduleEvery, PublicURL: s.PublicURL}, nil
 }

@@ -44,6 +44,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 
 // Migrate brings bcsync's and River's tables up to date.
 func (a *App) Migrate(ctx context.Context) error {
+	unlock, err := a.Store.LockMigrations()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := a.Store.Migrate(ctx, a.Logger); err != nil {
 		return err
 	}

@@ -40,6 +40,8 @@ type Config struct {
 	ReconcileEvery time.Duration
 	// ScheduleEvery is how often due connections are enqueued (0: 10 s).
 	ScheduleEvery time.Duration
+	// PublicURL is where stores reach bcsync's webhook receiver; empty: no webhooks, polling only.
+	PublicURL string
 }
 
 // DefaultDataDir is where bcsync keeps its SQLite database by default.

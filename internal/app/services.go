@@ -47,6 +47,9 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 	if eo.QuotaShare == 0 {
 		eo.QuotaShare = a.Config.QuotaShare
 	}
+	if eo.PublicURL == "" {
+		eo.PublicURL = a.Config.PublicURL
+	}
 	if eo.ReconcileEvery == 0 {
 		eo.ReconcileEvery = a.Config.ReconcileEvery
 	}

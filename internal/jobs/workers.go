@@ -33,10 +33,16 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	if err := cfg.Store.SetNextSyncAt(ctx, id, time.Now().Add(conn.Settings.Interval)); err != nil {
 		return err
 	}
+	started := time.Now()
 	done, err := cfg.Syncer.Sync(ctx, id, job.Args.Trigger, cfg.Slice)
 	switch {
 	case err == nil && done:
-		if err := cfg.Store.SetNextSyncAt(context.WithoutCancel(ctx), id, time.Now().Add(conn.Settings.Interval)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		next := time.Now().Add(conn.Settings.Interval)
+		// A change the store announced while this sync ran may have come too late for it: sync again now.
+		if c, err := cfg.Store.Connection(context.WithoutCancel(ctx), id); err == nil && !c.SyncRequestedAt.Before(started) {
+			next = time.Now()
+		}
+		if err := cfg.Store.SetNextSyncAt(context.WithoutCancel(ctx), id, next); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		return nil

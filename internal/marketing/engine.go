@@ -25,6 +25,9 @@ type Options struct {
 	Observer apicall.Observer
 	// HTTPClient carries every request (its Transport is wrapped by the clients).
 	HTTPClient *http.Client
+	// PublicURL is where the store can reach bcsync (https://…): with it, each connection registers the
+	// store's webhooks, so changes arrive in seconds and abandoned carts at all. Empty: polling only.
+	PublicURL string
 	// QuotaShare is the share of the store's API quota bcsync may use (default 0.5: other apps share it).
 	QuotaShare float64
 	// Overlap re-reads this much before each cursor, so records that became visible late are not missed.

@@ -25,11 +25,13 @@ type stream interface {
 	sync(ctx context.Context, rc *runContext) error
 }
 
-// streams run in this order. Unsubscribes made in Dotdigital are written to the store first, so the
+// streams run in this order. Webhooks are registered first (once), so changes made during a long first
+// sync already ask for the next one. Unsubscribes made in Dotdigital are written to the store first, so the
 // subscriber stream of the same run takes those people out of the list. Orders come before contacts so
 // contacts carry up-to-date order figures; orders whose contact does not exist yet wait, and are sent by
 // "waiting" once the contact streams made the contacts.
 var streams = []stream{
+	webhooksStream{},
 	unsubscribesStream{},
 	ordersStream{},
 	subscribersStream{},
@@ -37,6 +39,7 @@ var streams = []stream{
 	orderFiguresStream{},
 	waitingStream{},
 	productsStream{},
+	cartsStream{},
 }
 
 // StreamNames lists the streams in the order they run.

@@ -27,9 +27,14 @@ type Connection struct {
 	StatusMessage string
 	Settings      Settings
 	NextSyncAt    time.Time // zero: not scheduled
-	InstalledAt   time.Time // records first seen after this are "new" (programme enrolment)
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// SyncRequestedAt is when a webhook last asked for a sync: a sync running then misses nothing, as the
+	// next one starts at once.
+	SyncRequestedAt time.Time
+	// WebhooksURL is where the store's webhooks for this connection were registered ("" when not).
+	WebhooksURL string
+	InstalledAt time.Time // records first seen after this are "new" (programme enrolment)
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // BigCommerceCredentials are a store-level API account's.
@@ -78,7 +83,8 @@ const connectionColumns = `id, name, store_hash, store_name, store_url, bc_api_p
 	dd_username, dd_password, dd_endpoint, dd_api_endpoint, webhook_secret, status, status_message, data_sync,
 	subscriber_list_id, subscriber_list_name, customer_list_id, customer_list_name,
 	new_customer_program_id, new_customer_program_name, new_subscriber_program_id, new_subscriber_program_name,
-	abandoned_cart_program_id, abandoned_cart_program_name, sync_interval_ms, next_sync_at, installed_at, created_at, updated_at`
+	abandoned_cart_program_id, abandoned_cart_program_name, sync_interval_ms, next_sync_at, installed_at, created_at, updated_at,
+	sync_requested_at, webhooks_url`
 
 // Secret contexts bind each ciphertext to its column.
 const (
@@ -133,20 +139,21 @@ func (s *Store) scanConnection(row rowScanner) (*Connection, error) {
 	var token, password, hookSecret, status string
 	var intervalMS int64
 	var next sql.NullInt64
-	var installed, created, updated int64
+	var installed, created, updated, requested int64
 	st := &c.Settings
 	err := row.Scan(&c.ID, &c.Name, &c.StoreHash, &c.StoreName, &c.StoreURL, &c.BigCommerce.APIPath, &c.BigCommerce.BaseURL,
 		&c.BigCommerce.ClientID, &token, &c.Dotdigital.Username, &password, &c.Dotdigital.Endpoint, &c.Dotdigital.APIEndpoint,
 		&hookSecret, &status, &c.StatusMessage, &st.DataSync, &st.SubscriberList.ID, &st.SubscriberList.Name,
 		&st.CustomerList.ID, &st.CustomerList.Name, &st.NewCustomerProgram.ID, &st.NewCustomerProgram.Name,
 		&st.NewSubscriberProgram.ID, &st.NewSubscriberProgram.Name, &st.AbandonedCartProgram.ID, &st.AbandonedCartProgram.Name,
-		&intervalMS, &next, &installed, &created, &updated)
+		&intervalMS, &next, &installed, &created, &updated, &requested, &c.WebhooksURL)
 	if err != nil {
 		return nil, err
 	}
 	c.Status = Status(status)
 	st.Interval = time.Duration(intervalMS) * time.Millisecond
 	c.NextSyncAt, c.InstalledAt, c.CreatedAt, c.UpdatedAt = nullMS(next), fromMS(installed), fromMS(created), fromMS(updated)
+	c.SyncRequestedAt = fromMS(requested)
 	if c.BigCommerce.AccessToken, err = s.box.Open(token, ctxAccessToken); err != nil {
 		return nil, fmt.Errorf("connection %d access token: %w", c.ID, err)
 	}
@@ -229,6 +236,20 @@ func (s *Store) SetNextSyncAt(ctx context.Context, id int64, at time.Time) error
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE connections SET next_sync_at = $2 WHERE id = $1`, id, next)
 	return affectedOne(res, err, "schedule connection", id)
+}
+
+// RequestSync records that a webhook asked for a sync now, and makes the connection due: should a sync
+// be running (or ending), its worker sees the request when it ends and the dispatcher starts the next.
+func (s *Store) RequestSync(ctx context.Context, id int64) error {
+	now := ms(s.now())
+	res, err := s.db.ExecContext(ctx, `UPDATE connections SET sync_requested_at = $2, next_sync_at = $2 WHERE id = $1`, id, now)
+	return affectedOne(res, err, "request a sync of connection", id)
+}
+
+// SetWebhooksURL records where the store's webhooks were registered.
+func (s *Store) SetWebhooksURL(ctx context.Context, id int64, url string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE connections SET webhooks_url = $2 WHERE id = $1`, id, url)
+	return affectedOne(res, err, "record the webhooks of connection", id)
 }
 
 // DueConnections returns the ids of connections with data sync on whose next sync is due at now.

@@ -25,3 +25,11 @@ func (s *Store) ForgetDeliveries(ctx context.Context, before time.Time) error {
 	}
 	return nil
 }
+
+// ForgetDelivery forgets one delivery, so that BigCommerce's retry of it is handled.
+func (s *Store) ForgetDelivery(ctx context.Context, connID int64, hash string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE connection_id = $1 AND hash = $2`, connID, hash); err != nil {
+		return fmt.Errorf("store: forget delivery: %w", err)
+	}
+	return nil
+}

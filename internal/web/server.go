@@ -24,6 +24,7 @@ func New(svc *app.Services) *Server {
 	s := &Server{svc: svc, log: svc.Logger, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("POST /webhooks/bigcommerce/{id}", s.bigcommerceWebhook)
 	return s
 }
 

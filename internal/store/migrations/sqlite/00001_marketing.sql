@@ -30,6 +30,8 @@ CREATE TABLE connections (
     abandoned_cart_program_name TEXT  NOT NULL DEFAULT '',
     sync_interval_ms          BIGINT  NOT NULL DEFAULT 300000,
     next_sync_at              BIGINT,
+    sync_requested_at         BIGINT  NOT NULL DEFAULT 0,
+    webhooks_url              TEXT    NOT NULL DEFAULT '',
     installed_at              BIGINT  NOT NULL,
     created_at                BIGINT  NOT NULL,
     updated_at                BIGINT  NOT NULL
@@ -163,6 +165,15 @@ CREATE TABLE api_calls (
 CREATE INDEX api_calls_by_connection ON api_calls (connection_id, id);
 CREATE INDEX api_calls_by_run ON api_calls (run_id, id);
 
+-- Abandoned carts the store told of (store/cart/abandoned), until the carts stream handles them.
+CREATE TABLE cart_events (
+    connection_id BIGINT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+    cart_id       TEXT   NOT NULL,
+    token         TEXT   NOT NULL DEFAULT '',
+    received_at   BIGINT NOT NULL,
+    PRIMARY KEY (connection_id, cart_id)
+);
+
 CREATE TABLE webhook_deliveries (
     connection_id BIGINT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
     hash          TEXT   NOT NULL,
@@ -172,6 +183,7 @@ CREATE TABLE webhook_deliveries (
 
 -- +goose Down
 DROP TABLE webhook_deliveries;
+DROP TABLE cart_events;
 DROP TABLE api_calls;
 DROP TABLE enrolments;
 DROP TABLE rejected_records;

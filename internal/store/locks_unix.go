@@ -33,3 +33,20 @@ func (s *Store) LockWorkers() (unlock func(), err error) {
 	}
 	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
+
+// LockMigrations makes concurrent processes migrate an SQLite database one after the other (with
+// PostgreSQL, goose's session lock does it). It blocks until the lock is free.
+func (s *Store) LockMigrations() (unlock func(), err error) {
+	if s.engine != SQLite {
+		return func() {}, nil
+	}
+	f, err := os.OpenFile(s.path+".migrate.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("store: migrations lock: %w", err)
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}

@@ -1,0 +1,97 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bcsync/bcsync/internal/bigcommerce"
+)
+
+// With a public URL, bcsync serve registers the store's webhooks: a change reaches Dotdigital in
+// seconds (long before the 5-minute poll), and an abandoned cart of a contact goes to CartInsight and
+// enrols the contact in the abandoned-cart programme, once per cart.
+func TestWebhooksBringChangesAndAbandonedCartsInSeconds(t *testing.T) {
+	w := newWorld(t, small, withAccount)
+	addr := freeAddr(t)
+	serve := w.start("serve", "--listen", addr, "--public-url", "http://"+addr, "--schedule-every", "100ms")
+	defer w.stop(serve)
+	id := w.connect()
+	w.settings(id, "--abandoned-cart-program", "1003")
+	w.eventually("the first sync", func() bool { return strings.Contains(w.bcsync("runs", strconv.FormatInt(id, 10)), "succeeded") })
+	hooks := all(t, w.store().Webhooks(ctx()))
+	if len(hooks) != 5 || hooks[0].Headers["X-Bcsync-Webhook-Secret"] == "" {
+		t.Fatalf("webhooks: %+v", hooks)
+	}
+
+	// A change in the store: in Dotdigital within seconds.
+	sub, _ := consentedSubscriber(t, w, false)
+	start := time.Now()
+	if _, err := w.store().UpdateSubscriber(ctx(), sub.ID, bigcommerce.SubscriberInput{FirstName: "Hooked"}); err != nil {
+		t.Fatal(err)
+	}
+	w.eventually("the change in Dotdigital", func() bool {
+		c, _ := w.dd.Contact(sub.Email)
+		return c.DataFields["FIRSTNAME"] == "Hooked"
+	})
+	t.Logf("store change → Dotdigital in %s", time.Since(start).Round(time.Millisecond))
+
+	// An abandoned cart of that subscriber.
+	var created struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	w.bcJSON("POST", "v3/carts", map[string]any{"email": sub.Email, "line_items": []map[string]any{{"product_id": 1, "quantity": 2}}}, &created)
+	abandon, _ := http.Post(w.bcSrv.URL+"/_emulator/carts/"+created.Data.ID+"/abandon", "application/json", nil)
+	abandon.Body.Close()
+	w.eventually("the cart in CartInsight", func() bool { return slices.Contains(recordKeys(t, w, "CartInsight"), created.Data.ID) })
+	contact, _ := w.dd.Contact(sub.Email)
+	w.eventually("the enrolment", func() bool { return w.dd.EnrolmentRequests(1003)[contact.ID] == 1 })
+	// A repeated delivery of the same event changes nothing.
+	time.Sleep(500 * time.Millisecond)
+	if n := w.dd.EnrolmentRequests(1003)[contact.ID]; n != 1 {
+		t.Fatalf("%d enrolments for one cart", n)
+	}
+
+	// A delivery without the connection's secret is refused.
+	resp, err := http.Post("http://"+addr+"/webhooks/bigcommerce/"+strconv.FormatInt(id, 10), "application/json",
+		strings.NewReader(`{"scope":"store/cart/abandoned","data":{"type":"cart","id":"x"},"hash":"h","producer":"stores/abc123xyz"}`))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unauthenticated delivery: %v %v", resp.StatusCode, err)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// bcJSON calls the emulated store's API and decodes the answer.
+func (w *world) bcJSON(method, path string, body, out any) {
+	w.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, w.bc.APIPath(w.bcSrv.URL)+path, bytes.NewReader(b))
+	req.Header.Set("X-Auth-Token", w.bc.AccessToken())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		w.t.Fatalf("%s %s: %d", method, path, resp.StatusCode)
+	}
+	json.NewDecoder(resp.Body).Decode(out)
+}
