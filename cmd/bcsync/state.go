@@ -17,7 +17,8 @@ type state struct {
 	SecretKey      string        `help:"32-byte key (hex or base64) that encrypts credentials at rest; required with PostgreSQL." placeholder:"KEY"`
 	SecretKeyFile  string        `help:"File holding the secret key." type:"path"`
 	Workers        int           `help:"Syncs run at once by this process." default:"4"`
-	Slice          time.Duration `help:"How long a sync job runs before it yields and continues (PostgreSQL; 0: 10m there, unlimited with SQLite)." default:"0"`
+	Slice          time.Duration `help:"How long a sync job runs before it yields and continues (PostgreSQL; 0: 5m there, unlimited with SQLite)." default:"0"`
+	RescueAfter    time.Duration `help:"With PostgreSQL, when the sync job of a process that died is given to another (0: three slices and a minute)." default:"0"`
 	QuotaShare     float64       `help:"Share of each store's API rate-limit quota bcsync may use (other apps share it)." default:"0.5"`
 	APITimeout     time.Duration `name:"api-timeout" help:"Time limit of one API request attempt (0: 60s for BigCommerce, 121s for Dotdigital)." default:"0"`
 	ImportPollMin  time.Duration `help:"Shortest wait before polling a Dotdigital import (Dotdigital asks for at least 5s; lower it only against an emulator)." default:"5s"`
@@ -37,8 +38,8 @@ func (s *state) config(logger *slog.Logger) (app.Config, error) {
 	}
 	slice := s.Slice
 	if slice == 0 && (strings.HasPrefix(s.DatabaseURL, "postgres://") || strings.HasPrefix(s.DatabaseURL, "postgresql://")) {
-		slice = 10 * time.Minute
+		slice = 5 * time.Minute
 	}
-	return app.Config{DatabaseURL: s.DatabaseURL, DataDir: s.DataDir, SecretKey: key, Logger: logger, Workers: s.Workers, Slice: slice,
+	return app.Config{DatabaseURL: s.DatabaseURL, DataDir: s.DataDir, SecretKey: key, Logger: logger, Workers: s.Workers, Slice: slice, RescueAfter: s.RescueAfter,
 		QuotaShare: s.QuotaShare, APITimeout: s.APITimeout, ImportPollMin: s.ImportPollMin, ReconcileEvery: s.ReconcileEvery, ScheduleEvery: s.ScheduleEvery, PublicURL: s.PublicURL}, nil
 }

@@ -32,23 +32,26 @@ import (
 // Options size and shape a benchmark.
 type Options struct {
 	// Binary is the bcsync executable that runs each sync.
-	Binary                                   string
-	Customers, Subscribers, Orders, Products int
+	Binary      string `json:"-"`
+	Customers   int    `json:"customers"`
+	Subscribers int    `json:"subscribers"`
+	Orders      int    `json:"orders"`
+	Products    int    `json:"products"`
 	// Changes is how many records the third phase changes before syncing.
-	Changes int
+	Changes int `json:"changes"`
 	// RateLimit is the store's quota, e.g. "150/30s"; "" is unlimited.
-	RateLimit string
+	RateLimit string `json:"rate_limit"`
 	// Latency is added to every request of both APIs.
-	Latency time.Duration
+	Latency time.Duration `json:"latency_ns"`
 	// TimeScale divides rate-limit windows, import delays and poll waits, so that quota-bound runs finish
 	// quickly; calls are unchanged, and wall times are in the scaled world.
-	TimeScale  float64
-	QuotaShare float64
-	Seed       uint64
+	TimeScale  float64 `json:"time_scale"`
+	QuotaShare float64 `json:"quota_share"`
+	Seed       uint64  `json:"seed"`
 	// ImportDelay is how long a Dotdigital import takes before TimeScale; default 2 s.
-	ImportDelay time.Duration
+	ImportDelay time.Duration `json:"import_delay_ns"`
 	// Progress receives a line per step; nil for none.
-	Progress io.Writer
+	Progress io.Writer `json:"-"`
 }
 
 // Report is what a benchmark measured.

@@ -101,6 +101,8 @@ type CustomerQuery struct {
 	ModifiedUntil time.Time // date_modified:max (inclusive)
 	IDs           []int     // id:in, for reconciliation
 	Emails        []string  // email:in
+	// FirstPage is the page to start at (default 1), for a reader that has the pages before it.
+	FirstPage int
 }
 
 // Customers reads customers page by page (250 each) with their addresses, attribute values, form
@@ -119,7 +121,7 @@ func (c *Client) Customers(ctx context.Context, q CustomerQuery) iter.Seq2[[]Cus
 		if emails != nil {
 			query.Set("email:in", strings.Join(emails, ","))
 		}
-		return v3Pages(ctx, c, "customers", "v3/customers", query, (*customerWire).model)
+		return v3Pages(ctx, c, "customers", "v3/customers", query, q.FirstPage, (*customerWire).model)
 	})
 }
 

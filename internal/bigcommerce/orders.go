@@ -218,6 +218,8 @@ type OrderQuery struct {
 	CustomerID    int // 0: any
 	StatusID      *int
 	Email         string
+	// FirstPage is the page to start at (default 1), for a reader that has the pages before it.
+	FirstPage int
 }
 
 func (q OrderQuery) values() url.Values {
@@ -251,7 +253,7 @@ var orderIncludes = url.Values{"include": {"consignments.line_items"}, "consignm
 // inlines (50, flagged by __warning__) costs extra requests, for its /products.
 func (c *Client) Orders(ctx context.Context, q OrderQuery) iter.Seq2[[]Order, error] {
 	filters := q.values()
-	return paginate(ctx, c, "orders", func(ctx context.Context, n int) ([]Order, int, error) {
+	return paginate(ctx, c, "orders", q.FirstPage, func(ctx context.Context, n int) ([]Order, int, error) {
 		query := cloneValues(filters)
 		for k, v := range orderIncludes {
 			query[k] = v

@@ -37,7 +37,8 @@ type pageResult[T any] struct {
 // of pages is known and the quota has room, up to c.prefetch pages are fetched ahead, still yielded in
 // order. It stops after a short page, after the last page, at the first error (yielded), or when the
 // consumer stops.
-func paginate[T any](ctx context.Context, c *Client, resource string, fetch fetchPage[T]) iter.Seq2[[]T, error] {
+func paginate[T any](ctx context.Context, c *Client, resource string, first int, fetch fetchPage[T]) iter.Seq2[[]T, error] {
+	first = max(first, 1)
 	return func(yield func([]T, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -55,15 +56,15 @@ func paginate[T any](ctx context.Context, c *Client, resource string, fetch fetc
 			return yield(items, nil)
 		}
 
-		items, pages, err := fetch(ctx, 1)
+		items, pages, err := fetch(ctx, first)
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		if !emit(items, pages) || len(items) < c.pageSize || pages == 1 {
+		if !emit(items, pages) || len(items) < c.pageSize || pages == first {
 			return
 		}
-		next := 2
+		next := first + 1
 		// Ahead: fetch pages next … pages concurrently, in order.
 		var queue []chan pageResult[T]
 		launch := func(n int) {
@@ -131,8 +132,8 @@ type v3List[W any] struct {
 
 // v3Pages reads a v3 list with page and limit, knowing the number of pages from the first one. Records
 // arrive as wire type W and are handed out as model T.
-func v3Pages[W, T any](ctx context.Context, c *Client, resource, path string, query url.Values, model func(*W) T) iter.Seq2[[]T, error] {
-	return paginate(ctx, c, resource, func(ctx context.Context, n int) ([]T, int, error) {
+func v3Pages[W, T any](ctx context.Context, c *Client, resource, path string, query url.Values, first int, model func(*W) T) iter.Seq2[[]T, error] {
+	return paginate(ctx, c, resource, first, func(ctx context.Context, n int) ([]T, int, error) {
 		q := cloneValues(query)
 		q.Set("page", strconv.Itoa(n))
 		q.Set("limit", strconv.Itoa(c.pageSize))

@@ -88,6 +88,8 @@ type ProductQuery struct {
 	ModifiedUntil time.Time // date_modified:max (inclusive)
 	Visible       *bool     // is_visible; nil: visible and hidden
 	IDs           []int     // id:in
+	// FirstPage is the page to start at (default 1), for a reader that has the pages before it.
+	FirstPage int
 }
 
 // Products reads products page by page (250 each) with their variants, images and custom fields.
@@ -106,7 +108,7 @@ func (c *Client) Products(ctx context.Context, q ProductQuery) iter.Seq2[[]Produ
 		if ids != nil {
 			query.Set("id:in", joinInts(ids))
 		}
-		return v3Pages(ctx, c, "products", "v3/catalog/products", query, (*productWire).model)
+		return v3Pages(ctx, c, "products", "v3/catalog/products", query, q.FirstPage, (*productWire).model)
 	})
 }
 
@@ -115,7 +117,7 @@ func (c *Client) Products(ctx context.Context, q ProductQuery) iter.Seq2[[]Produ
 // (include_fields=is_visible; the id always comes, and the description does not list "id" itself).
 func (c *Client) ProductIDs(ctx context.Context) iter.Seq2[[]int, error] {
 	query := url.Values{"include_fields": {"is_visible"}, "sort": {"id"}}
-	return v3Pages(ctx, c, "product ids", "v3/catalog/products", query, func(w *struct {
+	return v3Pages(ctx, c, "product ids", "v3/catalog/products", query, 1, func(w *struct {
 		ID int `json:"id"`
 	}) int {
 		return w.ID

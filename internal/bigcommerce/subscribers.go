@@ -68,7 +68,7 @@ func (c *Client) Subscribers(ctx context.Context, q SubscriberQuery) iter.Seq2[[
 		if ids != nil {
 			query.Set("id:in", joinInts(ids))
 		}
-		return v3Pages(ctx, c, "subscribers", "v3/customers/subscribers", query, (*subscriberWire).model)
+		return v3Pages(ctx, c, "subscribers", "v3/customers/subscribers", query, 1, (*subscriberWire).model)
 	})
 }
 

@@ -57,7 +57,7 @@ func (r *webhookResponse) webhook() *Webhook {
 
 // Webhooks reads the API account's hooks.
 func (c *Client) Webhooks(ctx context.Context) iter.Seq2[[]Webhook, error] {
-	return v3Pages(ctx, c, "webhooks", "v3/hooks", url.Values{}, (*webhookWire).model)
+	return v3Pages(ctx, c, "webhooks", "v3/hooks", url.Values{}, 1, (*webhookWire).model)
 }
 
 // Webhook reads one hook.

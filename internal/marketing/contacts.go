@@ -180,19 +180,26 @@ func convert(v any, fieldType string) any {
 	return v
 }
 
-// mappedFields computes the data fields of a contact from a source function. Subscriber-only sources
-// (someone who is not a customer) give only the fields a subscriber has.
-func mappedFields(mappings []store.FieldMapping, subscriberOnly bool, value func(string) any) map[string]any {
+// mappedFields computes the data fields of a contact, for the mapped sources keep selects.
+func mappedFields(mappings []store.FieldMapping, keep func(SourceField) bool, value func(string) any) map[string]any {
 	out := map[string]any{}
 	for _, m := range mappings {
 		src, ok := LookupSource(m.Source)
-		if !ok || (subscriberOnly && !src.Subscriber) {
+		if !ok || !keep(src) {
 			continue
 		}
 		out[m.DataField] = convert(value(m.Source), m.DataFieldType)
 	}
 	return out
 }
+
+// What each contact stream sends: a subscriber's own fields; a customer's fields but the computed ones,
+// which the order figures stream keeps up to date from the orders.
+var (
+	subscriberSources = func(f SourceField) bool { return f.Subscriber }
+	customerSources   = func(f SourceField) bool { return !f.Computed }
+	computedSources   = func(f SourceField) bool { return f.Computed }
+)
 
 // hasComputed says whether a mapping uses a field computed from orders.
 func hasComputed(mappings []store.FieldMapping) bool {

@@ -96,6 +96,7 @@ type closer interface{ Close(context.Context) error }
 // else the first import's or settling's. It always waits, so that what was accepted is recorded.
 func (rc *runContext) closeSink(ctx context.Context, imp closer, sk *sink, readErr error) error {
 	closeErr := imp.Close(context.WithoutCancel(ctx))
+	defer sk.close()
 	if err := sk.commit(context.WithoutCancel(ctx)); err != nil && readErr == nil {
 		readErr = err
 	}

@@ -6,9 +6,11 @@ import (
 	"time"
 )
 
-// window bounds a read by date_modified, both ends inclusive; a zero Until is open.
+// window bounds a read by date_modified, both ends inclusive; a zero Until is open. FirstPage is the
+// page to start at (0 or 1: the first).
 type window struct {
 	Since, Until time.Time
+	FirstPage    int
 }
 
 // readSorted reads a date_modified-sorted collection from since, one page at a time. Each request
@@ -54,8 +56,12 @@ func readSorted[T any](ctx context.Context, rc *runContext, since time.Time, pag
 		}
 		first, last := modified(&page[0]), modified(&page[len(page)-1])
 		if len(page) >= pageSize && first.Equal(last) {
-			// One second holds a whole page: read it all, then go on after it.
-			for p, err := range fetch(window{Since: first, Until: first}) {
+			// One second holds a whole page: read the rest of it by page numbers (the page just read is
+			// its first), then go on after it.
+			if err := each(keep(page)); err != nil {
+				return err
+			}
+			for p, err := range fetch(window{Since: first, Until: first, FirstPage: 2}) {
 				if err != nil {
 					return err
 				}

@@ -26,16 +26,16 @@ type stream interface {
 }
 
 // streams run in this order. Webhooks are registered first (once), so changes made during a long first
-// sync already ask for the next one. Unsubscribes made in Dotdigital are written to the store first, so the
-// subscriber stream of the same run takes those people out of the list. Orders come before contacts so
-// contacts carry up-to-date order figures; orders whose contact does not exist yet wait, and are sent by
-// "waiting" once the contact streams made the contacts.
+// sync already ask for the next one. Unsubscribes made in Dotdigital are written to the store next, so
+// the subscriber stream of the same run takes those people out of the list. Contacts come before orders,
+// so the orders of contacts made in this run go out in it; order figures (computed fields) follow the
+// orders they sum.
 var streams = []stream{
 	webhooksStream{},
 	unsubscribesStream{},
-	ordersStream{},
 	subscribersStream{},
 	customersStream{},
+	ordersStream{},
 	orderFiguresStream{},
 	waitingStream{},
 	productsStream{},

@@ -1,20 +1,28 @@
 package marketing
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/bcsync/bcsync/internal/store"
 )
 
-// maxPending bounds the records a stream may have in imports whose report has not come back, so that
-// memory stays flat however large the store is (the import bodies themselves spill to disk).
-const maxPending = 250_000
+// maxPending bounds the records a stream may have in imports whose report has not come back.
+const maxPending = 1_000_000
 
 // sink follows one stream's records through Dotdigital imports to their outcome, in read order, and
 // moves the stream's cursor past a page only once every record up to the end of that page has one.
 // An import that fails as a whole stops the cursor before it: the next run reads those records again.
+//
+// What to save once a record is accepted waits in an unlinked temporary file, not in memory: an import
+// holds up to 50 MB of records, several are in flight, and memory must not grow with the store. Only
+// each record's offset in the file is kept.
 type sink struct {
 	rc     *runContext
 	stream string
@@ -23,13 +31,16 @@ type sink struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	next     int64           // sequence number of the next record added to an import
-	base     int64           // sequence number of recs[0]
-	recs     []*pending      // added, not yet settled
-	settled  int64           // every record before it has an outcome
+	base     int64           // sequence number of offs[0]
+	offs     []int64         // file offset of each record from base on, then the end of the file
 	reported map[int64]int64 // reports past settled: first → end
+	settled  int64           // every record before it has an outcome
 	blocked  int64           // first record of a failed import (-1: none)
 	pages    []pageEnd
 	err      error
+
+	file *os.File
+	w    *bufio.Writer
 }
 
 // pending is a record in an import, with what to save once Dotdigital accepted it.
@@ -57,16 +68,28 @@ type pageEnd struct {
 	cursor string
 }
 
+// pendingLine is a pending record in the file.
+type pendingLine struct {
+	Key        string `json:"k"`
+	Email      string `json:"e,omitempty"`
+	Print      string `json:"f,omitempty"`
+	AmountE4   int64  `json:"a,omitempty"`
+	OccurredMS int64  `json:"o,omitempty"`
+	Status     int64  `json:"s,omitempty"`
+	NewContact string `json:"n,omitempty"`
+	Consent    string `json:"c,omitempty"`
+}
+
 func newSink(rc *runContext, stream string, settle func(ctx context.Context, outs []outcome) error) *sink {
-	s := &sink{rc: rc, stream: stream, settle: settle, reported: map[int64]int64{}, blocked: -1}
+	s := &sink{rc: rc, stream: stream, settle: settle, reported: map[int64]int64{}, blocked: -1, offs: []int64{0}}
 	s.cond = sync.NewCond(&s.mu)
 	return s
 }
 
-// add hands a record to the importer (send) and tracks it; records the importer refuses are rejected.
+// add hands a record to the importer (send) and tracks it.
 func (s *sink) add(ctx context.Context, p *pending, send func() error) error {
 	s.mu.Lock()
-	for int64(len(s.recs)) >= maxPending && s.err == nil && ctx.Err() == nil {
+	for s.next-s.settled >= maxPending && s.err == nil && ctx.Err() == nil {
 		s.cond.Wait()
 	}
 	err := s.err
@@ -74,17 +97,70 @@ func (s *sink) add(ctx context.Context, p *pending, send func() error) error {
 	if err != nil {
 		return err
 	}
+	// Sent first: an import's report can only come after a later add, flush or close, so the record is
+	// in the file before anyone asks for it.
 	if err := send(); err != nil {
 		return err
 	}
+	line := pendingLine{Key: p.key, Email: p.email, Print: p.state.Fingerprint, AmountE4: p.state.AmountE4,
+		OccurredMS: p.state.OccurredAt.UnixMilli(), Status: p.state.Status, NewContact: p.newContact}
+	if p.state.OccurredAt.IsZero() {
+		line.OccurredMS = 0
+	}
+	if p.consent != nil {
+		line.Consent = p.consent.Fingerprint
+	}
 	s.mu.Lock()
-	s.recs = append(s.recs, p)
+	defer s.mu.Unlock()
+	if s.file == nil {
+		f, err := os.CreateTemp("", "bcsync-pending-*")
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.stream, err)
+		}
+		os.Remove(f.Name()) // gone when closed, even after a crash
+		s.file, s.w = f, bufio.NewWriterSize(f, 64<<10)
+	}
+	b, err := json.Marshal(line)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.stream, err)
+	}
+	s.w.Write(b)
+	if err := s.w.WriteByte('\n'); err != nil {
+		return fmt.Errorf("%s: %w", s.stream, err)
+	}
+	s.offs = append(s.offs, s.offs[len(s.offs)-1]+int64(len(b)+1))
 	s.next++
-	s.mu.Unlock()
 	return nil
 }
 
-// endPage marks the end of a page read from the store; cursor is where the stream resumes after it.
+// read returns the pending records first … first+n-1 from the file. Called with mu.
+func (s *sink) read(first int64, n int) ([]*pending, error) {
+	if err := s.w.Flush(); err != nil {
+		return nil, err
+	}
+	from, to := s.offs[first-s.base], s.offs[first-s.base+int64(n)]
+	dec := json.NewDecoder(io.NewSectionReader(s.file, from, to-from))
+	out := make([]*pending, 0, n)
+	for range n {
+		var l pendingLine
+		if err := dec.Decode(&l); err != nil {
+			return nil, fmt.Errorf("%s: reading back pending records: %w", s.stream, err)
+		}
+		p := &pending{key: l.Key, email: l.Email, newContact: l.NewContact, state: store.RecordState{Key: l.Key, Email: l.Email,
+			Fingerprint: l.Print, AmountE4: l.AmountE4, Status: l.Status}}
+		if l.OccurredMS != 0 {
+			p.state.OccurredAt = time.UnixMilli(l.OccurredMS).UTC()
+		}
+		if l.Consent != "" {
+			p.consent = &store.RecordState{Key: l.Email, Email: l.Email, Fingerprint: l.Consent}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// endPage marks the end of a page read from the store; cursor is where the stream resumes after it
+// ("" for a page that moves no cursor).
 func (s *sink) endPage(ctx context.Context, cursor string) error {
 	s.mu.Lock()
 	s.pages = append(s.pages, pageEnd{seq: s.next, cursor: cursor})
@@ -95,19 +171,25 @@ func (s *sink) endPage(ctx context.Context, cursor string) error {
 // report takes an import's outcome for records first … first+n-1. failed says the import as a whole
 // did not go through; outcomeOf gives each accepted import's per-record outcome.
 func (s *sink) report(ctx context.Context, first int64, n int, failed error, outcomeOf func(*pending) outcome) {
-	s.mu.Lock()
 	var outs []outcome
+	var err error
 	if failed == nil {
-		for seq := first; seq < first+int64(n); seq++ {
-			outs = append(outs, outcomeOf(s.recs[seq-s.base]))
+		s.mu.Lock()
+		recs, rerr := s.read(first, n)
+		s.mu.Unlock()
+		if rerr != nil {
+			err = rerr
+		}
+		for _, p := range recs {
+			outs = append(outs, outcomeOf(p))
 		}
 	}
-	s.mu.Unlock()
-	var err error
 	if failed != nil {
 		err = fmt.Errorf("%s: %w", s.stream, failed)
-	} else if err = s.settle(ctx, outs); err != nil {
-		err = fmt.Errorf("%s: %w", s.stream, err)
+	} else if err == nil {
+		if err = s.settle(ctx, outs); err != nil {
+			err = fmt.Errorf("%s: %w", s.stream, err)
+		}
 	}
 	s.mu.Lock()
 	if err != nil {
@@ -128,8 +210,7 @@ func (s *sink) report(ctx context.Context, first int64, n int, failed error, out
 		s.settled = end
 	}
 	if drop := s.settled - s.base; drop > 0 {
-		clear(s.recs[:drop])
-		s.recs = s.recs[drop:]
+		s.offs = append(s.offs[:0], s.offs[drop:]...)
 		s.base = s.settled
 	}
 	s.cond.Broadcast()
@@ -152,7 +233,9 @@ func (s *sink) commit(ctx context.Context) error {
 	}
 	cursor := ""
 	for len(s.pages) > 0 && s.pages[0].seq <= limit {
-		cursor = s.pages[0].cursor
+		if c := s.pages[0].cursor; c != "" {
+			cursor = c
+		}
 		s.pages = s.pages[1:]
 	}
 	s.mu.Unlock()
@@ -167,4 +250,14 @@ func (s *sink) failure() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
+}
+
+// close releases the file; call it after every report came back.
+func (s *sink) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.file != nil {
+		s.file.Close()
+		s.file, s.w = nil, nil
+	}
 }

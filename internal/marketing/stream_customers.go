@@ -3,6 +3,7 @@ package marketing
 import (
 	"context"
 	"iter"
+	"slices"
 	"strconv"
 	"time"
 
@@ -36,7 +37,7 @@ func (customersStream) sync(ctx context.Context, rc *runContext) error {
 	imp, sk := rc.contactSink(ctx, streamCustomers, dotdigital.MergeOverwrite, rc.settleContacts(streamCustomers))
 	err = readSorted(ctx, rc, since, bigcommerce.MaxPageSize,
 		func(w window) iter.Seq2[[]bigcommerce.Customer, error] {
-			return rc.bc.Customers(ctx, bigcommerce.CustomerQuery{ModifiedSince: w.Since, ModifiedUntil: w.Until})
+			return rc.bc.Customers(ctx, bigcommerce.CustomerQuery{ModifiedSince: w.Since, ModifiedUntil: w.Until, FirstPage: w.FirstPage})
 		},
 		func(c *bigcommerce.Customer) time.Time { return c.DateModified },
 		func(c *bigcommerce.Customer) int { return c.ID },
@@ -52,8 +53,10 @@ func (customersStream) sync(ctx context.Context, rc *runContext) error {
 	return rc.closeSink(ctx, imp, sk, err)
 }
 
-// orderFiguresStream re-sends customers whose orders changed in this run but who did not change
-// themselves, when a computed field (number of orders, total spend, …) is mapped.
+// orderFiguresStream keeps the computed data fields (number of orders, total spend, …) of customers up
+// to date: for every customer of the list whose orders changed in this run, or who was sent in it, the
+// fields are worked out from the orders bcsync has seen and imported on their own when they changed. No
+// store request is needed.
 type orderFiguresStream struct{}
 
 func (orderFiguresStream) name() string { return streamOrderFigures }
@@ -63,38 +66,58 @@ func (orderFiguresStream) enabled(rc *runContext) bool {
 
 func (orderFiguresStream) sync(ctx context.Context, rc *runContext) error {
 	s := rc.e.store
-	emails, err := s.EmailsChangedSince(ctx, rc.conn.ID, streamOrders, rc.run.StartedAt)
-	if err != nil || len(emails) == 0 {
+	ordered, err := s.EmailsChangedSince(ctx, rc.conn.ID, streamOrders, rc.run.StartedAt)
+	if err != nil {
 		return err
 	}
+	sent, err := s.EmailsChangedSince(ctx, rc.conn.ID, streamCustomers, rc.run.StartedAt)
+	if err != nil {
+		return err
+	}
+	emails := slices.Compact(slices.Sorted(slices.Values(append(ordered, sent...))))
+	imp, sk := rc.contactSink(ctx, streamOrderFigures, dotdigital.MergeOverwrite, rc.settleContacts(streamOrderFigures))
+	var readErr error
+	for start := 0; start < len(emails) && readErr == nil; start += 500 {
+		readErr = rc.figuresBatch(ctx, emails[start:min(start+500, len(emails))], imp, sk)
+	}
+	return rc.closeSink(ctx, imp, sk, readErr)
+}
+
+func (rc *runContext) figuresBatch(ctx context.Context, emails []string, imp *dotdigital.ContactImporter, sk *sink) error {
+	s := rc.e.store
 	customers, err := s.RecordsByEmail(ctx, rc.conn.ID, streamCustomers, emails)
 	if err != nil {
 		return err
 	}
-	var ids []int
+	var members []string
 	for _, c := range customers {
-		if c.UpdatedAt.Before(rc.run.StartedAt) {
-			if id, err := strconv.Atoi(c.Key); err == nil {
-				ids = append(ids, id)
-			}
+		if c.Status == 1 && !slices.Contains(members, c.Email) {
+			members = append(members, c.Email)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
+	sums, err := s.OrderSummaries(ctx, rc.conn.ID, streamOrders, members, excludedOrderStatuses)
+	if err != nil {
+		return err
 	}
-	rc.setTotal(int64(len(ids)))
-	imp, sk := rc.contactSink(ctx, streamOrderFigures, dotdigital.MergeOverwrite, rc.settleContacts(streamCustomers))
-	var readErr error
-	for page, err := range rc.bc.Customers(ctx, bigcommerce.CustomerQuery{IDs: ids}) {
-		if err == nil {
-			err = rc.customersPage(ctx, page, imp, sk)
+	prev, err := s.RecordStates(ctx, rc.conn.ID, streamOrderFigures, members)
+	if err != nil {
+		return err
+	}
+	for _, email := range members {
+		rc.count(1, 0, 0, 0)
+		fields := mappedFields(rc.mappings, computedSources, customerFacts{orders: sums[email]}.sourceValue)
+		state := store.RecordState{Key: email, Email: email, Fingerprint: fingerprint(fields), Status: 1}
+		if prev[email].Fingerprint == state.Fingerprint {
+			rc.count(0, 0, 1, 0)
+			continue
 		}
-		if err != nil {
-			readErr = err
-			break
+		ct := dotdigital.Contact{Email: email, DataFields: fields}
+		if err := sk.add(ctx, &pending{key: email, email: email, state: state}, func() error { return imp.Add(ctx, ct) }); err != nil {
+			return err
 		}
 	}
-	return rc.closeSink(ctx, imp, sk, readErr)
+	rc.save(ctx, false)
+	return nil
 }
 
 func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Customer, imp *dotdigital.ContactImporter, sk *sink) error {
@@ -110,12 +133,6 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 	states, err := s.RecordStates(ctx, rc.conn.ID, streamCustomers, keys)
 	if err != nil {
 		return err
-	}
-	var sums map[string]store.OrderSummary
-	if hasComputed(rc.mappings) {
-		if sums, err = s.OrderSummaries(ctx, rc.conn.ID, streamOrders, emails, excludedOrderStatuses); err != nil {
-			return err
-		}
 	}
 	subscribed := map[string]bool{}
 	subs, err := s.RecordsByEmail(ctx, rc.conn.ID, streamSubscribers, emails)
@@ -143,8 +160,8 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 				return err
 			}
 		}
-		facts := customerFacts{c: c, orders: sums[email], subscribed: subscribed[email]}
-		ct := dotdigital.Contact{Email: email, Lists: []int{int(st.CustomerList.ID)}, DataFields: mappedFields(rc.mappings, false, facts.sourceValue)}
+		facts := customerFacts{c: c, subscribed: subscribed[email]}
+		ct := dotdigital.Contact{Email: email, Lists: []int{int(st.CustomerList.ID)}, DataFields: mappedFields(rc.mappings, customerSources, facts.sourceValue)}
 		state := store.RecordState{Key: key, Email: email, Fingerprint: contactPrint(&ct), Status: 1, OccurredAt: c.DateCreated}
 		if had && prev.Fingerprint == state.Fingerprint && prev.Email == email {
 			rc.count(0, 0, 1, 0)

@@ -14,9 +14,10 @@ import (
 
 const streamOrders = "orders"
 
-// ordersStream sends orders to the contact-scoped Insight collection Orders, key = order id. An order
-// whose email is not (yet) a contact waits in the state store; the waiting stream sends it once the
-// contact exists.
+// ordersStream sends orders to the contact-scoped Insight collection Orders, key = order id. It runs
+// after the contact streams, so the orders of contacts they made go out at once. An order of an email
+// Dotdigital does not know (it says so in the import's report) waits in the state store; later orders of
+// that email wait without being tried, and the waiting stream sends them once the contact exists.
 type ordersStream struct{}
 
 func (ordersStream) name() string             { return streamOrders }
@@ -30,7 +31,7 @@ func (ordersStream) sync(ctx context.Context, rc *runContext) error {
 	imp, sk := rc.insightSink(ctx, streamOrders, collectionOrders, dotdigital.ScopeContact, "orders")
 	err = readSorted(ctx, rc, since, bigcommerce.MaxPageSize,
 		func(w window) iter.Seq2[[]bigcommerce.Order, error] {
-			return rc.bc.Orders(ctx, bigcommerce.OrderQuery{ModifiedSince: w.Since, ModifiedUntil: w.Until})
+			return rc.bc.Orders(ctx, bigcommerce.OrderQuery{ModifiedSince: w.Since, ModifiedUntil: w.Until, FirstPage: w.FirstPage})
 		},
 		func(o *bigcommerce.Order) time.Time { return o.DateModified },
 		func(o *bigcommerce.Order) int { return o.ID },
@@ -52,7 +53,7 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 	if err != nil {
 		return err
 	}
-	contacts, err := rc.e.store.ContactIDs(ctx, rc.conn.ID, emails)
+	probed, err := rc.e.store.ProbedEmails(ctx, rc.conn.ID, collectionOrders, emails)
 	if err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 			rc.count(0, 0, 1, 0)
 			continue
 		}
-		if _, known := contacts[email]; !known {
+		if probed[email] {
 			parked = append(parked, store.Waiting{Collection: collectionOrders, Key: key, Email: email, Body: body})
 			parkedStates = append(parkedStates, state)
 			continue

@@ -41,7 +41,7 @@ func (productsStream) sync(ctx context.Context, rc *runContext) error {
 	err = readSorted(ctx, rc, since, bigcommerce.MaxPageSize,
 		func(w window) iter.Seq2[[]bigcommerce.Product, error] {
 			q := q
-			q.ModifiedSince, q.ModifiedUntil = w.Since, w.Until
+			q.ModifiedSince, q.ModifiedUntil, q.FirstPage = w.Since, w.Until, w.FirstPage
 			return rc.bc.Products(ctx, q)
 		},
 		func(p *bigcommerce.Product) time.Time { return p.DateModified },

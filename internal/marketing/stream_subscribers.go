@@ -122,7 +122,7 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 			}
 			continue
 		}
-		fields := mappedFields(rc.mappings, true, subscriberValue(s))
+		fields := mappedFields(rc.mappings, subscriberSources, subscriberValue(s))
 		for k, v := range fields {
 			if v == nil {
 				delete(fields, k) // a subscriber's blank name must not clear what the customer record set

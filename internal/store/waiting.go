@@ -163,3 +163,36 @@ func (s *Store) CountWaiting(ctx context.Context, connID int64) (int64, error) {
 	}
 	return n, nil
 }
+
+// ProbedEmails returns which of the emails Dotdigital already said are no contact (a record of theirs
+// waits with a reason).
+func (s *Store) ProbedEmails(ctx context.Context, connID int64, collection string, emails []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for start := 0; start < len(emails); start += batchSize {
+		part := emails[start:min(start+batchSize, len(emails))]
+		args := []any{connID, collection}
+		for _, e := range part {
+			args = append(args, e)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT email FROM waiting_records WHERE connection_id = $1 AND collection = $2
+			AND reason <> '' AND email IN (`+placeholders(3, len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: probed emails: %w", err)
+		}
+		err = func() error {
+			defer rows.Close()
+			for rows.Next() {
+				var e string
+				if err := rows.Scan(&e); err != nil {
+					return err
+				}
+				out[e] = true
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return nil, fmt.Errorf("store: probed emails: %w", err)
+		}
+	}
+	return out, nil
+}
