@@ -209,6 +209,9 @@ type call struct {
 	// retried is set when the request was sent more than once, so a create can tell "it exists because
 	// I made it" from "it already existed".
 	retried *bool
+	// decode, when set, reads a successful answer from the stream instead of out and raw (a large report);
+	// an error reading it counts as a cut answer and is retried.
+	decode func(io.Reader) error
 	// appends marks a write that adds rather than replaces: after a failure that leaves its outcome
 	// unknown (no answer, a timeout, a cut answer) it is not sent again; ErrMaybeApplied says so.
 	appends bool
@@ -345,6 +348,12 @@ func (c *Client) attempt(ctx context.Context, cl call, target string, body []byt
 		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
+	if cl.decode != nil && resp.StatusCode < 300 {
+		if err := cl.decode(resp.Body); err != nil {
+			return 0, nil, nil, fmt.Errorf("reading the answer: %w", err)
+		}
+		return resp.StatusCode, resp.Header, nil, nil
+	}
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("reading the answer: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -19,6 +20,10 @@ type ContactImportOptions struct {
 	// OnDone receives the report of every import, including those that could not be sent or failed.
 	// Calls are made one at a time, from the importer's goroutines.
 	OnDone func(ContactImportReport)
+	// OnContacts, when set, receives the contacts each import created or updated, a chunk at a time as the
+	// report is read, instead of the report's Created and Updated: a report may name a whole import's
+	// contacts. A chunk may come twice when the reading is retried.
+	OnContacts func([]ContactRef) error
 }
 
 // ContactImportReport is the outcome of one contact import.
@@ -112,14 +117,14 @@ type contactImportStatus struct {
 	ImportID string               `json:"importId"`
 	Status   string               `json:"status"`
 	Summary  ContactImportSummary `json:"summary"`
-	Created  []contactRefJSON     `json:"created"`
-	Updated  []contactRefJSON     `json:"updated"`
-	Failures []struct {
-		ContactID       int64           `json:"contactId"`
-		MatchIdentifier string          `json:"matchIdentifier"`
-		Identifiers     identifiersJSON `json:"identifiers"`
-		Failures        []Failure       `json:"failures"`
-	} `json:"failures"`
+	Failures []contactFailureJSON `json:"failures"`
+}
+
+type contactFailureJSON struct {
+	ContactID       int64           `json:"contactId"`
+	MatchIdentifier string          `json:"matchIdentifier"`
+	Identifiers     identifiersJSON `json:"identifiers"`
+	Failures        []Failure       `json:"failures"`
 }
 
 // A report names up to a whole import's contacts: structs, not maps, keep it small.
@@ -132,30 +137,23 @@ type identifiersJSON struct {
 	Email string `json:"email"`
 }
 
-// contactImportFinal reads a status body: NotFinished is the only status an import passes through.
-func contactImportFinal(raw []byte) (bool, error) {
-	var st struct {
-		Status string `json:"status"`
-	}
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return false, err
-	}
-	return st.Status != "" && st.Status != "NotFinished", nil
-}
-
 func (imp *ContactImporter) finish(ctx context.Context, bt *batch, id string, sendErr error) error {
 	r := ContactImportReport{ImportID: id, First: bt.first, Contacts: bt.records, Err: sendErr}
 	if sendErr == nil {
 		c := imp.b.c
-		raw, polls, took, err := imp.b.poll(ctx, &c.contactEst, bt.records, pathf("/contacts/v3/import/%s", id), contactImportFinal)
+		var st contactImportStatus
+		polls, took, err := imp.b.poll(ctx, &c.contactEst, bt.records, pathf("/contacts/v3/import/%s", id), func(body io.Reader) (bool, error) {
+			st = contactImportStatus{}
+			r.Created, r.Updated = r.Created[:0], r.Updated[:0]
+			if err := decodeContactStatus(body, &st, &r, imp.opts.OnContacts); err != nil {
+				return false, err
+			}
+			// NotFinished is the only status an import passes through.
+			return st.Status != "" && st.Status != "NotFinished", nil
+		})
 		r.Polls, r.Duration, r.Err = polls, took, err
 		if err == nil {
-			var st contactImportStatus
-			if err := json.Unmarshal(raw, &st); err != nil {
-				r.Err = fmt.Errorf("dotdigital: contact import %s: reading the report: %w", id, err)
-			} else {
-				r.fill(&st)
-			}
+			r.fill(&st)
 		}
 	}
 	if imp.opts.OnDone != nil {
@@ -166,14 +164,6 @@ func (imp *ContactImporter) finish(ctx context.Context, bt *batch, id string, se
 
 func (r *ContactImportReport) fill(st *contactImportStatus) {
 	r.Status, r.Summary = st.Status, st.Summary
-	r.Created = make([]ContactRef, 0, len(st.Created))
-	r.Updated = make([]ContactRef, 0, len(st.Updated))
-	for _, c := range st.Created {
-		r.Created = append(r.Created, ContactRef{c.ContactID, c.Identifiers.Email})
-	}
-	for _, c := range st.Updated {
-		r.Updated = append(r.Updated, ContactRef{c.ContactID, c.Identifiers.Email})
-	}
 	for _, f := range st.Failures {
 		r.Failures = append(r.Failures, ContactFailure{ContactID: f.ContactID, Email: f.Identifiers.Email, MatchIdentifier: f.MatchIdentifier, Failures: f.Failures})
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -321,4 +322,41 @@ func TestSpillFailureStopsTheImporter(t *testing.T) {
 		t.Fatalf("Close = %v, reports %v", err, got.list())
 	}
 	b.client.DataFields(ctx)
+}
+
+// OnContacts hands the created and updated contacts over in chunks as the report is read, and the
+// report then leaves them out: a report may name a whole import's contacts.
+func TestContactsOfAReportCanBeTakenInChunks(t *testing.T) {
+	b := setup(t, ddemu.Config{Seed: 4})
+	ctx := ctxT(t)
+	var mu sync.Mutex
+	got := map[string]int64{}
+	var done []ContactImportReport
+	imp := b.client.NewContactImporter(ctx, ContactImportOptions{
+		OnContacts: func(refs []ContactRef) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range refs {
+				got[r.Email] = r.ContactID
+			}
+			return nil
+		},
+		OnDone: func(r ContactImportReport) { done = append(done, r) },
+	})
+	for i := range 2500 {
+		if err := imp.Add(ctx, Contact{Email: emailN(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := imp.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2500 || len(done) != 1 || len(done[0].Created) != 0 || done[0].Summary.NewContacts != 2500 {
+		t.Fatalf("%d contacts handed over; reports %+v", len(got), done)
+	}
+	for email, id := range got {
+		if c, ok := b.emu.Contact(email); !ok || int64(c.ID) != id {
+			t.Fatalf("%s: id %d, emulator %+v", email, id, c)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"io"
 	"sync"
 	"time"
 )
@@ -185,31 +186,32 @@ func (b *batcher) run(bt *batch) {
 	}
 }
 
-// poll waits for an import to reach a final status, as PollPolicy says, and returns the final status
-// body. isFinal reads a status body.
-func (b *batcher) poll(ctx context.Context, est *estimator, records int, statusPath string, isFinal func([]byte) (bool, error)) ([]byte, int, time.Duration, error) {
+// poll waits for an import to reach a final status, as PollPolicy says. decode reads each status body
+// as it arrives (reports can be large, so they are never held whole) and says whether it is final.
+func (b *batcher) poll(ctx context.Context, est *estimator, records int, statusPath string, decode func(io.Reader) (bool, error)) (int, time.Duration, error) {
 	p := b.c.cfg.Poll
 	start := time.Now()
 	wait := est.first(records, p)
 	for polls := 1; ; polls++ {
 		if err := sleep(ctx, wait); err != nil {
-			return nil, polls - 1, time.Since(start), err
+			return polls - 1, time.Since(start), err
 		}
-		var raw []byte
-		if _, err := b.c.do(ctx, call{method: "GET", path: statusPath, raw: &raw}); err != nil {
-			return nil, polls, time.Since(start), err
+		var final bool
+		read := func(body io.Reader) error {
+			var err error
+			final, err = decode(body)
+			return err
+		}
+		if _, err := b.c.do(ctx, call{method: "GET", path: statusPath, decode: read}); err != nil {
+			return polls, time.Since(start), err
 		}
 		took := time.Since(start)
-		final, err := isFinal(raw)
-		if err != nil {
-			return nil, polls, took, fmt.Errorf("dotdigital: GET %s: reading the answer: %w", statusPath, err)
-		}
 		if final {
 			est.observe(records, took)
-			return raw, polls, took, nil
+			return polls, took, nil
 		}
 		if took > p.Timeout {
-			return nil, polls, took, fmt.Errorf("dotdigital: %s import still unfinished after %s", b.kind, took.Round(time.Second))
+			return polls, took, fmt.Errorf("dotdigital: %s import still unfinished after %s", b.kind, took.Round(time.Second))
 		}
 		wait = p.next(wait)
 	}

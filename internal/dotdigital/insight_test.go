@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -289,5 +290,47 @@ func TestPollScheduleLearns(t *testing.T) {
 	}
 	if d := (PollPolicy{}).withDefaults(); d.Min != 5*time.Second || d.Max != 30*time.Second || d.Factor != 1.5 || d.Timeout != 4*time.Hour {
 		t.Fatalf("defaults %+v", d)
+	}
+}
+
+// OnFailures hands refused records over in chunks as the report is read, naming the import; the report
+// then leaves them out.
+func TestInsightRefusalsCanBeTakenInChunks(t *testing.T) {
+	b := setup(t, ddemu.Config{})
+	ctx := ctxT(t)
+	var mu sync.Mutex
+	refused := map[string]string{}
+	var firsts []int64
+	var done []InsightImportReport
+	imp := b.client.NewInsightImporter(ctx, InsightImportOptions{Collection: orders,
+		OnFailures: func(first int64, fs []InsightFailure) error {
+			mu.Lock()
+			defer mu.Unlock()
+			firsts = append(firsts, first)
+			for _, f := range fs {
+				refused[f.Key] = f.Reason
+			}
+			return nil
+		},
+		OnDone: func(r InsightImportReport) { done = append(done, r) },
+	})
+	for i := range 1100 { // two chunks of refusals
+		if err := imp.Add(ctx, order(i, fmt.Sprintf("nobody%d@example.com", i), 10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := imp.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(refused) != 1100 || len(done) != 1 || len(done[0].Failures) != 0 || done[0].Summary.TotalRejected != 1100 || len(firsts) != 2 {
+		t.Fatalf("%d refusals handed over; reports %+v", len(refused), done)
+	}
+	for _, f := range firsts {
+		if f != done[0].First {
+			t.Fatalf("a chunk named import %d, the report %d", f, done[0].First)
+		}
+	}
+	if refused["7"] != FailureContactEmailDoesNotExist {
+		t.Fatalf("reason %q", refused["7"])
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -37,6 +38,10 @@ type InsightImportOptions struct {
 	// OnDone receives the report of every import, including those that could not be sent or failed.
 	// Calls are made one at a time, from the importer's goroutines.
 	OnDone func(InsightImportReport)
+	// OnFailures, when set, receives the records an import refused, a chunk at a time as its report is read
+	// (first names the import, as in its report), instead of the report's Failures: on a backfill an import
+	// may refuse most of its records. A chunk may come twice when the reading is retried.
+	OnFailures func(first int64, failures []InsightFailure) error
 }
 
 // InsightImportReport is the outcome of one Insight import.
@@ -67,7 +72,6 @@ type InsightFailure struct {
 	ContactEmail string
 	Reason       string // FailureContactEmailDoesNotExist, FailureIncompatibleWithSchema, …
 	Details      []string
-	JSON         json.RawMessage // the refused record, as Dotdigital returns it
 }
 
 // InsightImporter streams records into v3 Insight imports (PUT /insightData/v3/import) of one collection.
@@ -136,34 +140,30 @@ type insightImportStatus struct {
 	Status         string               `json:"status"`
 	CollectionName string               `json:"collectionName"`
 	Summary        InsightImportSummary `json:"summary"`
-	Failures       []struct {
-		Key             string `json:"key"`
-		CollectionOwner struct {
-			ContactIdentity *struct {
-				Identifier string `json:"identifier"`
-				Value      string `json:"value"`
-			} `json:"contactIdentity"`
-		} `json:"collectionOwner"`
-		FailureReason string          `json:"failureReason"`
-		Details       []string        `json:"details"`
-		JSON          json.RawMessage `json:"json"`
-	} `json:"failures"`
+	Failures       []InsightFailure     // as read (unless OnFailures took them)
 }
 
-// insightImportFinal reads a status body. I3 lists NotStarted, Processing, Complete and Failed, but its
-// example and the official SDK use Finished: both count as done.
-func insightImportFinal(raw []byte) (bool, error) {
-	var st struct {
-		Status string `json:"status"`
-	}
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return false, err
-	}
-	switch st.Status {
+// insightFailureJSON is a refused record in a report; its own JSON is left out.
+type insightFailureJSON struct {
+	Key             string `json:"key"`
+	CollectionOwner struct {
+		ContactIdentity *struct {
+			Identifier string `json:"identifier"`
+			Value      string `json:"value"`
+		} `json:"contactIdentity"`
+	} `json:"collectionOwner"`
+	FailureReason string   `json:"failureReason"`
+	Details       []string `json:"details"`
+}
+
+// insightFinal says whether a status is final. I3 lists NotStarted, Processing, Complete and Failed, but
+// its example and the official SDK use Finished: both count as done.
+func insightFinal(status string) bool {
+	switch status {
 	case "", "NotStarted", "Processing", "NotFinished":
-		return false, nil
+		return false
 	}
-	return true, nil
+	return true
 }
 
 func insightSucceeded(status string) bool { return status == "Complete" || status == "Finished" }
@@ -172,24 +172,23 @@ func (imp *InsightImporter) finish(ctx context.Context, bt *batch, id string, se
 	r := InsightImportReport{ImportID: id, Collection: imp.opts.Collection.Name, First: bt.first, Records: bt.records, Err: sendErr}
 	if sendErr == nil {
 		c := imp.b.c
-		raw, polls, took, err := imp.b.poll(ctx, &c.insightEst, bt.records, pathf("/insightData/v3/import/%s", id), insightImportFinal)
+		var st insightImportStatus
+		polls, took, err := imp.b.poll(ctx, &c.insightEst, bt.records, pathf("/insightData/v3/import/%s", id), func(body io.Reader) (bool, error) {
+			st = insightImportStatus{}
+			var onFailures func([]InsightFailure) error
+			if imp.opts.OnFailures != nil {
+				onFailures = func(fs []InsightFailure) error { return imp.opts.OnFailures(bt.first, fs) }
+			}
+			if err := decodeInsightStatus(body, &st, onFailures); err != nil {
+				return false, err
+			}
+			return insightFinal(st.Status), nil
+		})
 		r.Polls, r.Duration, r.Err = polls, took, err
 		if err == nil {
-			var st insightImportStatus
-			if err := json.Unmarshal(raw, &st); err != nil {
-				r.Err = fmt.Errorf("dotdigital: Insight import %s: reading the report: %w", id, err)
-			} else {
-				r.Status, r.Summary = st.Status, st.Summary
-				for _, f := range st.Failures {
-					fail := InsightFailure{Key: f.Key, Reason: f.FailureReason, Details: f.Details, JSON: f.JSON}
-					if ci := f.CollectionOwner.ContactIdentity; ci != nil && ci.Identifier == "email" {
-						fail.ContactEmail = ci.Value
-					}
-					r.Failures = append(r.Failures, fail)
-				}
-				if !insightSucceeded(st.Status) {
-					r.Err = &ImportFailedError{Kind: "insight", ImportID: id, Status: st.Status}
-				}
+			r.Status, r.Summary, r.Failures = st.Status, st.Summary, st.Failures
+			if !insightSucceeded(st.Status) {
+				r.Err = &ImportFailedError{Kind: "insight", ImportID: id, Status: st.Status}
 			}
 		}
 	}
@@ -197,4 +196,12 @@ func (imp *InsightImporter) finish(ctx context.Context, bt *batch, id string, se
 		imp.b.report(func() { imp.opts.OnDone(r) })
 	}
 	return r.Err
+}
+
+func (f *insightFailureJSON) failure() InsightFailure {
+	out := InsightFailure{Key: f.Key, Reason: f.FailureReason, Details: f.Details}
+	if ci := f.CollectionOwner.ContactIdentity; ci != nil && ci.Identifier == "email" {
+		out.ContactEmail = ci.Value
+	}
+	return out
 }

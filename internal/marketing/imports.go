@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/bcsync/bcsync/internal/dotdigital"
+	"github.com/bcsync/bcsync/internal/store"
 )
 
 // recordRefused returns the client's refusal of one record, if err is one.
@@ -23,17 +25,15 @@ func (rc *runContext) contactSink(ctx context.Context, stream string, merge dotd
 	imp := rc.dd.NewContactImporter(ctx, dotdigital.ContactImportOptions{
 		MergeOption: merge,
 		MaxBytes:    rc.e.opts.ContactImportMaxBytes,
+		// The contacts' ids go to the state store as the report is read: it may name a whole import's.
+		OnContacts: func(refs []dotdigital.ContactRef) error { return rc.saveContactRefs(ctx, refs) },
 		OnDone: func(r dotdigital.ContactImportReport) {
-			ids := map[string]int64{}
-			for _, ref := range append(r.Created, r.Updated...) {
-				ids[normEmail(ref.Email)] = ref.ContactID
-			}
 			failed := map[string]dotdigital.ContactFailure{}
 			for _, f := range r.Failures {
 				failed[normEmail(f.Email)] = f
 			}
 			sk.report(ctx, r.First, r.Contacts, r.Err, func(p *pending) outcome {
-				o := outcome{pending: p, contactID: ids[p.email]}
+				o := outcome{pending: p}
 				if f, ok := failed[p.email]; ok {
 					codes := make([]string, 0, len(f.Failures))
 					details := make([]string, 0, len(f.Failures))
@@ -45,15 +45,21 @@ func (rc *runContext) contactSink(ctx context.Context, stream string, merge dotd
 					if o.failure == "" {
 						o.failure = "Failed"
 					}
-					if o.contactID == 0 {
-						o.contactID = f.ContactID
-					}
 				}
 				return o
 			})
 		},
 	})
 	return imp, sk
+}
+
+// saveContactRefs records contacts an import created or updated, with their Dotdigital ids.
+func (rc *runContext) saveContactRefs(ctx context.Context, refs []dotdigital.ContactRef) error {
+	batch := make([]store.Contact, len(refs))
+	for i, ref := range refs {
+		batch[i] = store.Contact{Email: normEmail(ref.Email), ContactID: ref.ContactID}
+	}
+	return rc.e.store.SaveContacts(ctx, rc.conn.ID, batch)
 }
 
 // insightSink starts an Insight importer of one collection whose reports settle a stream's records.
@@ -66,18 +72,35 @@ func (rc *runContext) insightSink(ctx context.Context, stream, collection string
 		settle = rc.settleAccountRecords(stream)
 	}
 	sk := newSink(rc, stream, settle)
+	// Refusals come a chunk at a time as each report is read, and are kept as key → reason only: on a
+	// backfill an import may refuse most of its records (orders of people who are no contact).
+	var mu sync.Mutex
+	refused := map[int64]map[string]string{} // import (its first record) → key → "reason\x00details"
 	imp := rc.dd.NewInsightImporter(ctx, dotdigital.InsightImportOptions{
 		Collection: dotdigital.Collection{Name: collection, Scope: scope, Type: typ},
 		MaxBytes:   rc.e.opts.InsightImportMaxBytes,
-		OnDone: func(r dotdigital.InsightImportReport) {
-			failed := map[string]dotdigital.InsightFailure{}
-			for _, f := range r.Failures {
-				failed[f.Key] = f
+		OnFailures: func(first int64, fs []dotdigital.InsightFailure) error {
+			mu.Lock()
+			defer mu.Unlock()
+			m := refused[first]
+			if m == nil {
+				m = map[string]string{}
+				refused[first] = m
 			}
+			for _, f := range fs {
+				m[f.Key] = f.Reason + "\x00" + strings.Join(f.Details, "; ")
+			}
+			return nil
+		},
+		OnDone: func(r dotdigital.InsightImportReport) {
+			mu.Lock()
+			failed := refused[r.First]
+			delete(refused, r.First)
+			mu.Unlock()
 			sk.report(ctx, r.First, r.Records, r.Err, func(p *pending) outcome {
 				o := outcome{pending: p}
 				if f, ok := failed[p.key]; ok {
-					o.failure, o.detail, o.record = f.Reason, strings.Join(f.Details, "; "), f.JSON
+					o.failure, o.detail, _ = strings.Cut(f, "\x00")
 					if o.failure == "" {
 						o.failure = "Failed"
 					}

@@ -52,15 +52,15 @@ type pending struct {
 	newContact string
 	// consent is the note of a consent record the contact carries, marked recorded once accepted.
 	consent *store.RecordState
+	// parked says the record waits in the state store already (its body is there if it is refused).
+	parked bool
 }
 
 // outcome is what became of one pending record.
 type outcome struct {
 	*pending
-	failure   string // Dotdigital's failure code(s); "" when accepted
-	detail    string
-	contactID int64
-	record    []byte // a refused Insight record, as Dotdigital returned it
+	failure string // Dotdigital's failure code(s); "" when accepted
+	detail  string
 }
 
 type pageEnd struct {
@@ -78,6 +78,7 @@ type pendingLine struct {
 	Status     int64  `json:"s,omitempty"`
 	NewContact string `json:"n,omitempty"`
 	Consent    string `json:"c,omitempty"`
+	Parked     bool   `json:"p,omitempty"`
 }
 
 func newSink(rc *runContext, stream string, settle func(ctx context.Context, outs []outcome) error) *sink {
@@ -103,7 +104,7 @@ func (s *sink) add(ctx context.Context, p *pending, send func() error) error {
 		return err
 	}
 	line := pendingLine{Key: p.key, Email: p.email, Print: p.state.Fingerprint, AmountE4: p.state.AmountE4,
-		OccurredMS: p.state.OccurredAt.UnixMilli(), Status: p.state.Status, NewContact: p.newContact}
+		OccurredMS: p.state.OccurredAt.UnixMilli(), Status: p.state.Status, NewContact: p.newContact, Parked: p.parked}
 	if p.state.OccurredAt.IsZero() {
 		line.OccurredMS = 0
 	}
@@ -146,7 +147,7 @@ func (s *sink) read(first int64, n int) ([]*pending, error) {
 		if err := dec.Decode(&l); err != nil {
 			return nil, fmt.Errorf("%s: reading back pending records: %w", s.stream, err)
 		}
-		p := &pending{key: l.Key, email: l.Email, newContact: l.NewContact, state: store.RecordState{Key: l.Key, Email: l.Email,
+		p := &pending{key: l.Key, email: l.Email, newContact: l.NewContact, parked: l.Parked, state: store.RecordState{Key: l.Key, Email: l.Email,
 			Fingerprint: l.Print, AmountE4: l.AmountE4, Status: l.Status}}
 		if l.OccurredMS != 0 {
 			p.state.OccurredAt = time.UnixMilli(l.OccurredMS).UTC()
@@ -168,27 +169,32 @@ func (s *sink) endPage(ctx context.Context, cursor string) error {
 	return s.commit(ctx)
 }
 
+// settleChunk bounds the records settled at once, so a report of a whole 50 MB import is not handled
+// in one piece.
+const settleChunk = 5000
+
 // report takes an import's outcome for records first … first+n-1. failed says the import as a whole
 // did not go through; outcomeOf gives each accepted import's per-record outcome.
 func (s *sink) report(ctx context.Context, first int64, n int, failed error, outcomeOf func(*pending) outcome) {
-	var outs []outcome
 	var err error
-	if failed == nil {
+	if failed != nil {
+		err = fmt.Errorf("%s: %w", s.stream, failed)
+	}
+	for from := first; err == nil && from < first+int64(n); from += settleChunk {
+		count := int(min(settleChunk, first+int64(n)-from))
 		s.mu.Lock()
-		recs, rerr := s.read(first, n)
+		recs, rerr := s.read(from, count)
 		s.mu.Unlock()
 		if rerr != nil {
 			err = rerr
+			break
 		}
-		for _, p := range recs {
-			outs = append(outs, outcomeOf(p))
+		outs := make([]outcome, len(recs))
+		for i, p := range recs {
+			outs[i] = outcomeOf(p)
 		}
-	}
-	if failed != nil {
-		err = fmt.Errorf("%s: %w", s.stream, failed)
-	} else if err == nil {
-		if err = s.settle(ctx, outs); err != nil {
-			err = fmt.Errorf("%s: %w", s.stream, err)
+		if serr := s.settle(ctx, outs); serr != nil {
+			err = fmt.Errorf("%s: %w", s.stream, serr)
 		}
 	}
 	s.mu.Lock()

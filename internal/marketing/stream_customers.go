@@ -186,14 +186,13 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 	return nil
 }
 
-// settleContacts handles a contact import's outcome: accepted contacts are remembered (with their
-// Dotdigital id, for enrolments and list removals) and new ones enrolled; refused ones are rejected.
+// settleContacts handles a contact import's outcome: accepted records are remembered and new contacts
+// enrolled (their ids are in the state store already, see contactSink); refused ones are rejected.
 func (rc *runContext) settleContacts(recordStream string) func(ctx context.Context, outs []outcome) error {
 	return func(ctx context.Context, outs []outcome) error {
 		var states, consents []store.RecordState
-		var contacts []store.Contact
 		var rejected []store.Rejected
-		enrol := map[string][]enrolee{}
+		enrol := map[string][]string{}
 		for _, o := range outs {
 			if o.failure != "" {
 				rejected = append(rejected, store.Rejected{Key: o.key, Email: o.email, Reason: o.failure, Detail: o.detail})
@@ -205,17 +204,13 @@ func (rc *runContext) settleContacts(recordStream string) func(ctx context.Conte
 				consents = append(consents, c)
 			}
 			states = append(states, o.state)
-			contacts = append(contacts, store.Contact{Email: o.email, ContactID: o.contactID})
-			if o.newContact != "" && o.contactID > 0 {
-				enrol[o.newContact] = append(enrol[o.newContact], enrolee{email: o.email, contactID: o.contactID})
+			if o.newContact != "" {
+				enrol[o.newContact] = append(enrol[o.newContact], o.email)
 			}
 		}
 		rc.count(0, int64(len(states)), 0, 0)
 		s := rc.e.store
 		if err := s.SaveRecordStates(ctx, rc.conn.ID, recordStream, states); err != nil {
-			return err
-		}
-		if err := s.SaveContacts(ctx, rc.conn.ID, contacts); err != nil {
 			return err
 		}
 		if err := s.SaveRecordStates(ctx, rc.conn.ID, streamConsent, consents); err != nil {
@@ -224,7 +219,17 @@ func (rc *runContext) settleContacts(recordStream string) func(ctx context.Conte
 		if err := rc.reject(ctx, recordStream, rejected...); err != nil {
 			return err
 		}
-		for reason, who := range enrol {
+		for reason, emails := range enrol {
+			ids, err := s.ContactIDs(ctx, rc.conn.ID, emails)
+			if err != nil {
+				return err
+			}
+			var who []enrolee
+			for _, e := range emails {
+				if id := ids[e]; id > 0 {
+					who = append(who, enrolee{email: e, contactID: id})
+				}
+			}
 			if err := rc.enrol(ctx, reason, "", who); err != nil {
 				return err
 			}

@@ -53,6 +53,10 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 	if err != nil {
 		return err
 	}
+	contacts, err := rc.e.store.ContactIDs(ctx, rc.conn.ID, emails)
+	if err != nil {
+		return err
+	}
 	probed, err := rc.e.store.ProbedEmails(ctx, rc.conn.ID, collectionOrders, emails)
 	if err != nil {
 		return err
@@ -60,6 +64,11 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 	var parked []store.Waiting
 	var parkedStates []store.RecordState
 	var rejected []store.Rejected
+	type send struct {
+		p    *pending
+		body []byte
+	}
+	var sends []send
 	for i := range page {
 		o := &page[i]
 		rc.count(1, 0, 0, 0)
@@ -78,21 +87,16 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 			rc.count(0, 0, 1, 0)
 			continue
 		}
-		if probed[email] {
+		_, known := contacts[email]
+		if !known {
+			// Parked before it is tried: should Dotdigital not know the email, the order simply stays.
 			parked = append(parked, store.Waiting{Collection: collectionOrders, Key: key, Email: email, Body: body})
 			parkedStates = append(parkedStates, state)
-			continue
-		}
-		p := &pending{key: key, email: email, state: state}
-		if err := sk.add(ctx, p, func() error {
-			return imp.Add(ctx, dotdigital.InsightRecord{Key: key, ContactEmail: email, JSON: body})
-		}); err != nil {
-			if rerr := recordRefused(err); rerr != nil {
-				rejected = append(rejected, store.Rejected{Key: key, Email: email, Reason: "Refused", Detail: rerr.Error()})
-				continue
+			if probed[email] {
+				continue // Dotdigital said it does not know the email: wait for the contact (or the daily retry)
 			}
-			return err
 		}
+		sends = append(sends, send{&pending{key: key, email: email, state: state, parked: !known}, body})
 	}
 	// Parked orders are durable once saved: the cursor may move past them.
 	if err := rc.e.store.ParkWaiting(ctx, rc.conn.ID, parked); err != nil {
@@ -100,6 +104,18 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 	}
 	if err := rc.e.store.SaveRecordStates(ctx, rc.conn.ID, streamOrders, parkedStates); err != nil {
 		return err
+	}
+	for _, x := range sends {
+		p, body := x.p, x.body
+		if err := sk.add(ctx, p, func() error {
+			return imp.Add(ctx, dotdigital.InsightRecord{Key: p.key, ContactEmail: p.email, JSON: body})
+		}); err != nil {
+			if rerr := recordRefused(err); rerr != nil {
+				rejected = append(rejected, store.Rejected{Key: p.key, Email: p.email, Reason: "Refused", Detail: rerr.Error()})
+				continue
+			}
+			return err
+		}
 	}
 	if err := rc.reject(ctx, streamOrders, rejected...); err != nil {
 		return err
@@ -110,8 +126,8 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 
 // settleOrders handles an Orders import's outcome, for the orders and the waiting streams alike: sent
 // records stop waiting; records whose contact does not exist wait (again). Bodies are not kept in memory
-// while imports run: a waiting record's body is in the state store, and a refused record comes back in
-// Dotdigital's report (else it is read again from the store).
+// while imports run: a parked or waiting order's body is in the state store, and an order sent without
+// being parked (its contact was known) is read again from the store in the rare case the contact vanished.
 func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs []outcome) error {
 	return func(ctx context.Context, outs []outcome) error {
 		var states []store.RecordState
@@ -126,16 +142,14 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 				sent = append(sent, o.key)
 			case o.failure == dotdigital.FailureContactEmailDoesNotExist:
 				gone = append(gone, o.email)
-				if stream == streamWaiting {
+				if stream == streamWaiting || o.parked {
 					tried = append(tried, o.key) // its row holds the body
 					continue
 				}
-				body := o.record
-				if len(body) == 0 {
-					var err error
-					if body, err = rc.orderBody(ctx, o.key); err != nil {
-						return err
-					}
+				// A contact bcsync knew is gone from Dotdigital: the order waits for it again.
+				body, err := rc.orderBody(ctx, o.key)
+				if err != nil {
+					return err
 				}
 				states = append(states, o.state)
 				wait = append(wait, store.Waiting{Collection: collectionOrders, Key: o.key, Email: o.email, Body: body, Reason: o.failure})

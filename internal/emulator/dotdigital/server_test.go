@@ -285,7 +285,7 @@ func TestInspectionEndpoints(t *testing.T) {
 		"/_emulator/contacts":                        `"email":"ann@example.com"`,
 		"/_emulator/insight/catalog_default":         `"records":[{"key":"p1","json":{"n":1}}]`,
 		"/_emulator/programs/1001/enrolled":          strconv.Itoa(int(id.(float64))),
-		"/_emulator/imports":                         `"kind":"insight","status":"Complete"`,
+		"/_emulator/imports":                         `"kind":"insight","collection":"Catalog_Default","status":"Complete"`,
 		"/_emulator/contacts?email=nobody@localhost": `no such contact`,
 	} {
 		_, body, _ := b.call(b.raw, "GET", path, nil)

@@ -76,7 +76,7 @@ func (c *Checker) Check(req *http.Request, reqBody []byte, resp *http.Response, 
 	if err == nil {
 		return
 	}
-	ex := exchange{method: req.Method, path: req.URL.Path, reqBody: reqBody, respBody: respBody}
+	ex := &exchange{method: req.Method, path: req.URL.Path, reqBody: reqBody, respBody: respBody, memo: map[string]bool{}}
 	if resp != nil {
 		ex.status = resp.StatusCode
 	}
@@ -99,6 +99,17 @@ type exchange struct {
 	method, path      string
 	status            int
 	reqBody, respBody []byte
+	memo              map[string]bool // checks of a whole body, done once per exchange (not per complaint)
+}
+
+// once runs a check of the whole exchange at most once.
+func (ex *exchange) once(name string, check func() bool) bool {
+	if v, ok := ex.memo[name]; ok {
+		return v
+	}
+	v := check()
+	ex.memo[name] = v
+	return v
 }
 
 // leaf is one complaint of the validator: side is "request" or "response".
@@ -174,7 +185,7 @@ func short(err error) string {
 }
 
 // excuse returns the name of the exception that covers a complaint, or "".
-func excuse(ex exchange, l leaf) string {
+func excuse(ex *exchange, l leaf) string {
 	for _, e := range exceptions {
 		if e.match(ex, l) {
 			return e.name
@@ -185,7 +196,7 @@ func excuse(ex exchange, l leaf) string {
 
 type exception struct {
 	name  string
-	match func(ex exchange, l leaf) bool
+	match func(ex *exchange, l leaf) bool
 }
 
 // exceptions are the places where the official descriptions cannot be met by a correct exchange. Each
@@ -196,7 +207,7 @@ var exceptions = []exception{
 		// The v2 description (NSwag) lists only each operation's success status; the API answers errors in
 		// its v2 dialect ({"message": "… ERROR_CODE"}), as the Programs reference and the PHP SDK show.
 		name: "v2-errors-undocumented",
-		match: func(ex exchange, l leaf) bool {
+		match: func(ex *exchange, l leaf) bool {
 			return strings.HasPrefix(ex.path, "/v2/") && ex.status >= 400 && l.side == "response" &&
 				l.msg == "status is not supported" && isV2ErrorBody(ex.respBody)
 		},
@@ -205,7 +216,7 @@ var exceptions = []exception{
 		// A call to another region's endpoint answers 403 "Forbidden: Access is denied" (developer docs,
 		// API conventions); the v3 descriptions do not list 403.
 		name: "wrong-region-403",
-		match: func(ex exchange, l leaf) bool {
+		match: func(ex *exchange, l leaf) bool {
 			return ex.status == 403 && l.side == "response" && l.msg == "status is not supported" && isV2ErrorBody(ex.respBody)
 		},
 	},
@@ -213,7 +224,7 @@ var exceptions = []exception{
 		// The descriptions give the 50 MB body limit but not its answer; the emulator uses 413 in the
 		// path's own error dialect (docs/dotdigital.md).
 		name: "body-limit-413",
-		match: func(ex exchange, l leaf) bool {
+		match: func(ex *exchange, l leaf) bool {
 			return ex.status == 413 && l.side == "response" && l.msg == "status is not supported" &&
 				(isV2ErrorBody(ex.respBody) || isV3ErrorBody(ex.respBody))
 		},
@@ -222,7 +233,7 @@ var exceptions = []exception{
 		// The collection limit is documented as 412 on POST /insightData/v3/collections/{name}; the import,
 		// which creates collections too, does not list it.
 		name: "insight-import-collection-limit-412",
-		match: func(ex exchange, l leaf) bool {
+		match: func(ex *exchange, l leaf) bool {
 			return ex.method == "PUT" && ex.path == "/insightData/v3/import" && ex.status == 412 &&
 				l.side == "response" && l.msg == "status is not supported" && isV3ErrorBody(ex.respBody)
 		},
@@ -232,30 +243,32 @@ var exceptions = []exception{
 		// the first branch forbids the key and json that the second requires, so no record can pass. The
 		// record is checked here against the intended shape instead.
 		name: "insight-import-record-allOf",
-		match: func(ex exchange, l leaf) bool {
+		match: func(ex *exchange, l leaf) bool {
 			if ex.method != "PUT" || ex.path != "/insightData/v3/import" || l.side != "request" ||
 				!strings.HasPrefix(l.msg, "/records/") || !strings.HasSuffix(l.msg, `doesn't match all schemas from "allOf"`) {
 				return false
 			}
-			var body struct {
-				Records []map[string]json.RawMessage `json:"records"`
-			}
-			if json.Unmarshal(ex.reqBody, &body) != nil {
-				return false
-			}
-			for _, r := range body.Records {
-				if !onlyKeys(r, "key", "contactIdentity", "json") || !isJSONString(r["key"]) || !isJSONObject(r["json"]) {
+			return ex.once("insight records well formed", func() bool {
+				var body struct {
+					Records []map[string]json.RawMessage `json:"records"`
+				}
+				if json.Unmarshal(ex.reqBody, &body) != nil {
 					return false
 				}
-			}
-			return true
+				for _, r := range body.Records {
+					if !onlyKeys(r, "key", "contactIdentity", "json") || !isJSONString(r["key"]) || !isJSONObject(r["json"]) {
+						return false
+					}
+				}
+				return true
+			})
 		},
 	},
 	{
 		// I3 declares the body of the single-record upserts as a JSON string, while the API (and the
 		// official PHP SDK, createOrUpdateContactCollectionRecord) sends the record's JSON object.
 		name: "insight-record-body-object",
-		match: func(ex exchange, l leaf) bool {
+		match: func(ex *exchange, l leaf) bool {
 			return ex.method == "PUT" && strings.HasPrefix(ex.path, "/insightData/v3/") && ex.path != "/insightData/v3/import" &&
 				l.side == "request" && l.msg == "/: value must be a string" && isJSONObject(ex.reqBody)
 		},
@@ -264,7 +277,7 @@ var exceptions = []exception{
 		// I3 returnedInsightRecord is allOf [insightRecord, {created, updated, ownerContactId,
 		// additionalProperties: false}]: the second branch forbids the key and json the first requires.
 		name: "insight-returned-record-allOf",
-		match: func(ex exchange, l leaf) bool {
+		match: func(ex *exchange, l leaf) bool {
 			if ex.method != "GET" || !strings.HasPrefix(ex.path, "/insightData/v3/") || l.side != "response" ||
 				!strings.HasPrefix(l.msg, "/: property ") || !strings.HasSuffix(l.msg, " is unsupported") {
 				return false
@@ -278,12 +291,12 @@ var exceptions = []exception{
 		// C3 consentRecords items are allOf [consentRecord (additionalProperties: false), {dateTimeCreated
 		// required}]: the first branch forbids the dateTimeCreated the second requires.
 		name: "contact-consent-records-allOf",
-		match: func(ex exchange, l leaf) bool {
+		match: func(ex *exchange, l leaf) bool {
 			if !strings.HasPrefix(ex.path, "/contacts/v3") || l.side != "response" || !strings.Contains(l.msg, "/consentRecords/") ||
 				!strings.HasSuffix(l.msg, `doesn't match all schemas from "allOf"`) {
 				return false
 			}
-			return consentRecordsWellFormed(ex.respBody)
+			return ex.once("consent records well formed", func() bool { return consentRecordsWellFormed(ex.respBody) })
 		},
 	},
 	{
@@ -291,7 +304,7 @@ var exceptions = []exception{
 		// /v2/programs/enrolments/{enrolmentId}, the same template twice; the validator may pick the
 		// {status} one for an enrolment id. A GUID is never a status, so those complaints are excused.
 		name: "v2-enrolment-path-ambiguity",
-		match: func(ex exchange, l leaf) bool {
+		match: func(ex *exchange, l leaf) bool {
 			id, ok := strings.CutPrefix(ex.path, "/v2/programs/enrolments/")
 			if ex.method != "GET" || !ok || !guid.MatchString(id) {
 				return false
