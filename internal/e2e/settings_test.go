@@ -19,7 +19,7 @@ func withAccount(_ *bcemu.Config, dd *ddemu.Config) {
 	dd.Data = ddemu.DataSizes{Lists: 3, DataFields: 4, Programs: 5}
 }
 
-func TestTheSameListForSubscribersAndCustomersIsRefused(t *testing.T) {
+func TestTheSameListForSubscribersAndCustomersAndDotdigitalsOwnListsAreRefused(t *testing.T) {
 	w := newWorld(t, small, withAccount)
 	id := w.connect()
 	out, err := w.try("settings", strconv.FormatInt(id, 10), "--customer-list", "Store subscribers")
@@ -33,6 +33,10 @@ func TestTheSameListForSubscribersAndCustomersIsRefused(t *testing.T) {
 	out, err = w.try("settings", strconv.FormatInt(id, 10), "--customer-list", "No such list")
 	if err == nil || !strings.Contains(out, `no list named "No such list"`) {
 		t.Fatalf("unknown list: %v\n%s", err, out)
+	}
+	out, err = w.try("settings", strconv.FormatInt(id, 10), "--customer-list", "test")
+	if err == nil || !strings.Contains(out, "Dotdigital's own") {
+		t.Fatalf("the reserved Test list was accepted: %v\n%s", err, out)
 	}
 	if c := w.show(id); c.CustomerList != nil || c.SubscriberList.Name != "Store subscribers" {
 		t.Fatalf("a refused change was saved: %+v", c)

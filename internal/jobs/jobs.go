@@ -127,7 +127,7 @@ func driver(s *store.Store) riverdriver.Driver[*sql.Tx] {
 
 // Migrate brings River's tables up to date.
 func Migrate(ctx context.Context, s *store.Store, logger *slog.Logger) error {
-	m, err := rivermigrate.New(driver(s), &rivermigrate.Config{Logger: logger})
+	m, err := rivermigrate.New(driver(s), &rivermigrate.Config{Logger: riverLogger(logger)})
 	if err != nil {
 		return fmt.Errorf("jobs: migrate: %w", err)
 	}
@@ -142,7 +142,7 @@ func New(cfg Config) (*Queue, error) {
 	cfg.defaults()
 	q := &Queue{cfg: cfg}
 	rc := &river.Config{
-		Logger:               cfg.Logger,
+		Logger:               riverLogger(cfg.Logger),
 		FetchPollInterval:    cfg.PollEvery,
 		FetchCooldown:        min(cfg.PollEvery, 100*time.Millisecond),
 		JobTimeout:           -1, // the worker bounds itself with Slice

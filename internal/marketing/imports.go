@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 
 	"github.com/bcsync/bcsync/internal/dotdigital"
 	"github.com/bcsync/bcsync/internal/store"
@@ -72,38 +71,24 @@ func (rc *runContext) insightSink(ctx context.Context, stream, collection string
 		settle = rc.settleAccountRecords(stream)
 	}
 	sk := newSink(rc, stream, settle)
-	// Refusals come a chunk at a time as each report is read, and are kept as key → reason only: on a
-	// backfill an import may refuse most of its records (orders of people who are no contact).
-	var mu sync.Mutex
-	refused := map[int64]map[string]string{} // import (its first record) → key → "reason\x00details"
+	// Refusals come a chunk at a time as each report is read. On a backfill an import may refuse most of
+	// its records (orders sent to learn whether their email is a contact), so they are kept compactly.
+	refused := newRefusals()
 	imp := rc.dd.NewInsightImporter(ctx, dotdigital.InsightImportOptions{
 		Collection: dotdigital.Collection{Name: collection, Scope: scope, Type: typ},
 		MaxBytes:   rc.e.opts.InsightImportMaxBytes,
 		OnFailures: func(first int64, fs []dotdigital.InsightFailure) error {
-			mu.Lock()
-			defer mu.Unlock()
-			m := refused[first]
-			if m == nil {
-				m = map[string]string{}
-				refused[first] = m
-			}
 			for _, f := range fs {
-				m[f.Key] = f.Reason + "\x00" + strings.Join(f.Details, "; ")
+				refused.add(first, f.Key, f.Reason, strings.Join(f.Details, "; "))
 			}
 			return nil
 		},
 		OnDone: func(r dotdigital.InsightImportReport) {
-			mu.Lock()
-			failed := refused[r.First]
-			delete(refused, r.First)
-			mu.Unlock()
+			failed := refused.take(r.First)
 			sk.report(ctx, r.First, r.Records, r.Err, func(p *pending) outcome {
 				o := outcome{pending: p}
-				if f, ok := failed[p.key]; ok {
-					o.failure, o.detail, _ = strings.Cut(f, "\x00")
-					if o.failure == "" {
-						o.failure = "Failed"
-					}
+				if reason, detail, ok := failed.of(p.key); ok {
+					o.failure, o.detail = reason, detail
 				}
 				return o
 			})

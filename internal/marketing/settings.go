@@ -148,11 +148,20 @@ func (e *Engine) UpdateSettings(ctx context.Context, connID int64, ch SettingsCh
 	return e.store.Connection(ctx, connID)
 }
 
+// ReservedList reports whether a list is one of Dotdigital's own, which imports cannot write to
+// ("Test") or which is not a list at all ("All Contacts").
+func ReservedList(name string) bool {
+	return strings.EqualFold(name, "Test") || strings.EqualFold(name, "All Contacts")
+}
+
 // findList finds a list by name, ignoring case; "" and "none" mean no list.
 func findList(books []dotdigital.AddressBook, name string) (store.Ref, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || strings.EqualFold(name, "none") {
 		return store.Ref{}, nil
+	}
+	if ReservedList(name) {
+		return store.Ref{}, &SettingsError{fmt.Sprintf("the %q list is Dotdigital's own and cannot be synced to: choose another list", name)}
 	}
 	for _, b := range books {
 		if strings.EqualFold(b.Name, name) {
@@ -161,7 +170,9 @@ func findList(books []dotdigital.AddressBook, name string) (store.Ref, error) {
 	}
 	names := make([]string, 0, len(books))
 	for _, b := range books {
-		names = append(names, fmt.Sprintf("%q", b.Name))
+		if !ReservedList(b.Name) {
+			names = append(names, fmt.Sprintf("%q", b.Name))
+		}
 	}
 	return store.Ref{}, &SettingsError{fmt.Sprintf("the account has no list named %q (lists: %s)", name, strings.Join(names, ", "))}
 }

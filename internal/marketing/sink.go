@@ -22,7 +22,7 @@ const maxPending = 1_000_000
 //
 // What to save once a record is accepted waits in an unlinked temporary file, not in memory: an import
 // holds up to 50 MB of records, several are in flight, and memory must not grow with the store. Only
-// each record's offset in the file is kept.
+// the offset of every indexEvery-th record is kept; reading back skips lines from the nearest one.
 type sink struct {
 	rc     *runContext
 	stream string
@@ -31,8 +31,9 @@ type sink struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	next     int64           // sequence number of the next record added to an import
-	base     int64           // sequence number of offs[0]
-	offs     []int64         // file offset of each record from base on, then the end of the file
+	base     int64           // sequence number of index[0], a multiple of indexEvery
+	index    []int64         // file offset of records base, base+indexEvery, …
+	size     int64           // bytes written to the file
 	reported map[int64]int64 // reports past settled: first → end
 	settled  int64           // every record before it has an outcome
 	blocked  int64           // first record of a failed import (-1: none)
@@ -63,6 +64,9 @@ type outcome struct {
 	detail  string
 }
 
+// indexEvery is how many records share one offset in the sink's index.
+const indexEvery = 256
+
 type pageEnd struct {
 	seq    int64
 	cursor string
@@ -82,7 +86,7 @@ type pendingLine struct {
 }
 
 func newSink(rc *runContext, stream string, settle func(ctx context.Context, outs []outcome) error) *sink {
-	s := &sink{rc: rc, stream: stream, settle: settle, reported: map[int64]int64{}, blocked: -1, offs: []int64{0}}
+	s := &sink{rc: rc, stream: stream, settle: settle, reported: map[int64]int64{}, blocked: -1}
 	s.cond = sync.NewCond(&s.mu)
 	return s
 }
@@ -129,7 +133,10 @@ func (s *sink) add(ctx context.Context, p *pending, send func() error) error {
 	if err := s.w.WriteByte('\n'); err != nil {
 		return fmt.Errorf("%s: %w", s.stream, err)
 	}
-	s.offs = append(s.offs, s.offs[len(s.offs)-1]+int64(len(b)+1))
+	if (s.next-s.base)%indexEvery == 0 {
+		s.index = append(s.index, s.size)
+	}
+	s.size += int64(len(b) + 1)
 	s.next++
 	return nil
 }
@@ -139,12 +146,22 @@ func (s *sink) read(first int64, n int) ([]*pending, error) {
 	if err := s.w.Flush(); err != nil {
 		return nil, err
 	}
-	from, to := s.offs[first-s.base], s.offs[first-s.base+int64(n)]
-	dec := json.NewDecoder(io.NewSectionReader(s.file, from, to-from))
+	at := first - s.base
+	from := s.index[at/indexEvery]
+	r := bufio.NewReaderSize(io.NewSectionReader(s.file, from, s.size-from), 64<<10)
+	for range at % indexEvery {
+		if _, err := r.ReadSlice('\n'); err != nil {
+			return nil, fmt.Errorf("%s: reading back pending records: %w", s.stream, err)
+		}
+	}
 	out := make([]*pending, 0, n)
 	for range n {
 		var l pendingLine
-		if err := dec.Decode(&l); err != nil {
+		line, err := r.ReadSlice('\n')
+		if err == nil {
+			err = json.Unmarshal(line, &l)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("%s: reading back pending records: %w", s.stream, err)
 		}
 		p := &pending{key: l.Key, email: l.Email, newContact: l.NewContact, parked: l.Parked, state: store.RecordState{Key: l.Key, Email: l.Email,
@@ -171,7 +188,7 @@ func (s *sink) endPage(ctx context.Context, cursor string) error {
 
 // settleChunk bounds the records settled at once, so a report of a whole 50 MB import is not handled
 // in one piece.
-const settleChunk = 5000
+const settleChunk = 1000
 
 // report takes an import's outcome for records first … first+n-1. failed says the import as a whole
 // did not go through; outcomeOf gives each accepted import's per-record outcome.
@@ -215,9 +232,9 @@ func (s *sink) report(ctx context.Context, first int64, n int, failed error, out
 		delete(s.reported, s.settled)
 		s.settled = end
 	}
-	if drop := s.settled - s.base; drop > 0 {
-		s.offs = append(s.offs[:0], s.offs[drop:]...)
-		s.base = s.settled
+	if drop := (s.settled - s.base) / indexEvery; drop > 0 {
+		s.index = append(s.index[:0], s.index[drop:]...)
+		s.base += drop * indexEvery
 	}
 	s.cond.Broadcast()
 	s.mu.Unlock()
