@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -64,15 +65,25 @@ func (s *Store) AddAPICalls(ctx context.Context, calls []APICall, keep int) erro
 type APICallFilter struct {
 	RunID       int64
 	API         string // bigcommerce, dotdigital
-	StatusClass int    // 2, 4, 5 (0: any); -1: transport errors (no status)
+	StatusClass int    // 2, 4, 5 (0: any); -1: transport errors (no status); see StatusClasses
 	Limit       int
 	BeforeID    int64
+	AfterID     int64 // only calls recorded after this one (a live view's next poll)
+	// Bodies also reads headers and bodies (a list view does not need them).
+	Bodies bool
 }
+
+// StatusClasses are the status filters as users name them, with their StatusClass.
+var StatusClasses = map[string]int{"2xx": 2, "3xx": 3, "4xx": 4, "5xx": 5, "error": -1}
 
 // APICalls returns a connection's recorded calls, newest first.
 func (s *Store) APICalls(ctx context.Context, connID int64, f APICallFilter) ([]APICall, error) {
-	q := `SELECT id, connection_id, run_id, api, method, url, status, error, duration_ms, started_at, request_headers, request_body,
-		response_headers, response_body, truncated FROM api_calls WHERE connection_id = $1`
+	bodies := `'', '', '', ''`
+	if f.Bodies {
+		bodies = `request_headers, request_body, response_headers, response_body`
+	}
+	q := `SELECT id, connection_id, run_id, api, method, url, status, error, duration_ms, started_at, ` + bodies + `, truncated
+		FROM api_calls WHERE connection_id = $1`
 	args := []any{connID}
 	if f.RunID > 0 {
 		args = append(args, f.RunID)
@@ -93,6 +104,10 @@ func (s *Store) APICalls(ctx context.Context, connID int64, f APICallFilter) ([]
 		args = append(args, f.BeforeID)
 		q += fmt.Sprintf(" AND id < $%d", len(args))
 	}
+	if f.AfterID > 0 {
+		args = append(args, f.AfterID)
+		q += fmt.Sprintf(" AND id > $%d", len(args))
+	}
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
@@ -105,18 +120,39 @@ func (s *Store) APICalls(ctx context.Context, connID int64, f APICallFilter) ([]
 	defer rows.Close()
 	var out []APICall
 	for rows.Next() {
-		var c APICall
-		var durMS, started int64
-		var reqH, respH string
-		if err := rows.Scan(&c.ID, &c.ConnectionID, &c.RunID, &c.API, &c.Method, &c.URL, &c.Status, &c.Error, &durMS, &started,
-			&reqH, &c.RequestBody, &respH, &c.ResponseBody, &c.Truncated); err != nil {
-			return nil, fmt.Errorf("store: api calls: %w", err)
+		c, err := scanAPICall(rows)
+		if err != nil {
+			return nil, err
 		}
-		c.Duration, c.StartedAt = time.Duration(durMS)*time.Millisecond, fromMS(started)
-		c.RequestHeaders, c.ResponseHeaders = parseHeader(reqH), parseHeader(respH)
-		out = append(out, c)
+		out = append(out, *c)
 	}
 	return out, rows.Err()
+}
+
+// APICall returns one recorded call of a connection, with its headers and bodies.
+func (s *Store) APICall(ctx context.Context, connID, id int64) (*APICall, error) {
+	c, err := scanAPICall(s.db.QueryRowContext(ctx, `SELECT id, connection_id, run_id, api, method, url, status, error, duration_ms, started_at,
+		request_headers, request_body, response_headers, response_body, truncated FROM api_calls WHERE connection_id = $1 AND id = $2`, connID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return c, err
+}
+
+func scanAPICall(row rowScanner) (*APICall, error) {
+	var c APICall
+	var durMS, started int64
+	var reqH, respH string
+	if err := row.Scan(&c.ID, &c.ConnectionID, &c.RunID, &c.API, &c.Method, &c.URL, &c.Status, &c.Error, &durMS, &started,
+		&reqH, &c.RequestBody, &respH, &c.ResponseBody, &c.Truncated); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("store: api calls: %w", err)
+	}
+	c.Duration, c.StartedAt = time.Duration(durMS)*time.Millisecond, fromMS(started)
+	c.RequestHeaders, c.ResponseHeaders = parseHeader(reqH), parseHeader(respH)
+	return &c, nil
 }
 
 // formatHeader writes a header as "Name: value" lines, the way the debugger shows it.

@@ -15,9 +15,8 @@ const (
 	RunRunning   RunStatus = "running"
 	RunSucceeded RunStatus = "succeeded"
 	// RunPartial means the run finished but rejected some records.
-	RunPartial   RunStatus = "partial"
-	RunFailed    RunStatus = "failed"
-	RunCancelled RunStatus = "cancelled"
+	RunPartial RunStatus = "partial"
+	RunFailed  RunStatus = "failed"
 )
 
 // Run is one sync of one connection.
@@ -80,7 +79,7 @@ func (s *Store) StartRun(ctx context.Context, connID int64, triggeredBy string, 
 // RunningRun returns the connection's unfinished run, if any (a run a crash interrupted resumes it).
 func (s *Store) RunningRun(ctx context.Context, connID int64) (*Run, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE connection_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1`, connID, string(RunRunning)).Scan(&id)
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE connection_id = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`, connID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -340,12 +340,27 @@ func TestAPICallsArePrunedAndFiltered(t *testing.T) {
 		if err := s.AddAPICalls(ctx, calls, 20); err != nil {
 			t.Fatal(err)
 		}
-		all, _ := s.APICalls(ctx, c.ID, store.APICallFilter{Limit: 100})
+		all, _ := s.APICalls(ctx, c.ID, store.APICallFilter{Limit: 100, Bodies: true})
 		if len(all) != 20 {
 			t.Fatalf("kept %d calls, want 20", len(all))
 		}
 		if all[0].RequestHeaders.Get("X-Auth-Token") != "[REDACTED]" || all[0].Duration != 15*time.Millisecond || all[0].ResponseBody != `{"data":[]}` {
 			t.Fatalf("call = %+v", all[0])
+		}
+		// A list without bodies; one call with them.
+		list, _ := s.APICalls(ctx, c.ID, store.APICallFilter{Limit: 1})
+		if len(list) != 1 || list[0].ResponseBody != "" || list[0].URL == "" {
+			t.Fatalf("list = %+v", list)
+		}
+		if newer, _ := s.APICalls(ctx, c.ID, store.APICallFilter{AfterID: list[0].ID - 3}); len(newer) != 3 {
+			t.Fatalf("calls after the fourth newest = %d, want 3", len(newer))
+		}
+		one, err := s.APICall(ctx, c.ID, list[0].ID)
+		if err != nil || one.ResponseBody != `{"data":[]}` {
+			t.Fatalf("one call = %+v, %v", one, err)
+		}
+		if _, err := s.APICall(ctx, c.ID+1, list[0].ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("another connection's call: %v", err)
 		}
 		if got, _ := s.APICalls(ctx, c.ID, store.APICallFilter{StatusClass: 4}); len(got) != 2 {
 			t.Fatalf("4xx = %d", len(got))
@@ -419,6 +434,74 @@ func TestParkedRecordsKeepWhatIsKnownOfTheirEmail(t *testing.T) {
 		w, _ := s.WaitingFor(ctx, c.ID, "Orders", []string{"g@x.io"})
 		if len(w) != 2 || string(w[0].Body) != `{"v":2}` || w[0].Reason != "ContactEmailDoesNotExist" {
 			t.Fatalf("waiting = %+v", w)
+		}
+	})
+}
+
+func TestAdminsSessionsAndAPITokens(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if n, _ := s.CountAdmins(ctx); n != 0 {
+			t.Fatalf("a new database has %d admins", n)
+		}
+		a, err := s.CreateAdmin(ctx, " Admin ", "hash-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateAdmin(ctx, "ADMIN", "hash-2"); !errors.Is(err, store.ErrExists) {
+			t.Fatalf("a second admin of the same name (other case): %v", err)
+		}
+		got, err := s.AdminByUsername(ctx, "admin")
+		if err != nil || got.ID != a.ID || got.PasswordHash != "hash-1" || got.Username != "admin" {
+			t.Fatalf("by username: %+v, %v", got, err)
+		}
+
+		now := time.Now()
+		live := store.Session{TokenHash: "live", AdminID: a.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour), UserAgent: "test"}
+		old := store.Session{TokenHash: "old", AdminID: a.ID, CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)}
+		for _, se := range []store.Session{old, live} {
+			if err := s.CreateSession(ctx, se); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := s.SessionAdmin(ctx, "live"); err != nil || got.ID != a.ID {
+			t.Fatalf("live session: %+v, %v", got, err)
+		}
+		if _, err := s.SessionAdmin(ctx, "old"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("an expired session signed in: %v", err)
+		}
+		if err := s.DeleteSession(ctx, "live"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionAdmin(ctx, "live"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a signed-out session signed in: %v", err)
+		}
+
+		tok := &store.APIToken{AdminID: a.ID, Name: "ci", TokenHash: "digest", Hint: "bcs_abcd"}
+		if err := s.CreateAPIToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.APITokenAdmin(ctx, "digest"); err != nil || got.ID != a.ID {
+			t.Fatalf("token: %+v, %v", got, err)
+		}
+		list, err := s.APITokens(ctx, a.ID)
+		if err != nil || len(list) != 1 || list[0].LastUsedAt.IsZero() || list[0].Name != "ci" {
+			t.Fatalf("tokens: %+v, %v", list, err)
+		}
+		if err := s.DeleteAPIToken(ctx, a.ID, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.APITokenAdmin(ctx, "digest"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a revoked token works: %v", err)
+		}
+
+		// A new password signs every session out.
+		s.CreateSession(ctx, live)
+		if err := s.SetAdminPassword(ctx, a.ID, "hash-3"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionAdmin(ctx, "live"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a session outlived a password change: %v", err)
 		}
 	})
 }

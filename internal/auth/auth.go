@@ -1,0 +1,284 @@
+// Package auth decides who may use bcsync's web UI and JSON API: admin accounts with bcrypt
+// passwords, browser sessions, CSRF tokens bound to a session, and API bearer tokens. Session and API
+// tokens are random and stored only as SHA-256 digests.
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/bcsync/bcsync/internal/store"
+)
+
+var (
+	// ErrBadCredentials refuses a sign-in; it never says which of name or password was wrong.
+	ErrBadCredentials = errors.New("the username or password is not right")
+	// ErrThrottled refuses sign-ins for an account after too many failures in a row.
+	ErrThrottled = errors.New("too many failed sign-ins for this account: wait a minute and try again")
+	// ErrNotSignedIn means a session or token is unknown, expired or revoked.
+	ErrNotSignedIn = errors.New("not signed in")
+	// ErrTokenName refuses an API token without a name (names tell tokens apart when revoking one).
+	ErrTokenName = errors.New("an API token needs a name")
+)
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 10
+
+// SessionTTL is how long a sign-in lasts.
+const SessionTTL = 12 * time.Hour
+
+// Service checks and issues credentials.
+type Service struct {
+	store *store.Store
+	now   func() time.Time
+
+	mu       sync.Mutex
+	failures map[string]failures
+}
+
+type failures struct {
+	count int
+	last  time.Time
+}
+
+// New builds the service.
+func New(s *store.Store) *Service {
+	return &Service{store: s, now: time.Now, failures: map[string]failures{}}
+}
+
+// HashPassword checks a password's length and hashes it with bcrypt.
+func HashPassword(password string) (string, error) {
+	if len([]rune(password)) < MinPasswordLength {
+		return "", fmt.Errorf("the password must have at least %d characters", MinPasswordLength)
+	}
+	if len(password) > 72 {
+		return "", errors.New("the password must have at most 72 bytes (bcrypt's limit)")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("auth: hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// CreateAdmin adds an account (store.ErrExists when the name is taken).
+func (a *Service) CreateAdmin(ctx context.Context, username, password string) (*store.Admin, error) {
+	username = strings.TrimSpace(username)
+	if username == "" {
+		return nil, errors.New("the username must not be empty")
+	}
+	h, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	return a.store.CreateAdmin(ctx, username, h)
+}
+
+// SetPassword replaces an account's password, which signs it out everywhere.
+func (a *Service) SetPassword(ctx context.Context, username, password string) error {
+	ad, err := a.store.AdminByUsername(ctx, username)
+	if err != nil {
+		return err
+	}
+	h, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return a.store.SetAdminPassword(ctx, ad.ID, h)
+}
+
+// EnsureAdmin creates the account when no account exists yet (first start with BCSYNC_ADMIN_PASSWORD),
+// and says whether it did.
+func (a *Service) EnsureAdmin(ctx context.Context, username, password string) (bool, error) {
+	n, err := a.store.CountAdmins(ctx)
+	if err != nil || n > 0 {
+		return false, err
+	}
+	if _, err := a.CreateAdmin(ctx, username, password); err != nil {
+		if errors.Is(err, store.ErrExists) { // another process made it first
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// HasAdmins says whether anyone can sign in yet.
+func (a *Service) HasAdmins(ctx context.Context) (bool, error) {
+	n, err := a.store.CountAdmins(ctx)
+	return n > 0, err
+}
+
+// dummyHash is compared against when the name is unknown, so that a sign-in takes as long either way.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("bcsync-no-such-account"), bcrypt.DefaultCost)
+
+// SignIn checks a name and password and opens a session; it returns the session's token (for the
+// cookie).
+func (a *Service) SignIn(ctx context.Context, username, password, userAgent string) (string, *store.Admin, error) {
+	key := strings.ToLower(strings.TrimSpace(username))
+	if err := a.throttled(key); err != nil {
+		return "", nil, err
+	}
+	ad, err := a.store.AdminByUsername(ctx, key)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", nil, err
+	}
+	hash := dummyHash
+	if ad != nil {
+		hash = []byte(ad.PasswordHash)
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || ad == nil {
+		a.failed(key)
+		return "", nil, ErrBadCredentials
+	}
+	a.succeeded(key)
+	token, err := newToken("")
+	if err != nil {
+		return "", nil, err
+	}
+	now := a.now()
+	if len(userAgent) > 200 {
+		userAgent = userAgent[:200]
+	}
+	if err := a.store.CreateSession(ctx, store.Session{TokenHash: Digest(token), AdminID: ad.ID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL), UserAgent: userAgent}); err != nil {
+		return "", nil, err
+	}
+	return token, ad, nil
+}
+
+// Session returns the account of a session token.
+func (a *Service) Session(ctx context.Context, token string) (*store.Admin, error) {
+	if token == "" {
+		return nil, ErrNotSignedIn
+	}
+	ad, err := a.store.SessionAdmin(ctx, Digest(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotSignedIn
+	}
+	return ad, err
+}
+
+// SignOut ends a session.
+func (a *Service) SignOut(ctx context.Context, token string) error {
+	return a.store.DeleteSession(ctx, Digest(token))
+}
+
+// tokenPrefix marks bcsync API tokens, so that secret scanners and people can recognise them.
+const tokenPrefix = "bcs_"
+
+// CreateAPIToken issues a bearer token for an account. The token is shown once; only its digest is kept.
+func (a *Service) CreateAPIToken(ctx context.Context, adminID int64, name string) (string, *store.APIToken, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", nil, ErrTokenName
+	}
+	token, err := newToken(tokenPrefix)
+	if err != nil {
+		return "", nil, err
+	}
+	t := &store.APIToken{AdminID: adminID, Name: name, TokenHash: Digest(token), Hint: token[:len(tokenPrefix)+4]}
+	if err := a.store.CreateAPIToken(ctx, t); err != nil {
+		return "", nil, err
+	}
+	return token, t, nil
+}
+
+// TokenAdmin returns the account of an API token.
+func (a *Service) TokenAdmin(ctx context.Context, token string) (*store.Admin, error) {
+	if !strings.HasPrefix(token, tokenPrefix) {
+		return nil, ErrNotSignedIn
+	}
+	ad, err := a.store.APITokenAdmin(ctx, Digest(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotSignedIn
+	}
+	return ad, err
+}
+
+// CSRFToken is the token a session's forms carry: derived from the session's secret token, so it
+// needs no storage and is worthless without the cookie.
+func CSRFToken(sessionToken string) string {
+	m := hmac.New(sha256.New, []byte(sessionToken))
+	m.Write([]byte("bcsync csrf"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// ValidCSRF compares a form's token with the session's, in constant time.
+func ValidCSRF(sessionToken, got string) bool {
+	if sessionToken == "" || got == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(CSRFToken(sessionToken)), []byte(got)) == 1
+}
+
+// Digest is how a token is stored.
+func Digest(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewToken returns a random token (256 bits) for cookies that are not sessions (the sign-in form's
+// CSRF cookie).
+func NewToken() (string, error) { return newToken("") }
+
+func newToken(prefix string) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("auth: random token: %w", err)
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// Throttling: after maxFailures failed sign-ins in a row an account is refused for lockout, which
+// makes guessing a password by brute force impractical without locking its owner out for long.
+const (
+	maxFailures = 5
+	lockout     = time.Minute
+)
+
+func (a *Service) throttled(key string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.failures[key]
+	if f.count >= maxFailures && a.now().Sub(f.last) < lockout {
+		return ErrThrottled
+	}
+	return nil
+}
+
+func (a *Service) failed(key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.failures[key]
+	if a.now().Sub(f.last) >= lockout {
+		f.count = 0
+	}
+	f.count++
+	f.last = a.now()
+	a.failures[key] = f
+	if len(a.failures) > 10000 { // names that do not exist must not grow memory without bound
+		for k, v := range a.failures {
+			if a.now().Sub(v.last) >= lockout {
+				delete(a.failures, k)
+			}
+		}
+	}
+}
+
+func (a *Service) succeeded(key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.failures, key)
+}
