@@ -8,6 +8,7 @@ import (
 	"github.com/bcsync/bcsync/internal/app"
 	"github.com/bcsync/bcsync/internal/cli"
 	"github.com/bcsync/bcsync/internal/marketing"
+	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/store"
 )
 
@@ -52,30 +53,25 @@ type connectionListCmd struct {
 }
 
 func (c *connectionListCmd) Run(ctx context.Context, cfg app.Config) error {
-	a, err := app.Open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	conns, err := a.Store.Connections(ctx)
-	if err != nil {
-		return err
-	}
-	last := map[int64]*store.Run{}
-	for _, conn := range conns {
-		if last[conn.ID], err = a.Store.LastFinishedRun(ctx, conn.ID); err != nil {
+	return withServices(ctx, cfg, false, func(s *app.Services) error {
+		conns, err := s.Store.Connections(ctx)
+		if err != nil {
 			return err
 		}
-	}
-	if c.JSON {
-		out := make([]cli.ConnectionJSON, len(conns))
+		out := make([]resource.Connection, len(conns))
 		for i, conn := range conns {
-			out[i] = cli.NewConnectionJSON(conn, nil, last[conn.ID])
+			st, err := s.Describe(ctx, conn, false)
+			if err != nil {
+				return err
+			}
+			out[i] = resource.NewConnection(conn, st)
 		}
-		return cli.WriteJSON(os.Stdout, out)
-	}
-	cli.Connections(os.Stdout, conns, last)
-	return nil
+		if c.JSON {
+			return cli.WriteJSON(os.Stdout, out)
+		}
+		cli.Connections(os.Stdout, out)
+		return nil
+	})
 }
 
 type connectionShowCmd struct {
@@ -84,31 +80,22 @@ type connectionShowCmd struct {
 }
 
 func (c *connectionShowCmd) Run(ctx context.Context, cfg app.Config) error {
-	a, err := app.Open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	return showConnection(ctx, a, c.ID, c.JSON)
+	return withServices(ctx, cfg, false, func(s *app.Services) error { return showConnection(ctx, s, c.ID, c.JSON) })
 }
 
-func showConnection(ctx context.Context, a *app.App, id int64, asJSON bool) error {
-	conn, err := a.Store.Connection(ctx, id)
+func showConnection(ctx context.Context, s *app.Services, id int64, asJSON bool) error {
+	conn, err := s.Store.Connection(ctx, id)
 	if err != nil {
 		return err
 	}
-	mappings, err := a.Store.FieldMappings(ctx, id)
-	if err != nil {
-		return err
-	}
-	last, err := a.Store.LastFinishedRun(ctx, id)
+	st, err := s.Describe(ctx, conn, true)
 	if err != nil {
 		return err
 	}
 	if asJSON {
-		return cli.WriteJSON(os.Stdout, cli.NewConnectionJSON(conn, mappings, last))
+		return cli.WriteJSON(os.Stdout, resource.NewConnection(conn, st))
 	}
-	cli.Connection(os.Stdout, conn, mappings, last)
+	cli.Connection(os.Stdout, conn, st.Mappings, st.LastRun)
 	return nil
 }
 

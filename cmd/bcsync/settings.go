@@ -46,6 +46,6 @@ func (c *settingsCmd) Run(ctx context.Context, cfg app.Config) error {
 		if _, err := s.UpdateSettings(ctx, c.ID, ch); err != nil {
 			return err
 		}
-		return showConnection(ctx, s.App, c.ID, c.JSON)
+		return showConnection(ctx, s, c.ID, c.JSON)
 	})
 }

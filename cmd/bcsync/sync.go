@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/bcsync/bcsync/internal/app"
 	"github.com/bcsync/bcsync/internal/cli"
 	"github.com/bcsync/bcsync/internal/jobs"
+	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/store"
 )
 
@@ -80,7 +82,7 @@ func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
 		return err
 	}
 	if c.JSON {
-		if err := cli.WriteJSON(os.Stdout, cli.NewRunJSON(run)); err != nil {
+		if err := cli.WriteJSON(os.Stdout, resource.NewRun(run, time.Now())); err != nil {
 			return err
 		}
 	} else {
@@ -117,9 +119,9 @@ func (c *runsCmd) Run(ctx context.Context, cfg app.Config) error {
 		return err
 	}
 	if c.JSON {
-		out := make([]cli.RunJSON, len(runs))
+		out := make([]resource.Run, len(runs))
 		for i, r := range runs {
-			out[i] = cli.NewRunJSON(r)
+			out[i] = resource.NewRun(r, time.Now())
 		}
 		return cli.WriteJSON(os.Stdout, out)
 	}

@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/apicall"
+	"github.com/bcsync/bcsync/internal/auth"
 	"github.com/bcsync/bcsync/internal/bigcommerce"
 	"github.com/bcsync/bcsync/internal/debugger"
 	"github.com/bcsync/bcsync/internal/dotdigital"
 	"github.com/bcsync/bcsync/internal/jobs"
 	"github.com/bcsync/bcsync/internal/marketing"
+	"github.com/bcsync/bcsync/internal/metrics"
+	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/store"
 )
 
@@ -24,7 +27,10 @@ type Services struct {
 	Engine   *marketing.Engine
 	Queue    *jobs.Queue
 	Recorder *debugger.Recorder
-	working  bool
+	Auth     *auth.Service
+	// Metrics count this process's API calls and read the rest from the state database.
+	Metrics *metrics.Metrics
+	working bool
 }
 
 // ServiceOptions choose what a process does.
@@ -42,6 +48,7 @@ type ServiceOptions struct {
 // Services builds the engine, queue and recorder.
 func (a *App) Services(opts ServiceOptions) (*Services, error) {
 	rec := debugger.New(a.Store, a.Logger, debugger.Keep)
+	m := metrics.New(a.Store, metrics.WithLogger(a.Logger))
 	eo := opts.Engine
 	eo.Logger = a.Logger
 	if eo.QuotaShare == 0 {
@@ -71,7 +78,7 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 			}
 		}
 	}
-	eo.Observer = apicall.Observers(append([]apicall.Observer{rec, eo.Observer}, opts.Observers...))
+	eo.Observer = apicall.Observers(append([]apicall.Observer{rec, m, eo.Observer}, opts.Observers...))
 	engine := marketing.New(a.Store, eo)
 	qc := jobs.Config{Store: a.Store, Logger: a.Logger, Workers: a.Config.Workers, Slice: a.Config.Slice, RescueAfter: a.Config.RescueAfter,
 		PollEvery: opts.PollEvery, DispatchEvery: cmp.Or(opts.DispatchEvery, a.Config.ScheduleEvery)}
@@ -87,7 +94,7 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 		rec.Close()
 		return nil, err
 	}
-	return &Services{App: a, Engine: engine, Queue: q, Recorder: rec, working: opts.Work}, nil
+	return &Services{App: a, Engine: engine, Queue: q, Recorder: rec, Auth: auth.New(a.Store), Metrics: m, working: opts.Work}, nil
 }
 
 // Start starts the workers (when this process works).
@@ -113,9 +120,6 @@ func (s *Services) Connect(ctx context.Context, in marketing.ConnectInput) (*sto
 	return c, nil
 }
 
-// ErrDataSyncOff refuses a manual sync while data sync is off.
-var ErrDataSyncOff = errors.New("data sync is off for this connection: turn it on to sync")
-
 // SyncNow queues a manual sync, or says one is queued or running already (jobs.ErrAlreadyQueued).
 func (s *Services) SyncNow(ctx context.Context, connID int64) error {
 	c, err := s.Store.Connection(ctx, connID)
@@ -123,7 +127,7 @@ func (s *Services) SyncNow(ctx context.Context, connID int64) error {
 		return err
 	}
 	if !c.Settings.DataSync {
-		return ErrDataSyncOff
+		return marketing.ErrDataSyncOff
 	}
 	if c.Status != store.StatusOK {
 		// The user asks again after fixing things: let it run.
@@ -154,4 +158,26 @@ func (s *Services) Remove(ctx context.Context, connID int64) error {
 // UpdateSettings applies a settings change.
 func (s *Services) UpdateSettings(ctx context.Context, connID int64, ch marketing.SettingsChange) (*store.Connection, error) {
 	return s.Engine.UpdateSettings(ctx, connID, ch)
+}
+
+// Describe gathers what is known of a connection beyond its settings: its last and current runs,
+// whether a sync is queued, and (when mappings) its field mapping.
+func (s *Services) Describe(ctx context.Context, c *store.Connection, mappings bool) (resource.ConnectionState, error) {
+	st := resource.ConnectionState{Now: time.Now()}
+	var err error
+	if mappings {
+		if st.Mappings, err = s.Store.FieldMappings(ctx, c.ID); err != nil {
+			return st, err
+		}
+	}
+	if st.LastRun, err = s.Store.LastFinishedRun(ctx, c.ID); err != nil {
+		return st, err
+	}
+	if st.Current, err = s.Store.RunningRun(ctx, c.ID); err != nil {
+		return st, err
+	}
+	if st.Queued, err = s.Queue.Active(ctx, c.ID); err != nil {
+		return st, err
+	}
+	return st, nil
 }

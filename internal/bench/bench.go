@@ -22,11 +22,11 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
-	"github.com/bcsync/bcsync/internal/cli"
 	"github.com/bcsync/bcsync/internal/dotdigital"
 	"github.com/bcsync/bcsync/internal/emulator"
 	bcemu "github.com/bcsync/bcsync/internal/emulator/bigcommerce"
 	ddemu "github.com/bcsync/bcsync/internal/emulator/dotdigital"
+	"github.com/bcsync/bcsync/internal/resource"
 )
 
 // Options size and shape a benchmark.
@@ -63,10 +63,10 @@ type Report struct {
 
 // Phase is one sync: backfill, no-change incremental, incremental after changes.
 type Phase struct {
-	Name    string                    `json:"name"`
-	Status  string                    `json:"status"`
-	WallS   float64                   `json:"wall_s"`
-	Records map[string]cli.StreamJSON `json:"records"`
+	Name    string                     `json:"name"`
+	Status  string                     `json:"status"`
+	WallS   float64                    `json:"wall_s"`
+	Records map[string]resource.Stream `json:"records"`
 	// Calls and FloorCalls are per API: what the sync made, and the fewest the data needs (BigCommerce:
 	// pages of 250 and the /products of orders with over 50 line items; Dotdigital: imports of at most
 	// the body limit with one poll each, the account check and the suppressions read).
@@ -268,7 +268,7 @@ func (r *runner) phase(ctx context.Context, name string, ch changed) (*Phase, er
 	start := time.Now()
 	out, rss, err := r.bcsync(ctx, "sync", r.id, "--wait", "--json")
 	wall := time.Since(start)
-	var run cli.RunJSON
+	var run resource.Run
 	if jerr := json.NewDecoder(strings.NewReader(out)).Decode(&run); jerr != nil {
 		return nil, errors.Join(err, fmt.Errorf("reading the run: %w", jerr))
 	}

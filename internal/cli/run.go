@@ -11,50 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/store"
 )
-
-// RunJSON is a run as `bcsync sync --json` and `bcsync runs --json` print it.
-type RunJSON struct {
-	ID           int64                 `json:"id"`
-	ConnectionID int64                 `json:"connection_id"`
-	TriggeredBy  string                `json:"triggered_by"`
-	Status       string                `json:"status"`
-	StartedAt    time.Time             `json:"started_at"`
-	FinishedAt   *time.Time            `json:"finished_at"`
-	DurationS    float64               `json:"duration_s"`
-	Error        string                `json:"error,omitempty"`
-	Streams      map[string]StreamJSON `json:"streams"`
-}
-
-// StreamJSON are one stream's counts.
-type StreamJSON struct {
-	State     string `json:"state"`
-	Read      int64  `json:"read"`
-	Sent      int64  `json:"sent"`
-	Unchanged int64  `json:"unchanged"`
-	Rejected  int64  `json:"rejected"`
-	Total     *int64 `json:"total,omitempty"`
-}
-
-// NewRunJSON converts a run.
-func NewRunJSON(r *store.Run) RunJSON {
-	out := RunJSON{ID: r.ID, ConnectionID: r.ConnectionID, TriggeredBy: r.TriggeredBy, Status: string(r.Status), StartedAt: r.StartedAt,
-		DurationS: r.Duration(time.Now()).Seconds(), Error: r.Error, Streams: map[string]StreamJSON{}}
-	if !r.FinishedAt.IsZero() {
-		f := r.FinishedAt
-		out.FinishedAt = &f
-	}
-	for _, c := range r.Streams {
-		s := StreamJSON{State: c.State, Read: c.Read, Sent: c.Sent, Unchanged: c.Unchanged, Rejected: c.Rejected}
-		if c.Total >= 0 {
-			t := c.Total
-			s.Total = &t
-		}
-		out.Streams[c.Stream] = s
-	}
-	return out
-}
 
 // WriteJSON prints v as indented JSON.
 func WriteJSON(w io.Writer, v any) error {
@@ -196,28 +155,19 @@ func (p *progress) draw(r *store.Run, final bool) {
 func StreamLine(c store.StreamCounts, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-14s %-8s", c.Stream, c.State)
-	elapsed := now.Sub(c.StartedAt)
-	if c.State != "running" && !c.UpdatedAt.IsZero() {
-		elapsed = c.UpdatedAt.Sub(c.StartedAt)
-	}
-	rate := 0.0
-	if !c.StartedAt.IsZero() && elapsed > 0 {
-		rate = float64(c.Read) / elapsed.Seconds()
-	}
+	p := resource.PaceOf(c, now)
 	if c.Total > 0 {
-		done := min(c.Read, c.Total)
 		const width = 20
-		fill := int(float64(width) * float64(done) / float64(c.Total))
-		fmt.Fprintf(&b, " [%s%s] %d/%d %3d%%", strings.Repeat("#", fill), strings.Repeat(".", width-fill), c.Read, c.Total, 100*done/c.Total)
-		if c.State == "running" && rate > 0 {
-			left := time.Duration(float64(c.Total-done) / rate * float64(time.Second))
-			fmt.Fprintf(&b, " %s left", left.Round(time.Second))
+		fill := width * p.Percent / 100
+		fmt.Fprintf(&b, " [%s%s] %d/%d %3d%%", strings.Repeat("#", fill), strings.Repeat(".", width-fill), c.Read, c.Total, p.Percent)
+		if p.Left > 0 {
+			fmt.Fprintf(&b, " %s left", p.Left)
 		}
 	} else {
 		fmt.Fprintf(&b, " read %d", c.Read)
 	}
-	if rate > 0 {
-		fmt.Fprintf(&b, " %.0f/s", rate)
+	if p.Rate > 0 {
+		fmt.Fprintf(&b, " %.0f/s", p.Rate)
 	}
 	fmt.Fprintf(&b, "  sent %d unchanged %d rejected %d", c.Sent, c.Unchanged, c.Rejected)
 	return b.String()
@@ -226,10 +176,7 @@ func StreamLine(c store.StreamCounts, now time.Time) string {
 // Summary is the last lines of `bcsync sync`.
 func Summary(w io.Writer, r *store.Run) {
 	fmt.Fprintf(w, "run %d %s in %s", r.ID, r.Status, r.Duration(time.Now()).Round(time.Millisecond))
-	var read, sent, unchanged, rejected int64
-	for _, c := range r.Streams {
-		read, sent, unchanged, rejected = read+c.Read, sent+c.Sent, unchanged+c.Unchanged, rejected+c.Rejected
-	}
+	read, sent, unchanged, rejected := resource.Totals(r)
 	fmt.Fprintf(w, ": read %d, sent %d, unchanged %d, rejected %d\n", read, sent, unchanged, rejected)
 	if r.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", r.Error)

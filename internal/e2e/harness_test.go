@@ -19,10 +19,10 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
-	"github.com/bcsync/bcsync/internal/cli"
 	bcemu "github.com/bcsync/bcsync/internal/emulator/bigcommerce"
 	ddemu "github.com/bcsync/bcsync/internal/emulator/dotdigital"
 	"github.com/bcsync/bcsync/internal/money"
+	"github.com/bcsync/bcsync/internal/resource"
 )
 
 // bin is the bcsync binary under test, built once by TestMain.
@@ -141,15 +141,15 @@ func (w *world) connect(extra ...string) int64 {
 }
 
 // sync runs `bcsync sync ID --wait --json` and returns the run.
-func (w *world) sync(id int64) cli.RunJSON {
+func (w *world) sync(id int64) resource.Run {
 	w.t.Helper()
 	return parseRun(w.t, w.bcsync("sync", strconv.FormatInt(id, 10), "--wait", "--json"))
 }
 
 // parseRun reads the JSON `bcsync sync --json` prints, followed by anything (e.g. an error message).
-func parseRun(t *testing.T, out string) cli.RunJSON {
+func parseRun(t *testing.T, out string) resource.Run {
 	t.Helper()
-	var run cli.RunJSON
+	var run resource.Run
 	if err := json.NewDecoder(strings.NewReader(out)).Decode(&run); err != nil {
 		t.Fatalf("sync --json printed %q: %v", out, err)
 	}
@@ -161,9 +161,9 @@ func (w *world) settings(id int64, args ...string) string {
 	return w.bcsync(append([]string{"settings", strconv.FormatInt(id, 10)}, args...)...)
 }
 
-func (w *world) show(id int64) cli.ConnectionJSON {
+func (w *world) show(id int64) resource.Connection {
 	w.t.Helper()
-	var c cli.ConnectionJSON
+	var c resource.Connection
 	if err := json.Unmarshal([]byte(w.bcsync("connection", "show", strconv.FormatInt(id, 10), "--json")), &c); err != nil {
 		w.t.Fatal(err)
 	}

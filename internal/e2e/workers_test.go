@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bcsync/bcsync/internal/cli"
 	bcemu "github.com/bcsync/bcsync/internal/emulator/bigcommerce"
+	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/store"
 	"github.com/bcsync/bcsync/internal/store/storetest"
 )
@@ -68,7 +68,7 @@ func TestTwoWorkersOnPostgresShareConnections(t *testing.T) {
 
 	w.eventually("every connection synced", func() bool {
 		for _, id := range ids {
-			var runs []cli.RunJSON
+			var runs []resource.Run
 			json.Unmarshal([]byte(w.bcsync("runs", strconv.FormatInt(id, 10), "--json")), &runs)
 			if len(runs) == 0 || runs[0].Status == "running" {
 				return false
@@ -82,7 +82,7 @@ func TestTwoWorkersOnPostgresShareConnections(t *testing.T) {
 	}
 
 	for _, id := range ids {
-		var runs []cli.RunJSON
+		var runs []resource.Run
 		json.Unmarshal([]byte(w.bcsync("runs", strconv.FormatInt(id, 10), "--json")), &runs)
 		for i, r := range runs {
 			if r.Status != "succeeded" {

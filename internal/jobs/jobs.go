@@ -269,16 +269,6 @@ func (q *Queue) Cancel(ctx context.Context, connectionID int64) error {
 	return nil
 }
 
-// Depth counts sync jobs waiting to run (for metrics).
-func (q *Queue) Depth(ctx context.Context) (int, error) {
-	res, err := q.client.JobList(ctx, river.NewJobListParams().Kinds(kindSync).First(10000).States(rivertype.JobStateAvailable,
-		rivertype.JobStateRetryable, rivertype.JobStateScheduled))
-	if err != nil {
-		return 0, fmt.Errorf("jobs: depth: %w", err)
-	}
-	return len(res.Jobs), nil
-}
-
 // dispatch enqueues every due connection.
 func (q *Queue) dispatch(ctx context.Context) error {
 	ids, err := q.cfg.Store.DueConnections(ctx, time.Now())

@@ -74,14 +74,15 @@ type Engine struct {
 	store *store.Store
 	opts  Options
 
-	mu      sync.Mutex
-	running map[int64]context.CancelFunc
+	mu       sync.Mutex
+	running  map[int64]context.CancelFunc
+	accounts accountCache
 }
 
 // New returns an engine over a state store.
 func New(s *store.Store, opts Options) *Engine {
 	opts.defaults()
-	return &Engine{store: s, opts: opts, running: map[int64]context.CancelFunc{}}
+	return &Engine{store: s, opts: opts, running: map[int64]context.CancelFunc{}, accounts: accountCache{entries: map[int64]*Account{}}}
 }
 
 // Stop cancels the connection's sync if it runs in this process (a removed connection stops at once).

@@ -31,6 +31,9 @@ type SettingsChange struct {
 // not agree to marketing, and must never end up in the list campaigns are sent to.
 var ErrSameList = errors.New("subscribers and customers cannot sync to the same list: customers include people who did not opt in to marketing")
 
+// ErrDataSyncOff refuses a manual sync while data sync is off.
+var ErrDataSyncOff = errors.New("data sync is off for this connection: turn it on to sync")
+
 // SettingsError is a setting refused, with the reason.
 type SettingsError struct{ Reason string }
 

@@ -1,0 +1,115 @@
+package resource
+
+import (
+	"time"
+
+	"github.com/bcsync/bcsync/internal/store"
+)
+
+// Connection is a store connected to a Dotdigital account, with its settings; it holds no secret.
+type Connection struct {
+	ID                   int64             `json:"id"`
+	Name                 string            `json:"name"`
+	StoreHash            string            `json:"store_hash"`
+	StoreName            string            `json:"store_name"`
+	StoreURL             string            `json:"store_url"`
+	DotdigitalUsername   string            `json:"dotdigital_username"`
+	DotdigitalEndpoint   string            `json:"dotdigital_endpoint"`
+	Status               string            `json:"status"`
+	StatusMessage        string            `json:"status_message,omitempty"`
+	DataSync             bool              `json:"data_sync"`
+	IntervalS            float64           `json:"interval_s"`
+	SubscriberList       Ref               `json:"subscriber_list"`
+	CustomerList         *Ref              `json:"customer_list"`
+	NewCustomerProgram   *Ref              `json:"new_customer_program"`
+	NewSubscriberProgram *Ref              `json:"new_subscriber_program"`
+	AbandonedCartProgram *Ref              `json:"abandoned_cart_program"`
+	FieldMapping         map[string]string `json:"field_mapping,omitempty"`
+	Webhooks             bool              `json:"webhooks"`
+	NextSyncAt           *time.Time        `json:"next_sync_at"`
+	// Activity is what the connection does now: running, queued, scheduled, off or failing.
+	Activity string `json:"activity,omitempty"`
+	LastRun  *Run   `json:"last_run"`
+	// CurrentRun is the run in progress, with each stream's pace.
+	CurrentRun *Run `json:"current_run,omitempty"`
+}
+
+// Ref names a list or programme.
+type Ref struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+func ref(r store.Ref) *Ref {
+	if r.ID == 0 {
+		return nil
+	}
+	return &Ref{r.ID, r.Name}
+}
+
+// Activities.
+const (
+	ActivityRunning   = "running"
+	ActivityQueued    = "queued"
+	ActivityScheduled = "scheduled"
+	ActivityOff       = "off"
+	ActivityFailing   = "failing"
+)
+
+// ConnectionState is what is known of a connection beyond its settings.
+type ConnectionState struct {
+	Mappings []store.FieldMapping
+	LastRun  *store.Run // the last finished run
+	Current  *store.Run // the running run
+	Queued   bool       // a sync job is queued or running
+	Now      time.Time
+}
+
+// NewConnection converts a connection.
+func NewConnection(c *store.Connection, st ConnectionState) Connection {
+	s := c.Settings
+	out := Connection{ID: c.ID, Name: c.Name, StoreHash: c.StoreHash, StoreName: c.StoreName, StoreURL: c.StoreURL,
+		DotdigitalUsername: c.Dotdigital.Username, DotdigitalEndpoint: c.Dotdigital.APIEndpoint, Status: string(c.Status), StatusMessage: c.StatusMessage,
+		DataSync: s.DataSync, IntervalS: s.Interval.Seconds(), SubscriberList: Ref{s.SubscriberList.ID, s.SubscriberList.Name},
+		CustomerList: ref(s.CustomerList), NewCustomerProgram: ref(s.NewCustomerProgram),
+		NewSubscriberProgram: ref(s.NewSubscriberProgram), AbandonedCartProgram: ref(s.AbandonedCartProgram),
+		Webhooks: c.WebhooksURL != "", Activity: Activity(c, st)}
+	if len(st.Mappings) > 0 {
+		out.FieldMapping = map[string]string{}
+		for _, m := range st.Mappings {
+			out.FieldMapping[m.Source] = m.DataField
+		}
+	}
+	if !c.NextSyncAt.IsZero() {
+		n := c.NextSyncAt
+		out.NextSyncAt = &n
+	}
+	now := st.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if st.LastRun != nil {
+		r := NewRun(st.LastRun, now)
+		out.LastRun = &r
+	}
+	if st.Current != nil {
+		r := NewRun(st.Current, now)
+		out.CurrentRun = &r
+	}
+	return out
+}
+
+// Activity says what a connection does now.
+func Activity(c *store.Connection, st ConnectionState) string {
+	switch {
+	case st.Current != nil:
+		return ActivityRunning
+	case st.Queued:
+		return ActivityQueued
+	case c.Status != store.StatusOK:
+		return ActivityFailing
+	case !c.Settings.DataSync:
+		return ActivityOff
+	}
+	return ActivityScheduled
+}

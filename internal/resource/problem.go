@@ -1,0 +1,119 @@
+package resource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/bcsync/bcsync/internal/auth"
+	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"github.com/bcsync/bcsync/internal/dotdigital"
+	"github.com/bcsync/bcsync/internal/jobs"
+	"github.com/bcsync/bcsync/internal/marketing"
+	"github.com/bcsync/bcsync/internal/store"
+)
+
+// Problem is an error as a user sees it: the API answers it as JSON, the UI shows Message beside
+// Field.
+type Problem struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"error"`
+	// Field names the input at fault, as the API's JSON and the UI's form name it.
+	Field string `json:"field,omitempty"`
+}
+
+func (p *Problem) Error() string { return p.Message }
+
+// Fields of the connect form and API body.
+const (
+	FieldBigCommerceAPIPath     = "bigcommerce_api_path"
+	FieldBigCommerceAccessToken = "bigcommerce_access_token"
+	FieldDotdigitalUsername     = "dotdigital_username"
+	FieldDotdigitalPassword     = "dotdigital_password"
+)
+
+// ProblemOf turns an error into what to tell the user. Errors it does not know are internal: their
+// text is not shown (it is logged by the caller).
+func ProblemOf(err error) *Problem {
+	var p *Problem
+	var cred *marketing.CredentialError
+	var settings *marketing.SettingsError
+	var mapping *marketing.MappingError
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &cred):
+		return credentialProblem(cred)
+	case errors.Is(err, marketing.ErrSameList):
+		return &Problem{http.StatusUnprocessableEntity, "same_list", "Subscribers and customers cannot sync to the same list: customers include people who did not opt in to marketing.", "customer_list"}
+	case errors.As(err, &settings):
+		return &Problem{http.StatusUnprocessableEntity, "invalid_setting", capitalize(settings.Reason) + ".", ""}
+	case errors.As(err, &mapping):
+		label := mapping.Source
+		if f, ok := marketing.LookupSource(mapping.Source); ok {
+			label = f.Label
+		}
+		return &Problem{http.StatusUnprocessableEntity, "invalid_mapping", fmt.Sprintf("%s cannot be mapped to %s: %s.", label, mapping.DataField, mapping.Reason), mapping.Source}
+	case errors.Is(err, jobs.ErrAlreadyQueued):
+		return &Problem{http.StatusConflict, "already_queued", "A sync of this connection is already queued or running; no second one was queued.", ""}
+	case errors.Is(err, marketing.ErrDataSyncOff):
+		return &Problem{http.StatusConflict, "data_sync_off", "Data sync is off for this connection: turn it on to sync.", "data_sync"}
+	case errors.Is(err, store.ErrNotFound):
+		return &Problem{http.StatusNotFound, "not_found", "Not found.", ""}
+	case errors.Is(err, store.ErrExists):
+		return &Problem{http.StatusConflict, "exists", "It exists already.", ""}
+	case errors.Is(err, auth.ErrBadCredentials):
+		return &Problem{http.StatusUnauthorized, "bad_credentials", "The username or password is not right.", "password"}
+	case errors.Is(err, auth.ErrThrottled):
+		return &Problem{http.StatusTooManyRequests, "throttled", "Too many failed sign-ins for this account: wait a minute and try again.", ""}
+	case errors.Is(err, auth.ErrTokenName):
+		return &Problem{http.StatusUnprocessableEntity, "invalid", "Give the token a name, to tell it from others when you revoke one.", "name"}
+	case errors.Is(err, auth.ErrNotSignedIn):
+		return &Problem{http.StatusUnauthorized, "unauthorized", "Sign in, or send an API token as Authorization: Bearer <token>.", ""}
+	case errors.Is(err, dotdigital.ErrUnauthorized), errors.Is(err, dotdigital.ErrWrongRegion):
+		return &Problem{http.StatusBadGateway, "dotdigital_refused", "Dotdigital refused this connection's API user; check its credentials.", ""}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Problem{http.StatusGatewayTimeout, "timeout", "An API took too long to answer; try again.", ""}
+	}
+	return &Problem{http.StatusInternalServerError, "internal", "Something went wrong on our side; the log has the details.", ""}
+}
+
+func credentialProblem(e *marketing.CredentialError) *Problem {
+	bad := func(code, field, msg string) *Problem {
+		return &Problem{http.StatusUnprocessableEntity, code, msg, field}
+	}
+	if e.API == "BigCommerce" {
+		switch {
+		case errors.Is(e.Err, bigcommerce.ErrUnauthorized):
+			return bad("bigcommerce_token_refused", FieldBigCommerceAccessToken, "BigCommerce refused the access token. Check it, or create a new store-level API account.")
+		case errors.Is(e.Err, bigcommerce.ErrStoreNotFound):
+			return bad("bigcommerce_store_not_found", FieldBigCommerceAPIPath, "No BigCommerce store has this API path. Check the store hash at its end.")
+		case errors.Is(e.Err, bigcommerce.ErrForbidden):
+			return bad("bigcommerce_scope_missing", FieldBigCommerceAccessToken, "The BigCommerce API account lacks a scope bcsync needs: give it Information, Customers, Orders, Products, Carts and Marketing (read), and Customers (modify) to write unsubscribes back.")
+		case strings.Contains(e.Err.Error(), "API path"):
+			return bad("bigcommerce_api_path", FieldBigCommerceAPIPath, "The API path should look like https://api.bigcommerce.com/stores/abc123/ (copy it from the store's API account).")
+		case strings.Contains(e.Err.Error(), "required"):
+			return bad("bigcommerce_required", FieldBigCommerceAccessToken, "The BigCommerce API path and access token are required.")
+		}
+		return bad("bigcommerce_unreachable", FieldBigCommerceAPIPath, "Could not reach the BigCommerce store: "+e.Err.Error())
+	}
+	switch {
+	case errors.Is(e.Err, dotdigital.ErrUnauthorized):
+		return bad("dotdigital_login_refused", FieldDotdigitalPassword, "Dotdigital refused the API user or its password. Check both (the user looks like apiuser-…@apiconnector.com).")
+	case errors.Is(e.Err, dotdigital.ErrWrongRegion):
+		return bad("dotdigital_access_denied", FieldDotdigitalUsername, "Dotdigital denied access: this API user lacks the permission, or the account is in another region.")
+	case strings.Contains(e.Err.Error(), "required"):
+		return bad("dotdigital_required", FieldDotdigitalUsername, "The Dotdigital API user and its password are required.")
+	}
+	return bad("dotdigital_unreachable", FieldDotdigitalUsername, "Could not reach Dotdigital: "+e.Err.Error())
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
