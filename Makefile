@@ -4,7 +4,7 @@ PKGS     ?= ./...
 TIMEOUT  ?= 30m
 BENCHTIME ?= 1x
 
-.PHONY: all build test vet fmt bench fuzz clean
+.PHONY: all build test vet fmt bench fuzz screenshots clean
 
 all: build
 
@@ -20,6 +20,11 @@ vet:
 # the service is missing, and fail when CI=true.
 test: vet
 	$(GO) test -race -timeout $(TIMEOUT) $(PKGS)
+
+# The browser tests save a screenshot of each page they visit; this keeps them in docs/screenshots.
+screenshots:
+	mkdir -p docs/screenshots
+	BCSYNC_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestBrowser' ./internal/e2e
 
 # Benchmarks: figures for docs/benchmarks.md (see there for the full runs).
 bench:

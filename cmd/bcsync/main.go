@@ -31,6 +31,7 @@ type command struct {
 	Bench      benchCmd      `cmd:"" help:"Measure a backfill and incremental syncs against emulated APIs: calls against the floor, time, memory."`
 	Version    versionCmd    `cmd:"" help:"Print the version of bcsync."`
 	Emulate    emulateCmd    `cmd:"" help:"Run a local emulator of an API that bcsync talks to."`
+	Admin      adminCmd      `cmd:"" help:"Manage the accounts and API tokens of the web UI and API."`
 }
 
 type emulateCmd struct {

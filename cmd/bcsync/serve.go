@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bcsync/bcsync/internal/app"
@@ -14,37 +16,62 @@ import (
 )
 
 type serveCmd struct {
-	Listen string `help:"Address of the web UI and API." default:"127.0.0.1:8080"`
+	Listen        string `help:"Address of the web UI and API." default:"127.0.0.1:8080"`
+	AdminUsername string `help:"Name of the admin account created on first start (with --admin-password)." default:"admin"`
+	AdminPassword string `help:"Creates the admin account on first start, when none exists (see also bcsync admin create)." placeholder:"PASSWORD"`
 }
 
 func (c *serveCmd) Run(ctx context.Context, cfg app.Config, logger *slog.Logger) error {
 	return runWorkers(ctx, cfg, logger, func(s *app.Services) error {
-		ln, err := net.Listen("tcp", c.Listen)
+		if c.AdminPassword != "" {
+			made, err := s.Auth.EnsureAdmin(ctx, c.AdminUsername, c.AdminPassword)
+			if err != nil {
+				return fmt.Errorf("admin account: %w", err)
+			}
+			if made {
+				logger.Info("admin account created", slog.String("username", c.AdminUsername))
+			}
+		}
+		handler, err := web.New(web.Deps{Services: s, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")})
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Handler: web.New(s), ReadHeaderTimeout: 10 * time.Second}
-		logger.Info("serving", slog.String("url", "http://"+ln.Addr().String()))
-		go func() {
-			<-ctx.Done()
-			shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			srv.Shutdown(shut)
-		}()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
+		return serveHTTP(ctx, logger, c.Listen, handler)
 	})
 }
 
-type workerCmd struct{}
+type workerCmd struct {
+	Listen string `help:"Address to serve /healthz, /readyz and /metrics on (none when empty)." placeholder:"ADDR"`
+}
 
-func (workerCmd) Run(ctx context.Context, cfg app.Config, logger *slog.Logger) error {
-	return runWorkers(ctx, cfg, logger, func(*app.Services) error {
-		<-ctx.Done()
-		return nil
+func (c *workerCmd) Run(ctx context.Context, cfg app.Config, logger *slog.Logger) error {
+	return runWorkers(ctx, cfg, logger, func(s *app.Services) error {
+		if c.Listen == "" {
+			<-ctx.Done()
+			return nil
+		}
+		return serveHTTP(ctx, logger, c.Listen, web.NewProbes(s))
 	})
+}
+
+// serveHTTP serves handler on addr until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, logger *slog.Logger, addr string, handler http.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	logger.Info("serving", slog.String("url", "http://"+ln.Addr().String()))
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // runWorkers runs sync workers and the scheduler while body runs, then stops them gracefully: running

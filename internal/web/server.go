@@ -1,5 +1,6 @@
-// Package web serves bcsync over HTTP: health and readiness probes, and (as it grows) the admin UI,
-// the JSON API and the store's webhook deliveries.
+// Package web serves bcsync over HTTP: it mounts the admin UI, the JSON API, the store's webhook
+// deliveries, health and readiness probes and Prometheus metrics on one handler, behind the
+// middleware every request shares (security headers, panics recovered, requests logged at debug).
 package web
 
 import (
@@ -9,26 +10,63 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/bcsync/bcsync/internal/api"
 	"github.com/bcsync/bcsync/internal/app"
+	"github.com/bcsync/bcsync/internal/ui"
 )
+
+// Deps are what the server serves.
+type Deps struct {
+	Services *app.Services
+	// SecureCookies marks the UI's cookies Secure: set when users reach bcsync over HTTPS.
+	SecureCookies bool
+}
 
 // Server is bcsync's HTTP handler.
 type Server struct {
-	svc *app.Services
-	log *slog.Logger
-	mux *http.ServeMux
+	svc     *app.Services
+	log     *slog.Logger
+	handler http.Handler
 }
 
 // New builds the handler.
-func New(svc *app.Services) *Server {
-	s := &Server{svc: svc, log: svc.Logger, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.HandleFunc("POST /webhooks/bigcommerce/{id}", s.bigcommerceWebhook)
+func New(d Deps) (*Server, error) {
+	s := &Server{svc: d.Services, log: d.Services.Logger}
+	mux := http.NewServeMux()
+	s.probes(mux)
+	mux.HandleFunc("POST /webhooks/bigcommerce/{id}", s.bigcommerceWebhook)
+	mux.Handle("/api/v1/", api.New(d.Services, d.Services.Auth))
+
+	pages, err := ui.New(d.Services, d.Services.Auth, ui.Options{SecureCookies: d.SecureCookies})
+	if err != nil {
+		return nil, err
+	}
+	uiMux := http.NewServeMux()
+	pages.Register(uiMux)
+	// Browsers say where a request comes from (Sec-Fetch-Site, Origin): a form posted from another
+	// site is refused before it reaches a handler, on top of the forms' CSRF tokens.
+	mux.Handle("/", http.NewCrossOriginProtection().Handler(uiMux))
+
+	s.handler = s.recover(securityHeaders(mux))
+	return s, nil
+}
+
+// NewProbes serves only /healthz, /readyz and /metrics: what a worker process shows its operator.
+func NewProbes(svc *app.Services) http.Handler {
+	s := &Server{svc: svc, log: svc.Logger}
+	mux := http.NewServeMux()
+	s.probes(mux)
+	s.handler = s.recover(mux)
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) probes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.svc.Metrics.Handler())
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // healthz answers while the process runs.
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -44,6 +82,36 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// securityHeaders keeps pages from being framed, sniffed or running scripts from elsewhere.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recover turns a handler's panic into a 500 and a log line, and logs each request at debug.
+func (s *Server) recover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("a request panicked", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("panic", v))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+		s.log.Debug("request", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Duration("took", time.Since(start)))
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

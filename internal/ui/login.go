@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bcsync/bcsync/internal/auth"
+	"github.com/bcsync/bcsync/internal/resource"
+)
+
+type loginView struct {
+	Username  string
+	Next      string
+	Token     string
+	Problem   *resource.Problem
+	NoAdmins  bool
+	SignedOut bool
+}
+
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.auth.Session(r.Context(), h.sessionToken(r)); err == nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	h.showLogin(w, r, http.StatusOK, loginView{Next: r.URL.Query().Get("next"), SignedOut: r.URL.Query().Has("signed-out")})
+}
+
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, v loginView) {
+	token, err := auth.NewToken()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, h.cookie(loginCSRFCookie, token, time.Hour, http.SameSiteStrictMode))
+	v.Token = token
+	has, err := h.auth.HasAdmins(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.NoAdmins = !has
+	h.render(w, r, status, "login", page{Title: "Sign in", Data: v})
+}
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	v := loginView{Username: strings.TrimSpace(r.PostFormValue("username")), Next: r.PostFormValue("next")}
+	c, err := r.Cookie(loginCSRFCookie)
+	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue(csrfField))) != 1 {
+		h.log.Warn("a sign-in without a valid CSRF token was refused")
+		v.Problem = &resource.Problem{Status: http.StatusForbidden, Message: "This sign-in form has expired: try again."}
+		h.showLogin(w, r, http.StatusForbidden, v)
+		return
+	}
+	token, admin, err := h.auth.SignIn(r.Context(), v.Username, r.PostFormValue("password"), r.UserAgent())
+	if err != nil {
+		if !errors.Is(err, auth.ErrBadCredentials) && !errors.Is(err, auth.ErrThrottled) {
+			h.fail(w, r, err)
+			return
+		}
+		h.log.Info("a sign-in was refused", slog.String("username", v.Username), slog.String("reason", err.Error()))
+		v.Problem = resource.ProblemOf(err)
+		h.showLogin(w, r, v.Problem.Status, v)
+		return
+	}
+	h.log.Info("signed in", slog.String("username", admin.Username))
+	h.setSession(w, token)
+	http.Redirect(w, r, safeNext(v.Next), http.StatusSeeOther)
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	if err := h.auth.SignOut(r.Context(), sessionOf(r).token); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.clearSession(w)
+	http.Redirect(w, r, "/login?signed-out", http.StatusSeeOther)
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/connections"
+	}
+	return next
+}

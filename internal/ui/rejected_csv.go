@@ -1,0 +1,23 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/bcsync/bcsync/internal/resource"
+	"github.com/bcsync/bcsync/internal/store"
+)
+
+// rejectedCSV exports the rejected records the search finds (all of them, newest first).
+func (h *Handler) rejectedCSV(w http.ResponseWriter, r *http.Request) {
+	c := connectionOf(r)
+	f := rejectedFilter(r)
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="bcsync-%d-rejected.csv"`, c.ID))
+	if err := resource.WriteRejectedCSV(w, func(before int64, limit int) ([]store.Rejected, error) {
+		f.BeforeID, f.Limit = before, limit
+		return h.svc.Store.RejectedRecords(r.Context(), c.ID, f)
+	}); err != nil {
+		h.log.Error("exporting rejected records failed", "error", err)
+	}
+}

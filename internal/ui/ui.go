@@ -1,0 +1,163 @@
+// Package ui is bcsync's admin web UI: server-rendered pages (html/template, embedded), forms that
+// work without JavaScript, and a little script that refreshes live parts (a sync's progress, the
+// debugger's calls) without reloading. One file per page or action.
+package ui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/bcsync/bcsync/internal/app"
+	"github.com/bcsync/bcsync/internal/auth"
+	"github.com/bcsync/bcsync/internal/resource"
+	"github.com/bcsync/bcsync/internal/store"
+)
+
+// Options tune the UI.
+type Options struct {
+	// SecureCookies marks cookies Secure (and names the session cookie __Host-…): set it when users
+	// reach bcsync over HTTPS.
+	SecureCookies bool
+}
+
+// Handler serves the UI's pages.
+type Handler struct {
+	svc    *app.Services
+	auth   *auth.Service
+	log    *slog.Logger
+	opts   Options
+	views  *views
+	static http.Handler
+}
+
+// New builds the UI.
+func New(svc *app.Services, a *auth.Service, opts Options) (*Handler, error) {
+	v, err := parseViews()
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{svc: svc, auth: a, log: svc.Logger, opts: opts, views: v, static: staticHandler()}, nil
+}
+
+// Register adds the UI's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.Handle("GET /static/", h.static)
+	mux.HandleFunc("GET /login", h.loginPage)
+	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("POST /logout", h.signedIn(h.logout))
+	mux.HandleFunc("GET /{$}", h.signedIn(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/connections", http.StatusSeeOther)
+	}))
+	mux.HandleFunc("GET /connections", h.signedIn(h.connectionList))
+	mux.HandleFunc("GET /connections/live", h.signedIn(h.connectionListLive))
+	mux.HandleFunc("GET /connections/new", h.signedIn(h.connectionNew))
+	mux.HandleFunc("POST /connections", h.signedIn(h.connectionCreate))
+	mux.HandleFunc("GET /connections/{id}", h.connection(h.storeTab))
+	mux.HandleFunc("GET /connections/{id}/live", h.connection(h.storeLive))
+	mux.HandleFunc("POST /connections/{id}/settings", h.connection(h.settingsSave))
+	mux.HandleFunc("POST /connections/{id}/sync", h.connection(h.syncNow))
+	mux.HandleFunc("GET /connections/{id}/mapping", h.connection(h.mappingTab))
+	mux.HandleFunc("POST /connections/{id}/mapping", h.connection(h.mappingSave))
+	mux.HandleFunc("GET /connections/{id}/remove", h.connection(h.removeConfirm))
+	mux.HandleFunc("POST /connections/{id}/remove", h.connection(h.remove))
+	mux.HandleFunc("GET /connections/{id}/runs", h.connection(h.runList))
+	mux.HandleFunc("GET /connections/{id}/runs/{run}", h.connection(h.runDetail))
+	mux.HandleFunc("GET /connections/{id}/rejected", h.connection(h.rejectedList))
+	mux.HandleFunc("GET /connections/{id}/rejected.csv", h.connection(h.rejectedCSV))
+	mux.HandleFunc("GET /connections/{id}/debugger", h.connection(h.debugger))
+	mux.HandleFunc("GET /connections/{id}/debugger/rows", h.connection(h.debuggerRows))
+	mux.HandleFunc("GET /connections/{id}/debugger/{call}", h.connection(h.apiCall))
+	mux.HandleFunc("GET /tokens", h.signedIn(h.tokenList))
+	mux.HandleFunc("POST /tokens", h.signedIn(h.tokenCreate))
+	mux.HandleFunc("POST /tokens/{token}/revoke", h.signedIn(h.tokenRevoke))
+}
+
+type ctxKey int
+
+const sessionKey ctxKey = iota
+
+// session is the signed-in admin of a request.
+type session struct {
+	admin *store.Admin
+	token string
+}
+
+func sessionOf(r *http.Request) *session {
+	s, _ := r.Context().Value(sessionKey).(*session)
+	return s
+}
+
+// signedIn runs next for a signed-in admin, after checking a form's CSRF token; others are sent to
+// the sign-in page.
+func (h *Handler) signedIn(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token := h.sessionToken(r)
+		admin, err := h.auth.Session(r.Context(), token)
+		if err != nil {
+			if !errors.Is(err, auth.ErrNotSignedIn) {
+				h.fail(w, r, err)
+				return
+			}
+			if r.Method == http.MethodGet && !strings.HasSuffix(r.URL.Path, "/live") && !strings.HasSuffix(r.URL.Path, "/rows") {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			http.Error(w, "Your session has ended: sign in again.", http.StatusUnauthorized)
+			return
+		}
+		if r.Method == http.MethodPost && !auth.ValidCSRF(token, r.PostFormValue(csrfField)) {
+			h.log.Warn("a form without a valid CSRF token was refused", slog.String("path", r.URL.Path))
+			http.Error(w, "This form has expired or did not come from bcsync: go back, reload the page and try again.", http.StatusForbidden)
+			return
+		}
+		ctx := context.WithValue(r.Context(), sessionKey, &session{admin: admin, token: token})
+		next(w, r.WithContext(ctx))
+	}
+}
+
+type connKey struct{}
+
+// connection is signedIn for pages of one connection: it loads the connection named in the path.
+func (h *Handler) connection(next http.HandlerFunc) http.HandlerFunc {
+	return h.signedIn(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			h.notFound(w, r)
+			return
+		}
+		c, err := h.svc.Store.Connection(r.Context(), id)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				h.notFound(w, r)
+				return
+			}
+			h.fail(w, r, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), connKey{}, c)))
+	})
+}
+
+func connectionOf(r *http.Request) *store.Connection {
+	c, _ := r.Context().Value(connKey{}).(*store.Connection)
+	return c
+}
+
+// fail shows an error page: a problem the user can act on as it is, anything else as an internal
+// error (logged).
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := resource.ProblemOf(err)
+	if p.Status >= 500 {
+		h.log.Error("a page failed", slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	h.render(w, r, p.Status, "error", page{Title: http.StatusText(p.Status), Data: p})
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.fail(w, r, store.ErrNotFound)
+}
