@@ -32,6 +32,7 @@ type command struct {
 	Version    versionCmd    `cmd:"" help:"Print the version of bcsync."`
 	Emulate    emulateCmd    `cmd:"" help:"Run a local emulator of an API that bcsync talks to."`
 	Admin      adminCmd      `cmd:"" help:"Manage the accounts and API tokens of the web UI and API."`
+	Demo       demoCmd       `cmd:"" help:"Try bcsync: an emulated store and Dotdigital account that keep changing, synced and shown in the web UI."`
 }
 
 type emulateCmd struct {
