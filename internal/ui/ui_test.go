@@ -58,3 +58,28 @@ func TestTheRunsChartScalesBarsAndTheDurationLine(t *testing.T) {
 		t.Fatal("a chart of no finished run is not empty")
 	}
 }
+
+func TestTheRunsChartNumbersRunsUnderTheAxisWithoutCrowding(t *testing.T) {
+	start := time.Date(2026, 11, 20, 9, 0, 0, 0, time.Local)
+	var runs []*store.Run
+	for id := int64(1); id <= 50; id++ {
+		at := start.Add(time.Duration(id) * time.Hour)
+		runs = append(runs, &store.Run{ID: id, Status: store.RunSucceeded, StartedAt: at, FinishedAt: at.Add(time.Second)})
+	}
+	c := newChart(runs)
+	var ticks []string
+	for _, b := range c.Bars {
+		if b.Tick != "" {
+			ticks = append(ticks, b.Tick)
+		}
+	}
+	if len(ticks) > maxTicks || ticks[len(ticks)-1] != "50" {
+		t.Fatalf("ticks = %v: at most %d, the newest run numbered", ticks, maxTicks)
+	}
+	if c.From != "20 Nov 10:00" || c.To != "22 Nov 11:00" {
+		t.Fatalf("axis from %q to %q", c.From, c.To)
+	}
+	if few := newChart(runs[:3]); few.Bars[0].Tick != "1" || few.Bars[2].Tick != "3" {
+		t.Fatalf("three runs are each numbered: %+v", few.Bars)
+	}
+}
