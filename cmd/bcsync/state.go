@@ -23,6 +23,7 @@ type state struct {
 	APITimeout     time.Duration `name:"api-timeout" help:"Time limit of one API request attempt (0: 60s for BigCommerce, 121s for Dotdigital)." default:"0"`
 	ImportPollMin  time.Duration `help:"Shortest wait before polling a Dotdigital import (Dotdigital asks for at least 5s; lower it only against an emulator)." default:"5s"`
 	ReconcileEvery time.Duration `help:"How often the product catalogue is checked against the store for deleted products." default:"24h"`
+	KeepRuns       time.Duration `help:"How long finished runs, their rejected records and recorded API calls are kept (0: forever); the last sync always stays." default:"2160h"`
 	ScheduleEvery  time.Duration `help:"How often workers look for connections whose next sync is due." default:"10s"`
 	PublicURL      string        `help:"URL where the stores can reach bcsync serve (https://…): connections then register webhooks, for changes in seconds and abandoned carts." placeholder:"URL"`
 }
@@ -41,5 +42,5 @@ func (s *state) config(logger *slog.Logger) (app.Config, error) {
 		slice = 5 * time.Minute
 	}
 	return app.Config{DatabaseURL: s.DatabaseURL, DataDir: s.DataDir, SecretKey: key, Logger: logger, Workers: s.Workers, Slice: slice, RescueAfter: s.RescueAfter,
-		QuotaShare: s.QuotaShare, APITimeout: s.APITimeout, ImportPollMin: s.ImportPollMin, ReconcileEvery: s.ReconcileEvery, ScheduleEvery: s.ScheduleEvery, PublicURL: s.PublicURL}, nil
+		QuotaShare: s.QuotaShare, APITimeout: s.APITimeout, ImportPollMin: s.ImportPollMin, ReconcileEvery: s.ReconcileEvery, KeepRuns: s.KeepRuns, ScheduleEvery: s.ScheduleEvery, PublicURL: s.PublicURL}, nil
 }

@@ -38,6 +38,8 @@ type Config struct {
 	ImportPollMin time.Duration
 	// ReconcileEvery is how often products are checked for deletions (0: daily).
 	ReconcileEvery time.Duration
+	// KeepRuns is how long finished runs, their rejected records and API calls are kept (0: forever).
+	KeepRuns time.Duration
 	// ScheduleEvery is how often due connections are enqueued (0: 10 s).
 	ScheduleEvery time.Duration
 	// PublicURL is where stores reach bcsync's webhook receiver; empty: no webhooks, polling only.

@@ -57,6 +57,9 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 	if eo.PublicURL == "" {
 		eo.PublicURL = a.Config.PublicURL
 	}
+	if eo.KeepRuns == 0 {
+		eo.KeepRuns = a.Config.KeepRuns
+	}
 	if eo.ReconcileEvery == 0 {
 		eo.ReconcileEvery = a.Config.ReconcileEvery
 	}

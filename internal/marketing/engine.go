@@ -37,6 +37,9 @@ type Options struct {
 	// RetryWaitingEvery is how often orders waiting for a contact are tried again, in case the contact
 	// was made in Dotdigital by something else (default 24 h).
 	RetryWaitingEvery time.Duration
+	// KeepRuns is how long finished runs are kept, with their rejected records and API calls; older
+	// ones are deleted as each run ends (the last finished run always stays). 0: every run is kept.
+	KeepRuns time.Duration
 	// ContactImportMaxBytes and InsightImportMaxBytes bound one import body (default: the API's limit).
 	ContactImportMaxBytes int64
 	InsightImportMaxBytes int64

@@ -134,6 +134,7 @@ func (rc *runContext) execute(ctx context.Context) (bool, error) {
 			msg := err.Error()
 			e.store.SetStatus(context.WithoutCancel(ctx), rc.conn.ID, store.StatusNeedsAttention, msg)
 			e.store.FinishRun(context.WithoutCancel(ctx), rc.run.ID, store.RunFailed, msg)
+			e.pruneRuns(context.WithoutCancel(ctx), rc)
 			rc.log.Warn("sync stopped: credentials refused", slog.String("stream", s.name()), slog.Any("error", err))
 			return true, &PermanentError{err}
 		default:
@@ -157,7 +158,24 @@ func (rc *runContext) execute(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	rc.log.Info("sync finished", slog.String("status", string(status)), slog.Int64("rejected", rejected))
+	e.pruneRuns(context.WithoutCancel(ctx), rc)
 	return true, nil
+}
+
+// pruneRuns deletes the connection's runs older than KeepRuns. It is housekeeping: a failure is
+// logged, and the next run tries again.
+func (e *Engine) pruneRuns(ctx context.Context, rc *runContext) {
+	if e.opts.KeepRuns <= 0 {
+		return
+	}
+	n, err := e.store.PruneRuns(ctx, rc.conn.ID, e.opts.Now().Add(-e.opts.KeepRuns))
+	if err != nil {
+		rc.log.Warn("old runs not pruned", slog.Any("error", err))
+		return
+	}
+	if n > 0 {
+		rc.log.Debug("old runs pruned", slog.Int("runs", n), slog.Duration("kept", e.opts.KeepRuns))
+	}
 }
 
 func (rc *runContext) streamCounts(name string, position int) *store.StreamCounts {
