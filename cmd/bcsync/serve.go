@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -16,15 +17,24 @@ import (
 )
 
 type serveCmd struct {
-	Listen        string `help:"Address of the web UI and API." default:"127.0.0.1:8080"`
-	AdminUsername string `help:"Name of the admin account created on first start (with --admin-password)." default:"admin"`
-	AdminPassword string `help:"Creates the admin account on first start, when none exists (see also bcsync admin create)." placeholder:"PASSWORD"`
+	Listen            string `help:"Address of the web UI and API." default:"127.0.0.1:8080"`
+	AdminUsername     string `help:"Name of the admin account created on first start (with --admin-password)." default:"admin"`
+	AdminPassword     string `help:"Creates the admin account on first start, when none exists (see also bcsync admin create)." placeholder:"PASSWORD"`
+	AdminPasswordFile string `help:"File holding the password of --admin-password (for secrets mounted as files)." type:"path"`
 }
 
 func (c *serveCmd) Run(ctx context.Context, cfg app.Config, logger *slog.Logger) error {
+	password := c.AdminPassword
+	if password == "" && c.AdminPasswordFile != "" {
+		b, err := os.ReadFile(c.AdminPasswordFile)
+		if err != nil {
+			return fmt.Errorf("admin password file: %w", err)
+		}
+		password = strings.TrimRight(string(b), "\r\n")
+	}
 	return runWorkers(ctx, cfg, logger, func(s *app.Services) error {
-		if c.AdminPassword != "" {
-			made, err := s.Auth.EnsureAdmin(ctx, c.AdminUsername, c.AdminPassword)
+		if password != "" {
+			made, err := s.Auth.EnsureAdmin(ctx, c.AdminUsername, password)
 			if err != nil {
 				return fmt.Errorf("admin account: %w", err)
 			}

@@ -151,6 +151,15 @@ func signInAsPrinted(t *testing.T, url, banner string) {
 	if m == nil {
 		t.Fatalf("the banner says nothing of signing in:\n%s", banner)
 	}
+	if page := signIn(t, url, m[1], m[2]); !strings.Contains(page, "Outfitters") {
+		t.Fatalf("the connections page does not show the demo's store:\n%s", page)
+	}
+}
+
+// signIn signs in to the UI through its form, as a browser without JavaScript would, and returns the
+// page it lands on (the connections).
+func signIn(t *testing.T, url, username, password string) string {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
 	resp, err := client.Get(url + "/login")
@@ -163,13 +172,14 @@ func signInAsPrinted(t *testing.T, url, banner string) {
 	if token == nil {
 		t.Fatalf("no CSRF token on the sign-in page:\n%s", page)
 	}
-	resp, err = client.PostForm(url+"/login", neturl.Values{"csrf": {string(token[1])}, "username": {m[1]}, "password": {m[2]}})
+	resp, err = client.PostForm(url+"/login", neturl.Values{"csrf": {string(token[1])}, "username": {username}, "password": {password}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/connections" || !strings.Contains(string(page), "Outfitters") {
-		t.Fatalf("signing in as printed (%s / %s) led to %d %s:\n%s", m[1], m[2], resp.StatusCode, resp.Request.URL, page)
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/connections" {
+		t.Fatalf("signing in as %s / %s led to %d %s:\n%s", username, password, resp.StatusCode, resp.Request.URL, page)
 	}
+	return string(page)
 }
