@@ -13,9 +13,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	ddemu "github.com/bcsync/bcsync/internal/emulator/dotdigital"
-
+	"github.com/bcsync/bcsync/internal/bigcommerce"
 	bcemu "github.com/bcsync/bcsync/internal/emulator/bigcommerce"
+	ddemu "github.com/bcsync/bcsync/internal/emulator/dotdigital"
 )
 
 // The browser tests drive `bcsync serve` with Chromium, as a merchant would: every page is signed
@@ -442,10 +442,28 @@ func TestBrowserManagesAConnection(t *testing.T) {
 		time.Sleep(time.Second)
 		b.waitIdle(strings.TrimPrefix(storeTab, b.base))
 		before := b.text(".sync-status .last")
+		// Changes in the store give the sync imports to wait for (1.5 s each): without them it would
+		// end in milliseconds, before the page could show it running.
+		renamed := []bigcommerce.CustomerInput{{ID: 1, LastName: "Progress"}, {ID: 2, LastName: "Progress"}, {ID: 3, LastName: "Progress"}}
+		if _, err := w.store().UpdateCustomers(ctx(), renamed); err != nil {
+			t.Fatal(err)
+		}
+		shipped := 2
+		for id := 1; id <= 3; id++ {
+			if _, err := w.store().UpdateOrder(ctx(), id, bigcommerce.OrderUpdate{StatusID: &shipped}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		b.submit("button[form=sync-now]")
 		b.see("Sync started.")
 		// The page updates itself: the run's streams with progress bars, then the new last sync.
 		b.waitFor("the run's progress", `!!document.querySelector('.sync-status .progress-table progress')`, 30*time.Second)
+		// The picture is better a little later, once customers are under way; the run may end first.
+		for deadline := time.Now().Add(6 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if b.eval(`[...document.querySelectorAll('.sync-status .progress-table tbody tr')].some(r => /^Customers/.test(r.textContent.trim()) && !/pending/.test(r.textContent)) || !document.querySelector('.sync-status .progress-table')`) {
+				break
+			}
+		}
 		b.shot("sync-progress")
 		b.waitFor("the run to end", `!!document.querySelector('.sync-status[data-active="false"]')`, 60*time.Second)
 		if after := b.text(".sync-status .last"); after == before || !strings.Contains(after, "succeeded") {
