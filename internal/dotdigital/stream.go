@@ -72,15 +72,7 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 // decodeContactStatus reads a contact import's status body. Created and updated contacts go into rep, or
 // to onContacts a chunk at a time when it is set.
 func decodeContactStatus(r io.Reader, st *contactImportStatus, rep *ContactImportReport, onContacts func([]ContactRef) error) error {
-	var chunk []ContactRef
-	flush := func() error {
-		if len(chunk) == 0 || onContacts == nil {
-			return nil
-		}
-		err := onContacts(chunk)
-		chunk = chunk[:0]
-		return err
-	}
+	contacts := chunker[ContactRef]{to: onContacts}
 	err := walkObject(json.NewDecoder(r), func(name string, dec *json.Decoder) error {
 		switch name {
 		case "importId":
@@ -98,9 +90,7 @@ func decodeContactStatus(r io.Reader, st *contactImportStatus, rep *ContactImpor
 				c := ContactRef{ref.ContactID, ref.Identifiers.Email}
 				switch {
 				case onContacts != nil:
-					if chunk = append(chunk, c); len(chunk) == 1000 {
-						return flush()
-					}
+					return contacts.add(c)
 				case name == "created":
 					rep.Created = append(rep.Created, c)
 				default:
@@ -123,21 +113,13 @@ func decodeContactStatus(r io.Reader, st *contactImportStatus, rep *ContactImpor
 	if err != nil {
 		return err
 	}
-	return flush()
+	return contacts.flush()
 }
 
 // decodeInsightStatus reads an Insight import's status body; the refused records' own JSON is skipped.
 // Refused records go into st, or to onFailures a chunk at a time when it is set.
 func decodeInsightStatus(r io.Reader, st *insightImportStatus, onFailures func([]InsightFailure) error) error {
-	var chunk []InsightFailure
-	flush := func() error {
-		if len(chunk) == 0 || onFailures == nil {
-			return nil
-		}
-		err := onFailures(chunk)
-		chunk = chunk[:0]
-		return err
-	}
+	failures := chunker[InsightFailure]{to: onFailures}
 	err := walkObject(json.NewDecoder(r), func(name string, dec *json.Decoder) error {
 		switch name {
 		case "importId":
@@ -156,10 +138,9 @@ func decodeInsightStatus(r io.Reader, st *insightImportStatus, onFailures func([
 				}
 				if onFailures == nil {
 					st.Failures = append(st.Failures, f.failure())
-				} else if chunk = append(chunk, f.failure()); len(chunk) == 1000 {
-					return flush()
+					return nil
 				}
-				return nil
+				return failures.add(f.failure())
 			})
 		}
 		return skip(dec)
@@ -167,5 +148,28 @@ func decodeInsightStatus(r io.Reader, st *insightImportStatus, onFailures func([
 	if err != nil {
 		return err
 	}
-	return flush()
+	return failures.flush()
+}
+
+// chunker hands items to its function 1000 at a time, so that a long report is never held whole.
+type chunker[T any] struct {
+	buf []T
+	to  func([]T) error
+}
+
+func (c *chunker[T]) add(v T) error {
+	if c.buf = append(c.buf, v); len(c.buf) == 1000 {
+		return c.flush()
+	}
+	return nil
+}
+
+// flush hands over what is left.
+func (c *chunker[T]) flush() error {
+	if len(c.buf) == 0 || c.to == nil {
+		return nil
+	}
+	err := c.to(c.buf)
+	c.buf = c.buf[:0]
+	return err
 }

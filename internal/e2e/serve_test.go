@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -32,4 +36,32 @@ func TestServeCreatesTheFirstAdminFromAPasswordFile(t *testing.T) {
 	if out, err := w.try("serve", "--listen", addr, "--admin-password-file", filepath.Join(t.TempDir(), "missing")); err == nil || !strings.Contains(out, "admin password file") {
 		t.Fatalf("serve with a missing password file: %v\n%s", err, out)
 	}
+}
+
+// signIn signs in to the UI through its form, as a browser without JavaScript would, and returns the
+// page it lands on (the connections).
+func signIn(t *testing.T, url, username, password string) string {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	resp, err := client.Get(url + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if token == nil {
+		t.Fatalf("no CSRF token on the sign-in page:\n%s", page)
+	}
+	resp, err = client.PostForm(url+"/login", neturl.Values{"csrf": {string(token[1])}, "username": {username}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/connections" {
+		t.Fatalf("signing in as %s / %s led to %d %s:\n%s", username, password, resp.StatusCode, resp.Request.URL, page)
+	}
+	return string(page)
 }

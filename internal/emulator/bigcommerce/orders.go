@@ -639,48 +639,30 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.renderOrder(s.orderRecord(id), r))
 }
 
-func (s *Server) listOrderProducts(w http.ResponseWriter, r *http.Request) {
-	page, limit, ok := s.paging(w, r)
-	if !ok {
-		return
+// listOrderPart serves a v2 list that belongs to one order (its products, its coupons), a page at a
+// time, with 204 past the end as v2 answers.
+func listOrderPart[T any](s *Server, part func(*order) []T) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		page, limit, ok := s.paging(w, r)
+		if !ok {
+			return
+		}
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		id, ok := pathID(r)
+		if !ok || !s.orders.exists(id) {
+			s.writeError(w, r, http.StatusNotFound, "The requested resource was not found.", nil)
+			return
+		}
+		all := part(s.orderRecord(id))
+		from := min((page-1)*limit, len(all))
+		to := min(from+limit, len(all))
+		if from == to {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		writeJSON(w, http.StatusOK, all[from:to])
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	id, ok := pathID(r)
-	if !ok || !s.orders.exists(id) {
-		s.writeError(w, r, http.StatusNotFound, "The requested resource was not found.", nil)
-		return
-	}
-	items := s.orderRecord(id).items
-	from := min((page-1)*limit, len(items))
-	to := min(from+limit, len(items))
-	if from == to {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	writeJSON(w, http.StatusOK, items[from:to])
-}
-
-func (s *Server) listOrderCoupons(w http.ResponseWriter, r *http.Request) {
-	page, limit, ok := s.paging(w, r)
-	if !ok {
-		return
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	id, ok := pathID(r)
-	if !ok || !s.orders.exists(id) {
-		s.writeError(w, r, http.StatusNotFound, "The requested resource was not found.", nil)
-		return
-	}
-	coupons := s.orderRecord(id).coupons
-	from := min((page-1)*limit, len(coupons))
-	to := min(from+limit, len(coupons))
-	if from == to {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	writeJSON(w, http.StatusOK, coupons[from:to])
 }
 
 func (s *Server) listOrderStatuses(w http.ResponseWriter, r *http.Request) {

@@ -244,8 +244,8 @@ func (s *Server) routes() {
 	s.handle("GET /v2/orders/{id}", scopeOrders, s.getOrder)
 	s.handle("PUT /v2/orders/{id}", scopeOrders, s.updateOrder)
 	s.handle("DELETE /v2/orders/{id}", scopeOrders, s.archiveOrder)
-	s.handle("GET /v2/orders/{id}/products", scopeOrders, s.listOrderProducts)
-	s.handle("GET /v2/orders/{id}/coupons", scopeOrders, s.listOrderCoupons)
+	s.handle("GET /v2/orders/{id}/products", scopeOrders, listOrderPart(s, func(o *order) []orderProduct { return o.items }))
+	s.handle("GET /v2/orders/{id}/coupons", scopeOrders, listOrderPart(s, func(o *order) []orderCoupon { return o.coupons }))
 	s.handle("GET /v2/order_statuses", scopeOrders, s.listOrderStatuses)
 
 	s.handle("GET /v3/catalog/products", scopeProducts, s.listProducts)
