@@ -83,7 +83,7 @@ func ParseURL(raw string) (Location, error) {
 	if strings.Contains(raw, "://") && !strings.HasPrefix(raw, "sqlite://") {
 		return Location{}, fmt.Errorf("store: unsupported database URL %q (use postgres://… or sqlite:PATH)", raw)
 	}
-	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	return Location{Engine: SQLite, Path: path, DSN: "file:" + path + "?" + pragmas}, nil
 }
 
@@ -114,11 +114,29 @@ func Open(ctx context.Context, rawURL string, box *secret.Box) (*Store, error) {
 		db.SetMaxIdleConns(10)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db, loc.Engine); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s database: %w", loc.Engine, err)
 	}
 	return &Store{db: db, engine: loc.Engine, path: loc.Path, box: box, now: time.Now}, nil
+}
+
+// ping opens the first connection. SQLite answers SQLITE_BUSY at once, without waiting out
+// busy_timeout, when a connection's pragmas (WAL mode) meet another process opening the same database
+// (a CLI command beside bcsync serve): that is retried for a few seconds.
+func ping(ctx context.Context, db *sql.DB, engine Engine) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		err := db.PingContext(ctx)
+		if err == nil || engine != SQLite || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // Close closes the database.
