@@ -14,6 +14,7 @@ type Window struct {
 	mu    sync.Mutex
 	start time.Time
 	used  int
+	peak  int // the most requests counted in one window
 	now   func() time.Time
 }
 
@@ -39,7 +40,18 @@ func (w *Window) Take() (ok bool, left int, reset time.Duration) {
 		return false, 0, reset
 	}
 	w.used++
+	w.peak = max(w.peak, w.used)
 	return true, w.Quota - w.used, reset
+}
+
+// Peak is the most requests counted in any one window so far: what a client's pacing let through.
+func (w *Window) Peak() int {
+	if w == nil {
+		return 0
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.peak
 }
 
 // Peek reports the state without counting a request.

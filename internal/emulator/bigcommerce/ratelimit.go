@@ -60,6 +60,9 @@ func (l RateLimit) window() time.Duration {
 	return l.Window
 }
 
+// BusiestWindow is the most requests the store counted in any one rate-limit window (0 when unlimited).
+func (s *Server) BusiestWindow() int { return s.window.Peak() }
+
 // rateLimit counts every store request against the window and puts the four X-Rate-Limit headers on
 // every response; over quota it answers 429 with X-Retry-After.
 func (s *Server) rateLimit(next http.Handler) http.Handler {
