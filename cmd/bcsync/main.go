@@ -24,7 +24,8 @@ type command struct {
 	Migrate    migrateCmd    `cmd:"" help:"Create or update the state database's tables."`
 	Serve      serveCmd      `cmd:"" help:"Run bcsync: the web UI and API, the scheduler and sync workers."`
 	Worker     workerCmd     `cmd:"" help:"Run sync workers only (several processes cooperate on PostgreSQL)."`
-	Connection connectionCmd `cmd:"" help:"Add, list, show or remove connections between a store and an account."`
+	Store      storeCmd      `cmd:"" help:"Add, list, show or remove BigCommerce stores."`
+	Connection connectionCmd `cmd:"" help:"Add, list, show or remove connections: a store with its Dotdigital link."`
 	Settings   settingsCmd   `cmd:"" help:"Show or change a connection's settings."`
 	Sync       syncCmd       `cmd:"" help:"Sync a connection now."`
 	Runs       runsCmd       `cmd:"" help:"List a connection's runs."`

@@ -257,7 +257,7 @@ func seedHistory(t *testing.T, s *store.Store, connID int64) []*store.Run {
 			t.Fatal(err)
 		}
 		s.SaveStreamCounts(ctx, r.ID, store.StreamCounts{Stream: "customers", State: "done", Read: 10, Sent: 9, Rejected: 1, Total: 10})
-		s.AddRejected(ctx, []store.Rejected{{ConnectionID: connID, RunID: r.ID, Stream: "customers", Key: fmt.Sprint(100 + i),
+		s.AddRejected(ctx, []store.Rejected{{SyncID: connID, RunID: r.ID, Stream: "customers", Key: fmt.Sprint(100 + i),
 			Email: fmt.Sprintf("bad%d@example.com", i), Reason: "InvalidEmail", Detail: "=HYPERLINK(\"x\")"}})
 		s.FinishRun(ctx, r.ID, store.RunSucceeded, "")
 		runs = append(runs, r)
@@ -268,7 +268,7 @@ func seedHistory(t *testing.T, s *store.Store, connID int64) []*store.Run {
 		if i%2 == 1 {
 			api, status = "dotdigital", 500
 		}
-		calls = append(calls, store.APICall{ConnectionID: connID, RunID: runs[2].ID, API: api, Method: "GET", URL: "https://api.example/v3/customers",
+		calls = append(calls, store.APICall{SyncID: connID, RunID: runs[2].ID, API: api, Method: "GET", URL: "https://api.example/v3/customers",
 			Status: status, Duration: 12 * time.Millisecond, StartedAt: time.Now(), RequestHeaders: http.Header{"X-Auth-Token": {"[REDACTED]"}}, ResponseBody: `{"ok":1}`})
 	}
 	if err := s.AddAPICalls(ctx, calls, 100); err != nil {
@@ -328,7 +328,7 @@ func TestRunsRejectedRecordsAndAPICallsArePagedAndFiltered(t *testing.T) {
 
 	// Another connection's run is not this one's.
 	other, _ := c.env.Services.Store.StartRun(context.Background(), id, "manual", nil)
-	c.env.Services.Store.DeleteConnection(context.Background(), id)
+	c.env.Services.Store.DeleteSync(context.Background(), id)
 	c.must(http.StatusNotFound, "GET", fmt.Sprintf("%s/runs/%d", base, other.ID), nil)
 }
 

@@ -54,7 +54,7 @@ func (h *Handler) getRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if run.ConnectionID != c.ID {
+	if run.SyncID != c.ID {
 		return store.ErrNotFound
 	}
 	writeJSON(w, http.StatusOK, resource.NewRun(run, time.Now()))

@@ -53,10 +53,10 @@ func (os Observers) ObserveCall(ctx context.Context, c *Call) {
 
 type scopeKey struct{}
 
-// Scope ties calls to what bcsync was doing: the connection and the run (0 outside a run).
+// Scope ties calls to what bcsync was doing: the sync and its run (0 outside a run).
 type Scope struct {
-	ConnectionID int64
-	RunID        int64
+	SyncID int64
+	RunID  int64
 }
 
 // WithScope returns a context whose calls are attributed to s.

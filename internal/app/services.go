@@ -14,16 +14,20 @@ import (
 	"github.com/bcsync/bcsync/internal/debugger"
 	"github.com/bcsync/bcsync/internal/dotdigital"
 	"github.com/bcsync/bcsync/internal/jobs"
+	"github.com/bcsync/bcsync/internal/ledger"
 	"github.com/bcsync/bcsync/internal/marketing"
 	"github.com/bcsync/bcsync/internal/metrics"
 	"github.com/bcsync/bcsync/internal/resource"
+	"github.com/bcsync/bcsync/internal/shop"
 	"github.com/bcsync/bcsync/internal/store"
 )
 
-// Services are what a running bcsync process uses: the sync engine, the job queue and the recorder
-// of API calls.
+// Services are what a running bcsync process uses: the stores and their clients, the run ledger, the
+// sync engines, the job queue and the recorder of API calls.
 type Services struct {
 	*App
+	Shops    *shop.Service
+	Runs     *ledger.Ledger
 	Engine   *marketing.Engine
 	Queue    *jobs.Queue
 	Recorder *debugger.Recorder
@@ -39,26 +43,22 @@ type ServiceOptions struct {
 	Work bool
 	// Engine options beyond the observer (tests, benchmarks, the demo).
 	Engine marketing.Options
+	// BigCommerce adjusts every store client's configuration (tests, benchmarks).
+	BigCommerce func(*bigcommerce.Config)
 	// Observers see every API call besides the debugger's recorder (metrics).
 	Observers []apicall.Observer
 	// PollEvery and DispatchEvery tune the queue (tests; defaults otherwise).
 	PollEvery, DispatchEvery time.Duration
 }
 
-// Services builds the engine, queue and recorder.
+// Services builds the engines, queue and recorder.
 func (a *App) Services(opts ServiceOptions) (*Services, error) {
 	rec := debugger.New(a.Store, a.Logger, debugger.Keep)
 	m := metrics.New(a.Store, metrics.WithLogger(a.Logger))
 	eo := opts.Engine
 	eo.Logger = a.Logger
-	if eo.QuotaShare == 0 {
-		eo.QuotaShare = a.Config.QuotaShare
-	}
 	if eo.PublicURL == "" {
 		eo.PublicURL = a.Config.PublicURL
-	}
-	if eo.KeepRuns == 0 {
-		eo.KeepRuns = a.Config.KeepRuns
 	}
 	if eo.ReconcileEvery == 0 {
 		eo.ReconcileEvery = a.Config.ReconcileEvery
@@ -66,12 +66,13 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 	if eo.ImportPoll.Min == 0 {
 		eo.ImportPoll.Min = a.Config.ImportPollMin
 	}
+	bcHook := opts.BigCommerce
 	if t := a.Config.APITimeout; t > 0 {
-		bcHook, ddHook := eo.BigCommerce, eo.Dotdigital
-		eo.BigCommerce = func(c *bigcommerce.Config) {
+		hook, ddHook := bcHook, eo.Dotdigital
+		bcHook = func(c *bigcommerce.Config) {
 			c.AttemptTimeout = t
-			if bcHook != nil {
-				bcHook(c)
+			if hook != nil {
+				hook(c)
 			}
 		}
 		eo.Dotdigital = func(c *dotdigital.Config) {
@@ -81,12 +82,16 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 			}
 		}
 	}
-	eo.Observer = apicall.Observers(append([]apicall.Observer{rec, m, eo.Observer}, opts.Observers...))
-	engine := marketing.New(a.Store, eo)
+	observer := apicall.Observers(append([]apicall.Observer{rec, m, eo.Observer}, opts.Observers...))
+	eo.Observer = observer
+	shops := shop.New(a.Store, shop.Options{Logger: a.Logger, Observer: observer, HTTPClient: eo.HTTPClient,
+		QuotaShare: a.Config.QuotaShare, BigCommerce: bcHook})
+	runs := ledger.New(a.Store, ledger.Options{KeepRuns: a.Config.KeepRuns, Logger: a.Logger})
+	engine := marketing.New(a.Store, shops, runs, eo)
 	qc := jobs.Config{Store: a.Store, Logger: a.Logger, Workers: a.Config.Workers, Slice: a.Config.Slice, RescueAfter: a.Config.RescueAfter,
 		PollEvery: opts.PollEvery, DispatchEvery: cmp.Or(opts.DispatchEvery, a.Config.ScheduleEvery)}
 	if opts.Work {
-		qc.Syncer = engine
+		qc.Runners = map[store.SyncKind]jobs.Runner{store.KindMarketing: engine}
 		if qc.Slice == 0 && a.Store.Engine() == store.SQLite {
 			// One process owns an SQLite database and reclaims its jobs at start: no need to slice.
 			qc.Slice = 24 * time.Hour
@@ -97,7 +102,8 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 		rec.Close()
 		return nil, err
 	}
-	return &Services{App: a, Engine: engine, Queue: q, Recorder: rec, Auth: auth.New(a.Store), Metrics: m, working: opts.Work}, nil
+	return &Services{App: a, Shops: shops, Runs: runs, Engine: engine, Queue: q, Recorder: rec, Auth: auth.New(a.Store), Metrics: m,
+		working: opts.Work}, nil
 }
 
 // Start starts the workers (when this process works).
@@ -110,7 +116,14 @@ func (s *Services) Stop(ctx context.Context) error {
 	return err
 }
 
-// Connect saves a new connection and starts its first sync.
+// AddStore checks a store's credentials and saves it (or updates the store bcsync knows at that API
+// path); created says which.
+func (s *Services) AddStore(ctx context.Context, in shop.Input) (*store.Shop, bool, error) {
+	return s.Shops.Add(ctx, in)
+}
+
+// Connect links a store (added, or known by its API path) to a Dotdigital account and starts its first
+// sync.
 func (s *Services) Connect(ctx context.Context, in marketing.ConnectInput) (*store.Connection, error) {
 	c, err := s.Engine.Connect(ctx, in)
 	if err != nil {
@@ -119,7 +132,7 @@ func (s *Services) Connect(ctx context.Context, in marketing.ConnectInput) (*sto
 	if err := s.Queue.Enqueue(ctx, c.ID, jobs.TriggerInstall); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
 		return c, fmt.Errorf("the connection is saved but its first sync could not be queued: %w", err)
 	}
-	s.Logger.Info("connection added", slog.Int64("connection_id", c.ID), slog.String("store", c.StoreName))
+	s.Logger.Info("connection added", slog.Int64("connection_id", c.ID), slog.Int64("store_id", c.StoreID), slog.String("store", c.StoreName))
 	return c, nil
 }
 
@@ -134,33 +147,85 @@ func (s *Services) SyncNow(ctx context.Context, connID int64) error {
 	}
 	if c.Status != store.StatusOK {
 		// The user asks again after fixing things: let it run.
-		if err := s.Store.SetStatus(ctx, connID, store.StatusOK, ""); err != nil {
+		if err := s.Store.SetSyncStatus(ctx, connID, store.StatusOK, ""); err != nil {
+			return err
+		}
+		if err := s.Store.SetShopStatus(ctx, c.StoreID, store.StatusOK, ""); err != nil {
 			return err
 		}
 	}
 	return s.Queue.Enqueue(ctx, connID, jobs.TriggerManual)
 }
 
-// Remove stops a connection's syncs at once and deletes its credentials and state. Dotdigital is left
-// as it is.
+// Remove removes a connection: its syncs stop at once and its Dotdigital link, credentials and state
+// are deleted; so is its store, unless another sync of the store uses it. Dotdigital is left as it is.
 func (s *Services) Remove(ctx context.Context, connID int64) error {
-	if _, err := s.Store.Connection(ctx, connID); err != nil {
+	c, err := s.Store.Connection(ctx, connID)
+	if err != nil {
 		return err
 	}
-	s.Engine.Stop(connID)
-	if err := s.Queue.Cancel(ctx, connID); err != nil {
+	if err := s.stopSync(ctx, connID); err != nil {
 		return err
 	}
-	if err := s.Store.DeleteConnection(ctx, connID); err != nil {
+	if err := s.Store.DeleteSync(ctx, connID); err != nil {
 		return err
 	}
-	s.Logger.Info("connection removed", slog.Int64("connection_id", connID))
+	others, err := s.Store.Syncs(ctx, c.StoreID)
+	if err != nil {
+		return err
+	}
+	if len(others) == 0 {
+		if err := s.Store.DeleteShop(ctx, c.StoreID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		s.Shops.Forget(c.StoreID)
+	}
+	s.Logger.Info("connection removed", slog.Int64("connection_id", connID), slog.Bool("store_kept", len(others) > 0))
 	return nil
+}
+
+// RemoveStore removes a store with every sync of it: they stop at once and their credentials and state
+// are deleted. Nothing is changed in the store or in Dotdigital.
+func (s *Services) RemoveStore(ctx context.Context, storeID int64) error {
+	syncs, err := s.Store.Syncs(ctx, storeID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Store.Shop(ctx, storeID); err != nil {
+		return err
+	}
+	for _, y := range syncs {
+		if err := s.stopSync(ctx, y.ID); err != nil {
+			return err
+		}
+	}
+	if err := s.Store.DeleteShop(ctx, storeID); err != nil {
+		return err
+	}
+	s.Shops.Forget(storeID)
+	s.Logger.Info("store removed", slog.Int64("store_id", storeID), slog.Int("syncs", len(syncs)))
+	return nil
+}
+
+// stopSync stops a sync's run in this process and cancels its queued and running jobs.
+func (s *Services) stopSync(ctx context.Context, syncID int64) error {
+	s.Engine.Stop(syncID)
+	return s.Queue.Cancel(ctx, syncID)
 }
 
 // UpdateSettings applies a settings change.
 func (s *Services) UpdateSettings(ctx context.Context, connID int64, ch marketing.SettingsChange) (*store.Connection, error) {
 	return s.Engine.UpdateSettings(ctx, connID, ch)
+}
+
+// ReceiveWebhook handles a delivery of a store's webhooks (see marketing.Engine.ReceiveWebhook).
+func (s *Services) ReceiveWebhook(ctx context.Context, storeID int64, secret string, body []byte) error {
+	return s.Engine.ReceiveWebhook(ctx, storeID, secret, body, func(ctx context.Context, syncID int64) error {
+		if err := s.Queue.Enqueue(ctx, syncID, jobs.TriggerWebhook); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
+			return err
+		}
+		return nil
+	})
 }
 
 // Describe gathers what is known of a connection beyond its settings: its last and current runs,
@@ -173,14 +238,36 @@ func (s *Services) Describe(ctx context.Context, c *store.Connection, mappings b
 			return st, err
 		}
 	}
-	if st.LastRun, err = s.Store.LastFinishedRun(ctx, c.ID); err != nil {
-		return st, err
-	}
-	if st.Current, err = s.Store.RunningRun(ctx, c.ID); err != nil {
-		return st, err
-	}
-	if st.Queued, err = s.Queue.Active(ctx, c.ID); err != nil {
+	if st.LastRun, st.Current, st.Queued, err = s.syncState(ctx, c.ID); err != nil {
 		return st, err
 	}
 	return st, nil
+}
+
+// DescribeStore gathers a store's syncs with their last and current runs.
+func (s *Services) DescribeStore(ctx context.Context, sh *store.Shop) (resource.StoreState, error) {
+	st := resource.StoreState{Now: time.Now(), Share: s.Shops.Share(sh)}
+	syncs, err := s.Store.Syncs(ctx, sh.ID)
+	if err != nil {
+		return st, err
+	}
+	for _, y := range syncs {
+		ss := resource.SyncState{Sync: y}
+		if ss.LastRun, ss.Current, ss.Queued, err = s.syncState(ctx, y.ID); err != nil {
+			return st, err
+		}
+		st.Syncs = append(st.Syncs, ss)
+	}
+	return st, nil
+}
+
+func (s *Services) syncState(ctx context.Context, syncID int64) (last, current *store.Run, queued bool, err error) {
+	if last, err = s.Store.LastFinishedRun(ctx, syncID); err != nil {
+		return
+	}
+	if current, err = s.Store.RunningRun(ctx, syncID); err != nil {
+		return
+	}
+	queued, err = s.Queue.Active(ctx, syncID)
+	return
 }

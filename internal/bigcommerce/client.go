@@ -38,9 +38,12 @@ type Config struct {
 	HTTPClient *http.Client // its Transport is wrapped to observe every attempt
 	Observer   apicall.Observer
 	// QuotaShare is the part of the store's rate-limit quota this client may use: all apps of a store
-	// share its quota. Default 0.5.
+	// share its quota. Default 0.5. Ignored with a Pacer, which has its own.
 	QuotaShare float64
-	Logger     *slog.Logger
+	// Pacer paces this client together with every other client given the same Pacer (the other syncs
+	// of the store). Nil: the client paces itself alone.
+	Pacer  *Pacer
+	Logger *slog.Logger
 
 	// MaxAttempts bounds the attempts of one request that fails (5xx, timeout, cut body); default 8.
 	MaxAttempts int
@@ -165,7 +168,7 @@ func New(cfg Config) (*Client, error) {
 		base:      origin + "/stores/" + hash + "/",
 		token:     cfg.AccessToken,
 		http:      hc,
-		limiter:   newLimiter(cfg.QuotaShare),
+		limiter:   pacerOf(cfg).l,
 		retry:     backoff{attempts: cfg.MaxAttempts, base: cfg.BackoffBase, max: cfg.BackoffMax},
 		timeout:   cfg.AttemptTimeout,
 		log:       cfg.Logger,
@@ -332,4 +335,11 @@ func (c *Client) attempt(ctx context.Context, r call, u string, body []byte, out
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		return status, pause, parseError(r.method, req.URL.Path, status, raw)
 	}
+}
+
+func pacerOf(cfg Config) *Pacer {
+	if cfg.Pacer != nil {
+		return cfg.Pacer
+	}
+	return NewPacer(cfg.QuotaShare, nil)
 }

@@ -23,6 +23,7 @@ import (
 type limiter struct {
 	share float64
 	now   func() time.Time
+	coord Coordinator // shares the budget with other processes; nil: this process alone
 
 	mu       sync.Mutex
 	changed  chan struct{} // closed and replaced on every change
@@ -57,6 +58,12 @@ func (l *limiter) budget() int {
 // margin is how close to the end of a window a request may land in the next one.
 func (l *limiter) margin() time.Duration {
 	return min(max(2*l.rtt, 20*time.Millisecond), 2*time.Second)
+}
+
+// coordMargin is how much longer than a window other processes' requests are counted: a request is
+// granted a moment before the store counts it, and that moment may be longer under load.
+func (l *limiter) coordMargin() time.Duration {
+	return max(l.margin(), 250*time.Millisecond)
 }
 
 func (l *limiter) signal() {
@@ -116,7 +123,19 @@ func (l *limiter) acquire(ctx context.Context) (ticket, error) {
 			l.inflight++
 			l.requests++
 			t := ticket{epoch: l.epoch, sent: now}
+			budget, window, coord := 0, l.window+l.coordMargin(), l.coord
+			if l.quota > 0 {
+				budget = l.budget()
+			}
 			l.mu.Unlock()
+			if coord != nil {
+				// Counted here already: waiting for other processes only ever makes this count early.
+				if err := grant(ctx, coord, budget, window); err != nil {
+					l.abandon(t)
+					return ticket{}, err
+				}
+				t.sent = l.now()
+			}
 			return t, nil
 		}
 		changed := l.changed

@@ -41,7 +41,7 @@ func Connection(w io.Writer, c *store.Connection, mappings []store.FieldMapping,
 	onOff := map[bool]string{true: "on", false: "off"}
 	st := c.Settings
 	fmt.Fprintf(w, "Connection %d: %s\n", c.ID, c.Name)
-	fmt.Fprintf(w, "  Store:                  %s (%s, hash %s)\n", c.StoreName, c.StoreURL, c.StoreHash)
+	fmt.Fprintf(w, "  Store:                  %s (%s, hash %s; store %d)\n", c.StoreName, c.StoreURL, c.StoreHash, c.StoreID)
 	fmt.Fprintf(w, "  Dotdigital API user:    %s (%s)\n", c.Dotdigital.Username, orDash(c.Dotdigital.APIEndpoint))
 	fmt.Fprintf(w, "  Status:                 %s %s\n", c.Status, c.StatusMessage)
 	fmt.Fprintf(w, "  Data sync:              %s, every %s\n", onOff[st.DataSync], st.Interval)
@@ -60,6 +60,50 @@ func Connection(w io.Writer, c *store.Connection, mappings []store.FieldMapping,
 	for _, m := range mappings {
 		fmt.Fprintf(w, "    %-28s → %s (%s)\n", m.Source, m.DataField, m.DataFieldType)
 	}
+}
+
+// Stores prints one line per store with its syncs.
+func Stores(w io.Writer, stores []resource.Store) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tURL\tSTATUS\tQUOTA SHARE\tSYNCS")
+	for _, s := range stores {
+		var syncs []string
+		for _, y := range s.Syncs {
+			syncs = append(syncs, fmt.Sprintf("%s %d (%s)", y.Kind, y.ID, y.Activity))
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.0f%%\t%s\n", s.ID, s.Name, s.StoreURL, s.Status, 100*s.QuotaShare, orDash(strings.Join(syncs, ", ")))
+	}
+	tw.Flush()
+}
+
+// Store prints a store and its syncs; secrets are never printed.
+func Store(w io.Writer, s resource.Store) {
+	fmt.Fprintf(w, "Store %d: %s\n", s.ID, s.Name)
+	fmt.Fprintf(w, "  Store:        %s (%s, hash %s)\n", s.StoreName, s.StoreURL, s.StoreHash)
+	fmt.Fprintf(w, "  API path:     %s\n", s.APIPath)
+	status := s.Status
+	if s.StatusMessage != "" {
+		status += ": " + s.StatusMessage
+	}
+	fmt.Fprintf(w, "  Status:       %s\n", status)
+	fmt.Fprintf(w, "  Quota share:  %.0f%% of the store's API quota, for all its syncs together\n", 100*s.QuotaShare)
+	fmt.Fprintf(w, "  Webhooks:     %s\n", map[bool]string{true: "registered", false: "not registered"}[s.Webhooks])
+	if len(s.Syncs) == 0 {
+		fmt.Fprintln(w, "  Syncs:        none")
+		return
+	}
+	fmt.Fprintln(w, "  Syncs:")
+	tw := tabwriter.NewWriter(w, 4, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "    ID\tKIND\tNAME\tSCHEDULE\tNOW\tLAST RUN\tRESULT")
+	for _, y := range s.Syncs {
+		when, result := "never", "-"
+		if r := y.LastRun; r != nil && r.FinishedAt != nil {
+			when = r.FinishedAt.Local().Format(time.DateTime)
+			result = r.Status
+		}
+		fmt.Fprintf(tw, "    %d\t%s\t%s\t%s\t%s\t%s\t%s\n", y.ID, y.Kind, y.Name, y.Schedule, y.Activity, when, result)
+	}
+	tw.Flush()
 }
 
 // Runs prints one line per run.

@@ -12,7 +12,7 @@ import (
 	"github.com/bcsync/bcsync/internal/store"
 )
 
-// Recorder is an apicall.Observer that saves calls made for a connection.
+// Recorder is an apicall.Observer that saves the calls made for a sync.
 type Recorder struct {
 	store *store.Store
 	log   *slog.Logger
@@ -26,7 +26,7 @@ type Recorder struct {
 	subs    map[chan store.APICall]struct{}
 }
 
-// Keep is how many calls are kept per connection by default.
+// Keep is how many calls are kept per sync by default.
 const Keep = 5000
 
 // New starts a recorder; Close flushes it.
@@ -39,14 +39,14 @@ func New(s *store.Store, logger *slog.Logger, keep int) *Recorder {
 	return r
 }
 
-// ObserveCall queues a call for saving. Calls outside any connection's work are not recorded.
+// ObserveCall queues a call for saving. Calls outside any sync's work are not recorded.
 func (r *Recorder) ObserveCall(ctx context.Context, c *apicall.Call) {
 	scope, ok := apicall.ScopeFrom(ctx)
-	if !ok || scope.ConnectionID == 0 {
+	if !ok || scope.SyncID == 0 {
 		return
 	}
 	rec := store.APICall{
-		ConnectionID: scope.ConnectionID, RunID: scope.RunID, API: c.API, Method: c.Method, URL: c.URL, Status: c.Status,
+		SyncID: scope.SyncID, RunID: scope.RunID, API: c.API, Method: c.Method, URL: c.URL, Status: c.Status,
 		Error: c.Err, Duration: c.Duration, StartedAt: c.Started, RequestHeaders: c.RequestHeader, RequestBody: string(c.RequestBody),
 		ResponseHeaders: c.ResponseHeader, ResponseBody: string(c.ResponseBody), Truncated: c.Truncated,
 	}

@@ -121,99 +121,47 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	defer w.close()
 
-	a, err := app.Open(ctx, cfg)
-	if err != nil {
-		return err
+	var signIn string
+	var conn *store.Connection
+	err = app.Run(ctx, app.Process{Config: cfg, Listener: ln, StopTimeout: 10 * time.Second,
+		Services: app.ServiceOptions{Work: true, PollEvery: 200 * time.Millisecond,
+			Engine: marketing.Options{ImportPoll: dotdigital.PollPolicy{Min: importDelay / 3, Max: time.Second}}},
+		Prepare: func(ctx context.Context, s *app.Services) error {
+			if err := forgetEarlierDemos(ctx, s, dir, log); err != nil {
+				return err
+			}
+			if signIn, err = ensureAdmin(ctx, s, &o, dir); err != nil {
+				return err
+			}
+			if err := w.unsubscribeSome(ctx, o.Seed, time.Now()); err != nil {
+				return err
+			}
+			conn, err = connect(ctx, s, w)
+			return err
+		},
+		Handler: o.Handler,
+		Ready: func(ctx context.Context, s *app.Services, _ string) {
+			printBanner(o.Out, banner{url: uiURL, signIn: signIn, shop: conn.StoreName, inv: w.bc.Inventory(),
+				subscriberList: conn.Settings.SubscriberList.Name, customerList: conn.Settings.CustomerList.Name,
+				dir: dir, temporary: temporary, changeEvery: o.ChangeEvery})
+			log.Info("demo ready", slog.String("url", uiURL), slog.Duration("startup", time.Since(started).Round(time.Millisecond)))
+			r := &running{url: uiURL, dir: dir, world: w, svc: s, conn: conn}
+			if o.onReady != nil {
+				o.onReady(r)
+			}
+			// The store starts changing once the first sync is done, so that its log reads in order.
+			r.followFirstSync(ctx, log)
+			if o.ChangeEvery > 0 && ctx.Err() == nil {
+				newChanger(w, o.Seed, log).run(ctx, o.ChangeEvery, o.onChange)
+			}
+			<-ctx.Done()
+			log.Info("demo stopping")
+			w.stopWebhooks()
+		}})
+	if errors.Is(err, app.ErrWorkersElsewhere) {
+		return fmt.Errorf("another bcsync process runs the workers of %s; stop it, or leave out --data-dir to run the demo in a directory of its own", dir)
 	}
-	defer a.Close()
-	s, err := a.Services(app.ServiceOptions{Work: true, PollEvery: 200 * time.Millisecond,
-		Engine: marketing.Options{ImportPoll: dotdigital.PollPolicy{Min: importDelay / 3, Max: time.Second}}})
-	if err != nil {
-		return err
-	}
-	workersStarted := false
-	defer func() {
-		if !workersStarted {
-			s.Stop(context.WithoutCancel(ctx))
-		}
-	}()
-	if err := forgetEarlierDemos(ctx, s, dir, log); err != nil {
-		return err
-	}
-	signIn, err := ensureAdmin(ctx, s, &o, dir)
-	if err != nil {
-		return err
-	}
-	if err := w.unsubscribeSome(ctx, o.Seed, time.Now()); err != nil {
-		return err
-	}
-	conn, err := connect(ctx, s, w)
-	if err != nil {
-		return err
-	}
-
-	if err := s.Start(ctx); err != nil {
-		if errors.Is(err, store.ErrWorkersElsewhere) {
-			return fmt.Errorf("another bcsync process runs the workers of %s; stop it, or leave out --data-dir to run the demo in a directory of its own", dir)
-		}
-		return err
-	}
-	workersStarted = true
-	h, err := o.Handler(s)
-	if err != nil {
-		stopServices(ctx, s, log)
-		return err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	printBanner(o.Out, banner{url: uiURL, signIn: signIn, shop: conn.StoreName, inv: w.bc.Inventory(),
-		subscriberList: conn.Settings.SubscriberList.Name, customerList: conn.Settings.CustomerList.Name,
-		dir: dir, temporary: temporary, changeEvery: o.ChangeEvery})
-	log.Info("demo ready", slog.String("url", uiURL), slog.Duration("startup", time.Since(started).Round(time.Millisecond)))
-	r := &running{url: uiURL, dir: dir, world: w, svc: s, conn: conn}
-	if o.onReady != nil {
-		o.onReady(r)
-	}
-
-	// The store starts changing once the first sync is done, so that its log reads in order.
-	bg, stopBackground := context.WithCancel(ctx)
-	background := make(chan struct{})
-	go func() {
-		defer close(background)
-		r.followFirstSync(bg, log)
-		if o.ChangeEvery > 0 && bg.Err() == nil {
-			newChanger(w, o.Seed, log).run(bg, o.ChangeEvery, o.onChange)
-		}
-	}()
-
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-served:
-	}
-	log.Info("demo stopping")
-	stopBackground()
-	<-background
-	w.stopWebhooks()
-	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	srv.Shutdown(shut)
-	stopServices(ctx, s, log)
-	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
-		return fmt.Errorf("serving the UI: %w", serveErr)
-	}
-	return nil
-}
-
-// stopServices stops the workers: a running sync stops at its next checkpoint.
-func stopServices(ctx context.Context, s *app.Services, log *slog.Logger) {
-	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := s.Stop(stop); err != nil {
-		log.Warn("stopping workers", slog.Any("error", err))
-	}
+	return err
 }
 
 // listen opens the UI's address, saying what to do when it is taken.

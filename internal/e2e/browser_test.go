@@ -516,6 +516,17 @@ func TestBrowserManagesAConnection(t *testing.T) {
 		b.shot("rejected")
 	})
 
+	step("the stores page shows the store with its Dotdigital link", func(t *testing.T) {
+		b.do(chromedp.Click(chromedp.CSS("nav[aria-label=Main] a[href='/stores']")))
+		b.do(chromedp.WaitVisible(chromedp.CSS("table.list")))
+		b.see("Stores", "Connection ", "50%", "healthy")
+		b.shot("stores")
+		b.do(chromedp.Click(chromedp.CSS("table.list tbody tr:first-child th a")))
+		b.do(chromedp.WaitVisible(chromedp.CSS("#syncs")))
+		b.see("Dotdigital", "50% of the store's API quota", "Remove the store")
+		b.shot("store-detail")
+	})
+
 	step("the connection is removed after a confirmation", func(t *testing.T) {
 		b.visit(strings.TrimPrefix(storeTab, b.base))
 		b.do(chromedp.Click(chromedp.CSS("a.button.danger")))
@@ -525,6 +536,32 @@ func TestBrowserManagesAConnection(t *testing.T) {
 		b.submit("form[action$='/remove'] button.danger")
 		b.see("Removed", "No store is connected yet")
 	})
+}
+
+// A store is added on its own (a wrong token named first), shown with no sync yet, and removed after a
+// confirmation.
+func TestBrowserAddsAndRemovesAStore(t *testing.T) {
+	w := newWorld(t, small)
+	b := newBrowser(t, w)
+	b.signIn()
+	b.visit("/stores")
+	b.see("No store yet")
+	b.fill("bigcommerce_api_path", w.bc.APIPath(w.bcSrv.URL))
+	b.fill("bigcommerce_access_token", "wrong-token")
+	b.submit("form[action='/stores'] button")
+	b.see("BigCommerce refused the access token")
+	if !b.eval(`document.getElementById('bigcommerce_access_token').getAttribute('aria-invalid') === 'true'`) {
+		t.Error("the refused token is not marked")
+	}
+	b.fill("bigcommerce_access_token", w.bc.AccessToken())
+	b.submit("form[action='/stores'] button")
+	b.see("Added ", "Nothing syncs with this store yet")
+	b.do(chromedp.Click(chromedp.CSS("a.button.danger")))
+	b.do(chromedp.WaitVisible(chromedp.CSS("#confirm")))
+	b.see("Nothing is changed in the store or in Dotdigital")
+	b.shot("store-remove")
+	b.submit("form[action$='/remove'] button.danger")
+	b.see("Removed", "No store yet")
 }
 
 func TestBrowserCreatesAndRevokesAnAPIToken(t *testing.T) {

@@ -289,8 +289,9 @@ func inList(c ddemu.ContactView, listID int) bool {
 }
 
 type (
-	bcemuConfig = bcemu.Config
-	ddemuConfig = ddemu.Config
+	bcemuConfig    = bcemu.Config
+	ddemuConfig    = ddemu.Config
+	ddemuDataSizes = ddemu.DataSizes
 )
 
 func ptrAmount(s string) *money.Amount {

@@ -1,7 +1,8 @@
-// Package jobs runs syncs as River jobs in the state database: at most one sync job per connection
-// at a time (a unique job over the unfinished states), a dispatcher that enqueues connections whose
-// next sync is due, and time-sliced workers so that a crashed process's sync is picked up again quickly
-// and a long backfill never blocks a worker for hours.
+// Package jobs runs syncs as River jobs in the state database: at most one run per sync at a time (a
+// unique job over the unfinished states), a scheduler that enqueues syncs whose next run is due, and
+// time-sliced workers so that a crashed process's run is picked up again quickly and a long backfill
+// never blocks a worker for hours. It knows syncs by id and kind, and hands each run to the runner of its
+// kind: it knows nothing of what a run does.
 package jobs
 
 import (
@@ -22,16 +23,16 @@ import (
 	"github.com/bcsync/bcsync/internal/store"
 )
 
-// Syncer does the work of one sync job.
-type Syncer interface {
-	// Sync runs or continues the sync of a connection for about budget, then returns. done is false
-	// when work is left, and the job continues at once. An error that has a RetryAfter() time.Duration
-	// method snoozes the job (a rate limit: no attempt is spent); one with Permanent() bool returning
-	// true cancels it; any other error is retried with backoff.
-	Sync(ctx context.Context, connectionID int64, trigger string, budget time.Duration) (done bool, err error)
+// Runner does the work of the runs of one kind of sync.
+type Runner interface {
+	// Run runs or continues a run of a sync for about budget, then returns. done is false when work is
+	// left, and the job continues at once. An error that has a RetryAfter() time.Duration method
+	// snoozes the job (a rate limit: no attempt is spent); one with Permanent() bool returning true
+	// cancels it; any other error is retried with backoff.
+	Run(ctx context.Context, syncID int64, trigger string, budget time.Duration) (done bool, err error)
 }
 
-// Trigger says why a sync started.
+// Trigger says why a run started.
 const (
 	TriggerInstall  = "install"
 	TriggerSchedule = "schedule"
@@ -40,33 +41,45 @@ const (
 )
 
 const (
-	queueSync  = "sync"
-	kindSync   = "sync"
+	queueRuns  = "sync"
+	kindRun    = "run"
 	kindDisp   = "dispatch"
-	maxSyncTry = 20
+	maxRunTry  = 20
+	kindLegacy = "sync" // jobs queued by releases before syncs had kinds
 )
 
-// SyncArgs are a sync job's arguments. Only the connection makes a job unique: a manual sync while a
-// scheduled one is queued or running is refused, not queued twice.
-type SyncArgs struct {
-	ConnectionID int64  `json:"connection_id" river:"unique"`
-	Trigger      string `json:"trigger"`
+// RunArgs are a run job's arguments. Only the sync makes a job unique: a manual run while a scheduled
+// one is queued or running is refused, not queued twice.
+type RunArgs struct {
+	SyncID  int64  `json:"sync_id" river:"unique"`
+	Trigger string `json:"trigger"`
 }
 
-func (SyncArgs) Kind() string { return kindSync }
+func (RunArgs) Kind() string { return kindRun }
 
-func (SyncArgs) InsertOpts() river.InsertOpts {
+func (RunArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
-		Queue:       queueSync,
-		MaxAttempts: maxSyncTry,
+		Queue:       queueRuns,
+		MaxAttempts: maxRunTry,
 		UniqueOpts: river.UniqueOpts{
 			ByArgs: true,
-			// Not "completed": a finished sync must not block the next one.
+			// Not "completed": a finished run must not block the next one.
 			ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
 				rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled},
 		},
 	}
 }
+
+// legacyArgs is a sync job queued by a release before stores and syncs: its connection id is the id of
+// the marketing sync it became. Such a job is turned into a run job of that sync.
+type legacyArgs struct {
+	ConnectionID int64  `json:"connection_id"`
+	Trigger      string `json:"trigger"`
+}
+
+func (legacyArgs) Kind() string { return kindLegacy }
+
+func (legacyArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: queueRuns} }
 
 type dispatchArgs struct{}
 
@@ -74,14 +87,15 @@ func (dispatchArgs) Kind() string { return kindDisp }
 
 // Config sets up the queue.
 type Config struct {
-	Store  *store.Store
-	Syncer Syncer // nil: this process only enqueues (e.g. a UI-only process)
-	Logger *slog.Logger
-	// Workers is how many syncs this process runs at once.
+	Store *store.Store
+	// Runners run the syncs of each kind; none: this process only enqueues (e.g. a CLI command).
+	Runners map[store.SyncKind]Runner
+	Logger  *slog.Logger
+	// Workers is how many runs this process does at once.
 	Workers int
-	// Slice is how long a sync job works before it yields and continues as a fresh job execution.
+	// Slice is how long a run job works before it yields and continues as a fresh job execution.
 	Slice time.Duration
-	// DispatchEvery is how often due connections are enqueued.
+	// DispatchEvery is how often due syncs are enqueued.
 	DispatchEvery time.Duration
 	// RescueAfter is when a job whose process died is given to another worker (PostgreSQL; with
 	// SQLite, one process, orphans are reclaimed at start).
@@ -110,6 +124,8 @@ func (c *Config) defaults() {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 }
+
+func (c *Config) working() bool { return len(c.Runners) > 0 }
 
 // Queue is the job queue of one process.
 type Queue struct {
@@ -147,18 +163,19 @@ func New(cfg Config) (*Queue, error) {
 		FetchCooldown:        min(cfg.PollEvery, 100*time.Millisecond),
 		JobTimeout:           -1, // the worker bounds itself with Slice
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		MaxAttempts:          maxSyncTry,
+		MaxAttempts:          maxRunTry,
 		// SQLite has no LISTEN/NOTIFY, and riverdatabasesql no listener: poll.
 		PollOnly: true,
 	}
-	if cfg.Syncer != nil {
+	if cfg.working() {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, &syncWorker{q: q})
+		river.AddWorker(workers, &runWorker{q: q})
+		river.AddWorker(workers, &legacyWorker{q: q})
 		river.AddWorker(workers, &dispatchWorker{q: q})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 1},
-			queueSync:          {MaxWorkers: cfg.Workers},
+			queueRuns:          {MaxWorkers: cfg.Workers},
 		}
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.DispatchEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return dispatchArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
@@ -175,7 +192,7 @@ func New(cfg Config) (*Queue, error) {
 // workers (store.ErrWorkersElsewhere otherwise), and jobs left running by a process that died are made
 // available again first.
 func (q *Queue) Start(ctx context.Context) error {
-	if q.cfg.Syncer == nil {
+	if !q.cfg.working() {
 		return nil
 	}
 	unlock, err := q.cfg.Store.LockWorkers()
@@ -189,7 +206,7 @@ func (q *Queue) Start(ctx context.Context) error {
 			return err
 		}
 		if n > 0 {
-			q.cfg.Logger.Info("resuming syncs interrupted by a stop", slog.Int64("jobs", n))
+			q.cfg.Logger.Info("resuming runs interrupted by a stop", slog.Int64("jobs", n))
 		}
 	}
 	if err := q.client.Start(ctx); err != nil {
@@ -202,7 +219,7 @@ func (q *Queue) Start(ctx context.Context) error {
 
 // Stop lets running syncs reach a checkpoint (they see ctx cancelled and yield), then stops.
 func (q *Queue) Stop(ctx context.Context) error {
-	if q.cfg.Syncer == nil {
+	if !q.cfg.working() {
 		return nil
 	}
 	err := q.client.StopAndCancel(ctx)
@@ -216,14 +233,14 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return nil
 }
 
-// ErrAlreadyQueued means a sync of the connection is already queued or running.
-var ErrAlreadyQueued = errors.New("a sync is already queued or running")
+// ErrAlreadyQueued means a run of the sync is already queued or running.
+var ErrAlreadyQueued = errors.New("a run is already queued or running")
 
-// Enqueue queues a sync of a connection, or returns ErrAlreadyQueued.
-func (q *Queue) Enqueue(ctx context.Context, connectionID int64, trigger string) error {
-	res, err := q.client.Insert(ctx, SyncArgs{ConnectionID: connectionID, Trigger: trigger}, nil)
+// Enqueue queues a run of a sync, or returns ErrAlreadyQueued.
+func (q *Queue) Enqueue(ctx context.Context, syncID int64, trigger string) error {
+	res, err := q.client.Insert(ctx, RunArgs{SyncID: syncID, Trigger: trigger}, nil)
 	if err != nil {
-		return fmt.Errorf("jobs: enqueue sync of connection %d: %w", connectionID, err)
+		return fmt.Errorf("jobs: enqueue a run of sync %d: %w", syncID, err)
 	}
 	if res.UniqueSkippedAsDuplicate {
 		return ErrAlreadyQueued
@@ -231,14 +248,14 @@ func (q *Queue) Enqueue(ctx context.Context, connectionID int64, trigger string)
 	return nil
 }
 
-// Active reports whether a sync of the connection is queued or running.
-func (q *Queue) Active(ctx context.Context, connectionID int64) (bool, error) {
-	jobs, err := q.syncJobs(ctx, connectionID)
+// Active reports whether a run of the sync is queued or running.
+func (q *Queue) Active(ctx context.Context, syncID int64) (bool, error) {
+	jobs, err := q.runJobs(ctx, syncID)
 	return len(jobs) > 0, err
 }
 
-func (q *Queue) syncJobs(ctx context.Context, connectionID int64) ([]*rivertype.JobRow, error) {
-	params := river.NewJobListParams().Kinds(kindSync).First(10000).States(rivertype.JobStateAvailable, rivertype.JobStatePending,
+func (q *Queue) runJobs(ctx context.Context, syncID int64) ([]*rivertype.JobRow, error) {
+	params := river.NewJobListParams().Kinds(kindRun, kindLegacy).First(10000).States(rivertype.JobStateAvailable, rivertype.JobStatePending,
 		rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled)
 	res, err := q.client.JobList(ctx, params)
 	if err != nil {
@@ -246,18 +263,29 @@ func (q *Queue) syncJobs(ctx context.Context, connectionID int64) ([]*rivertype.
 	}
 	var out []*rivertype.JobRow
 	for _, j := range res.Jobs {
-		var a SyncArgs
-		if err := unmarshalArgs(j, &a); err == nil && a.ConnectionID == connectionID {
+		if id, err := jobSyncID(j); err == nil && id == syncID {
 			out = append(out, j)
 		}
 	}
 	return out, nil
 }
 
-// Cancel cancels the connection's queued and running sync jobs (a running one stops at its next
-// checkpoint, or at once in this process through the syncer's own cancellation).
-func (q *Queue) Cancel(ctx context.Context, connectionID int64) error {
-	jobs, err := q.syncJobs(ctx, connectionID)
+// jobSyncID reads the sync of a run job (or of a legacy sync job).
+func jobSyncID(j *rivertype.JobRow) (int64, error) {
+	if j.Kind == kindLegacy {
+		var a legacyArgs
+		err := unmarshalArgs(j, &a)
+		return a.ConnectionID, err
+	}
+	var a RunArgs
+	err := unmarshalArgs(j, &a)
+	return a.SyncID, err
+}
+
+// Cancel cancels the sync's queued and running jobs (a running one stops at its next checkpoint, or at
+// once in this process through the runner's own cancellation).
+func (q *Queue) Cancel(ctx context.Context, syncID int64) error {
+	jobs, err := q.runJobs(ctx, syncID)
 	if err != nil {
 		return err
 	}
@@ -269,14 +297,14 @@ func (q *Queue) Cancel(ctx context.Context, connectionID int64) error {
 	return nil
 }
 
-// dispatch enqueues every due connection.
+// dispatch enqueues a run of every due sync whose kind this process runs.
 func (q *Queue) dispatch(ctx context.Context) error {
-	ids, err := q.cfg.Store.DueConnections(ctx, time.Now())
+	due, err := q.cfg.Store.DueSyncs(ctx, time.Now())
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if err := q.Enqueue(ctx, id, TriggerSchedule); err != nil && !errors.Is(err, ErrAlreadyQueued) {
+	for _, d := range due {
+		if err := q.Enqueue(ctx, d.ID, TriggerSchedule); err != nil && !errors.Is(err, ErrAlreadyQueued) {
 			return err
 		}
 	}

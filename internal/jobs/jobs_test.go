@@ -2,32 +2,38 @@ package jobs_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
 	"github.com/bcsync/bcsync/internal/jobs"
 	"github.com/bcsync/bcsync/internal/store"
 	"github.com/bcsync/bcsync/internal/store/storetest"
 )
 
-// fakeSyncer records calls and lets each test decide what a sync does.
-type fakeSyncer struct {
+// fakeRunner records calls and lets each test decide what a run does.
+type fakeRunner struct {
 	mu       sync.Mutex
 	calls    map[int64]int
 	running  map[int64]int
 	overlaps atomic.Int64
-	do       func(call int, connID int64) (bool, error)
+	do       func(call int, syncID int64) (bool, error)
 	hold     time.Duration
 }
 
-func newFake(do func(call int, connID int64) (bool, error)) *fakeSyncer {
-	return &fakeSyncer{calls: map[int64]int{}, running: map[int64]int{}, do: do}
+func newFake(do func(call int, syncID int64) (bool, error)) *fakeRunner {
+	return &fakeRunner{calls: map[int64]int{}, running: map[int64]int{}, do: do}
 }
 
-func (f *fakeSyncer) Sync(ctx context.Context, id int64, trigger string, budget time.Duration) (bool, error) {
+func (f *fakeRunner) Run(ctx context.Context, id int64, trigger string, budget time.Duration) (bool, error) {
 	f.mu.Lock()
 	f.calls[id]++
 	call := f.calls[id]
@@ -47,19 +53,24 @@ func (f *fakeSyncer) Sync(ctx context.Context, id int64, trigger string, budget 
 	return f.do(call, id)
 }
 
-func (f *fakeSyncer) count(id int64) int {
+func (f *fakeRunner) count(id int64) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[id]
 }
 
-func setup(t *testing.T, engine store.Engine, syncer jobs.Syncer) (*store.Store, *jobs.Queue) {
+// setup runs marketing syncs with runner (and warehouse syncs with warehouse, when given).
+func setup(t *testing.T, engine store.Engine, runner jobs.Runner, warehouse ...jobs.Runner) (*store.Store, *jobs.Queue) {
 	t.Helper()
 	s := storetest.Open(t, engine)
 	if err := jobs.Migrate(context.Background(), s, nil); err != nil {
 		t.Fatal(err)
 	}
-	q, err := jobs.New(jobs.Config{Store: s, Syncer: syncer, PollEvery: 20 * time.Millisecond, DispatchEvery: 100 * time.Millisecond, Slice: time.Second})
+	runners := map[store.SyncKind]jobs.Runner{store.KindMarketing: runner}
+	if len(warehouse) > 0 {
+		runners[store.KindWarehouse] = warehouse[0]
+	}
+	q, err := jobs.New(jobs.Config{Store: s, Runners: runners, PollEvery: 20 * time.Millisecond, DispatchEvery: 100 * time.Millisecond, Slice: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,14 +89,23 @@ func start(t *testing.T, q *jobs.Queue) {
 	})
 }
 
-func connection(t *testing.T, s *store.Store, interval time.Duration) int64 {
+// newSync adds a store with one enabled sync of kind, scheduled every interval, and returns the sync.
+func newSync(t *testing.T, s *store.Store, kind store.SyncKind, name string, interval time.Duration) int64 {
 	t.Helper()
-	c := &store.Connection{Name: "c", StoreHash: "h", BigCommerce: store.BigCommerceCredentials{APIPath: "p", AccessToken: "t"},
-		Dotdigital: store.DotdigitalCredentials{Username: "u", Password: "p"}, Settings: store.Settings{DataSync: true, Interval: interval}}
-	if err := s.CreateConnection(context.Background(), c); err != nil {
+	ctx := context.Background()
+	sh := &store.Shop{Name: name, StoreHash: "h", BigCommerce: store.BigCommerceCredentials{APIPath: "p", AccessToken: "t"}}
+	if err := s.CreateShop(ctx, sh); err != nil {
 		t.Fatal(err)
 	}
-	return c.ID
+	y := &store.Sync{Kind: kind, StoreID: sh.ID, Name: name, Enabled: true, Interval: interval}
+	if err := s.CreateSync(ctx, y); err != nil {
+		t.Fatal(err)
+	}
+	return y.ID
+}
+
+func connection(t *testing.T, s *store.Store, interval time.Duration) int64 {
+	return newSync(t, s, store.KindMarketing, "c", interval)
 }
 
 func eventually(t *testing.T, what string, cond func() bool) {
@@ -105,7 +125,7 @@ func forEachEngine(t *testing.T, f func(t *testing.T, engine store.Engine)) {
 	}
 }
 
-func TestASecondSyncOfOneConnectionIsRefusedWhileOneIsQueued(t *testing.T) {
+func TestASecondRunOfOneSyncIsRefusedWhileOneIsQueued(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine store.Engine) {
 		s, q := setup(t, engine, newFake(func(int, int64) (bool, error) { return true, nil }))
 		id := connection(t, s, time.Hour)
@@ -121,12 +141,12 @@ func TestASecondSyncOfOneConnectionIsRefusedWhileOneIsQueued(t *testing.T) {
 		}
 		other := connection(t, s, time.Hour)
 		if err := q.Enqueue(ctx, other, jobs.TriggerManual); err != nil {
-			t.Fatalf("another connection was refused: %v", err)
+			t.Fatalf("another sync was refused: %v", err)
 		}
 	})
 }
 
-func TestADoneSyncSchedulesTheNextOneAnIntervalAfterItsEnd(t *testing.T) {
+func TestADoneRunSchedulesTheNextOneAnIntervalAfterItsEnd(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine store.Engine) {
 		fake := newFake(func(int, int64) (bool, error) { return true, nil })
 		s, q := setup(t, engine, fake)
@@ -136,8 +156,8 @@ func TestADoneSyncSchedulesTheNextOneAnIntervalAfterItsEnd(t *testing.T) {
 		q.Enqueue(context.Background(), id, jobs.TriggerManual)
 		eventually(t, "the sync", func() bool { return fake.count(id) == 1 })
 		eventually(t, "the schedule", func() bool {
-			c, _ := s.Connection(context.Background(), id)
-			return c.NextSyncAt.After(before.Add(59 * time.Minute))
+			y, err := s.Sync(context.Background(), id)
+			return err == nil && y.NextRunAt.After(before.Add(59*time.Minute))
 		})
 		eventually(t, "the job to finish", func() bool { a, _ := q.Active(context.Background(), id); return !a })
 		// Finished: a new sync can be queued.
@@ -147,7 +167,7 @@ func TestADoneSyncSchedulesTheNextOneAnIntervalAfterItsEnd(t *testing.T) {
 	})
 }
 
-func TestSlicedSyncContinuesUntilDone(t *testing.T) {
+func TestASlicedRunContinuesUntilDone(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine store.Engine) {
 		fake := newFake(func(call int, _ int64) (bool, error) { return call >= 3, nil })
 		s, q := setup(t, engine, fake)
@@ -162,23 +182,25 @@ func TestSlicedSyncContinuesUntilDone(t *testing.T) {
 	})
 }
 
-func TestTheDispatcherSyncsDueConnectionsOnly(t *testing.T) {
+func TestTheSchedulerRunsDueSyncsOnly(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine store.Engine) {
 		fake := newFake(func(int, int64) (bool, error) { return true, nil })
 		s, q := setup(t, engine, fake)
 		ctx := context.Background()
 		due, later, off := connection(t, s, time.Hour), connection(t, s, time.Hour), connection(t, s, time.Hour)
-		s.SetNextSyncAt(ctx, due, time.Now().Add(-time.Minute))
-		s.SetNextSyncAt(ctx, later, time.Now().Add(time.Hour))
-		s.SetNextSyncAt(ctx, off, time.Now().Add(-time.Minute))
-		c, _ := s.Connection(ctx, off)
-		c.Settings.DataSync = false
-		s.UpdateSettings(ctx, off, c.Settings)
+		for id, at := range map[int64]time.Time{due: time.Now().Add(-time.Minute), later: time.Now().Add(time.Hour), off: time.Now().Add(-time.Minute)} {
+			if err := s.SetNextRunAt(ctx, id, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.SetEnabled(ctx, off, false); err != nil {
+			t.Fatal(err)
+		}
 		start(t, q)
 		eventually(t, "the due sync", func() bool { return fake.count(due) == 1 })
 		time.Sleep(300 * time.Millisecond) // a few dispatcher rounds
 		if fake.count(later) != 0 || fake.count(off) != 0 {
-			t.Fatalf("synced a connection that was not due: later %d off %d", fake.count(later), fake.count(off))
+			t.Fatalf("ran a sync that was not due: later %d off %d", fake.count(later), fake.count(off))
 		}
 	})
 }
@@ -197,8 +219,11 @@ func TestRateLimitsSnoozeAndPermanentErrorsCancel(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine store.Engine) {
 		var s *store.Store
 		fake := newFake(func(call int, id int64) (bool, error) {
-			c, _ := s.Connection(context.Background(), id)
-			if c.Name == "revoked" {
+			y, err := s.Sync(context.Background(), id)
+			if err != nil {
+				return false, err
+			}
+			if y.Name == "revoked" {
 				return false, revoked{}
 			}
 			if call == 1 {
@@ -209,22 +234,20 @@ func TestRateLimitsSnoozeAndPermanentErrorsCancel(t *testing.T) {
 		s, q := setup(t, engine, fake)
 		ctx := context.Background()
 		limited := connection(t, s, time.Hour)
-		bad := &store.Connection{Name: "revoked", StoreHash: "h", BigCommerce: store.BigCommerceCredentials{APIPath: "p", AccessToken: "t"},
-			Dotdigital: store.DotdigitalCredentials{Username: "u", Password: "p"}, Settings: store.Settings{DataSync: true}}
-		s.CreateConnection(ctx, bad)
+		bad := newSync(t, s, store.KindMarketing, "revoked", time.Hour)
 		start(t, q)
 		q.Enqueue(ctx, limited, jobs.TriggerManual)
-		q.Enqueue(ctx, bad.ID, jobs.TriggerManual)
-		eventually(t, "the rate-limited sync to finish", func() bool { return fake.count(limited) == 2 })
-		eventually(t, "the revoked sync to be cancelled", func() bool { a, _ := q.Active(ctx, bad.ID); return !a && fake.count(bad.ID) == 1 })
+		q.Enqueue(ctx, bad, jobs.TriggerManual)
+		eventually(t, "the rate-limited run to finish", func() bool { return fake.count(limited) == 2 })
+		eventually(t, "the revoked run to be cancelled", func() bool { a, _ := q.Active(ctx, bad); return !a && fake.count(bad) == 1 })
 		time.Sleep(200 * time.Millisecond)
-		if fake.count(bad.ID) != 1 {
-			t.Fatalf("a permanent error was retried %d times", fake.count(bad.ID))
+		if fake.count(bad) != 1 {
+			t.Fatalf("a permanent error was retried %d times", fake.count(bad))
 		}
 	})
 }
 
-func TestNeverTwoSyncsOfOneConnectionAtOnce(t *testing.T) {
+func TestNeverTwoRunsOfOneSyncAtOnce(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine store.Engine) {
 		fake := newFake(func(call int, _ int64) (bool, error) { return call%2 == 0, nil })
 		fake.hold = 30 * time.Millisecond
@@ -250,12 +273,12 @@ func TestNeverTwoSyncsOfOneConnectionAtOnce(t *testing.T) {
 			return true
 		})
 		if n := fake.overlaps.Load(); n != 0 {
-			t.Fatalf("%d overlapping syncs of one connection", n)
+			t.Fatalf("%d overlapping runs of one sync", n)
 		}
 	})
 }
 
-func TestCancelStopsQueuedSyncs(t *testing.T) {
+func TestCancelStopsQueuedRuns(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine store.Engine) {
 		fake := newFake(func(int, int64) (bool, error) { return true, nil })
 		s, q := setup(t, engine, fake) // not started: the job stays queued
@@ -287,5 +310,92 @@ func TestOrphanedSQLiteJobsResumeAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	start(t, q)
-	eventually(t, "the orphaned sync to resume", func() bool { return fake.count(id) == 1 })
+	eventually(t, "the orphaned run to resume", func() bool { return fake.count(id) == 1 })
+}
+
+// Each run goes to the runner of its sync's kind; syncs of both kinds of one store run side by side.
+func TestRunsGoToTheRunnerOfTheirSyncsKind(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine store.Engine) {
+		marketing := newFake(func(int, int64) (bool, error) { return true, nil })
+		warehouse := newFake(func(int, int64) (bool, error) { return true, nil })
+		s, q := setup(t, engine, marketing, warehouse)
+		ctx := context.Background()
+		m := connection(t, s, time.Hour)
+		my, err := s.Sync(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &store.Sync{Kind: store.KindWarehouse, StoreID: my.StoreID, Name: "loyalty", Enabled: true}
+		if err := s.CreateSync(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		start(t, q)
+		q.Enqueue(ctx, m, jobs.TriggerManual)
+		q.Enqueue(ctx, w.ID, jobs.TriggerManual)
+		eventually(t, "both runs", func() bool { return marketing.count(m) == 1 && warehouse.count(w.ID) == 1 })
+		if marketing.count(w.ID) != 0 || warehouse.count(m) != 0 {
+			t.Fatal("a run went to the runner of another kind")
+		}
+		// A manual schedule is not rescheduled after its run.
+		eventually(t, "the job to finish", func() bool { a, _ := q.Active(ctx, w.ID); return !a })
+		if y, err := s.Sync(ctx, w.ID); err != nil || !y.NextRunAt.IsZero() {
+			t.Fatalf("a manual sync was scheduled: %+v %v", y, err)
+		}
+	})
+}
+
+// A cron schedule sets the next run at the expression's next time in UTC, whenever the last run ended.
+func TestACronScheduleSetsTheNextRunAtItsNextTime(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine store.Engine) {
+		fake := newFake(func(int, int64) (bool, error) { return true, nil })
+		s, q := setup(t, engine, fake)
+		ctx := context.Background()
+		id := connection(t, s, 0)
+		if err := s.SetSchedule(ctx, id, 0, "0 3 * * *"); err != nil {
+			t.Fatal(err)
+		}
+		start(t, q)
+		q.Enqueue(ctx, id, jobs.TriggerManual)
+		eventually(t, "the run", func() bool { a, _ := q.Active(ctx, id); return fake.count(id) == 1 && !a })
+		y, err := s.Sync(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := y.NextRunAt.UTC()
+		if next.Hour() != 3 || next.Minute() != 0 || next.Before(time.Now()) || next.After(time.Now().Add(24*time.Hour)) {
+			t.Fatalf("next run at %v, want the next 03:00 UTC", next)
+		}
+	})
+}
+
+// legacySyncArgs is a job as releases before stores and syncs queued it.
+type legacySyncArgs struct {
+	ConnectionID int64  `json:"connection_id"`
+	Trigger      string `json:"trigger"`
+}
+
+func (legacySyncArgs) Kind() string { return "sync" }
+
+// A sync job queued by an earlier release, for a connection, runs as a run of the marketing sync the
+// connection became (the same id).
+func TestASyncJobQueuedByAnEarlierReleaseRunsItsSync(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine store.Engine) {
+		fake := newFake(func(int, int64) (bool, error) { return true, nil })
+		s, q := setup(t, engine, fake)
+		id := connection(t, s, time.Hour)
+		var driver riverdriver.Driver[*sql.Tx] = riverdatabasesql.New(s.DB())
+		if engine == store.SQLite {
+			driver = riversqlite.New(s.DB())
+		}
+		old, err := river.NewClient(driver, &river.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := old.Insert(context.Background(), legacySyncArgs{ConnectionID: id, Trigger: "webhook"}, &river.InsertOpts{Queue: "sync"}); err != nil {
+			t.Fatal(err)
+		}
+		start(t, q)
+		eventually(t, "the run", func() bool { return fake.count(id) == 1 })
+		eventually(t, "the jobs to finish", func() bool { a, _ := q.Active(context.Background(), id); return !a })
+	})
 }

@@ -4,45 +4,53 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/bcsync/bcsync/internal/schedule"
 	"github.com/bcsync/bcsync/internal/store"
 )
 
-type syncWorker struct {
-	river.WorkerDefaults[SyncArgs]
+type runWorker struct {
+	river.WorkerDefaults[RunArgs]
 	q *Queue
 }
 
-func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	cfg := w.q.cfg
-	id := job.Args.ConnectionID
-	conn, err := cfg.Store.Connection(ctx, id)
+	id := job.Args.SyncID
+	y, err := cfg.Store.Sync(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return river.JobCancel(err) // the connection was removed
+		return river.JobCancel(err) // the sync was removed
 	}
 	if err != nil {
 		return err
 	}
-	// A safety net: should this job be discarded after its retries, the dispatcher still syncs the
-	// connection one interval from now. A successful end moves it to finish + interval.
-	if err := cfg.Store.SetNextSyncAt(ctx, id, time.Now().Add(conn.Settings.Interval)); err != nil {
+	runner := cfg.Runners[y.Kind]
+	if runner == nil {
+		// Another process runs this kind: give the job back for it.
+		return river.JobSnooze(cfg.PollEvery)
+	}
+	spec := schedule.Spec{Interval: y.Interval, Cron: y.Cron}
+	// A safety net: should this job be discarded after its retries, the scheduler still runs the sync
+	// when it is next due. A successful end reschedules it from the end of the run.
+	if err := cfg.Store.SetNextRunAt(ctx, id, spec.Next(time.Now())); err != nil {
 		return err
 	}
 	started := time.Now()
-	done, err := cfg.Syncer.Sync(ctx, id, job.Args.Trigger, cfg.Slice)
+	done, err := runner.Run(ctx, id, job.Args.Trigger, cfg.Slice)
 	switch {
 	case err == nil && done:
-		next := time.Now().Add(conn.Settings.Interval)
-		// A change the store announced while this sync ran may have come too late for it: sync again now.
-		if c, err := cfg.Store.Connection(context.WithoutCancel(ctx), id); err == nil && !c.SyncRequestedAt.Before(started) {
+		next := spec.Next(time.Now())
+		// A change the store announced while this run went on may have come too late for it: run again now.
+		if y, err := cfg.Store.Sync(context.WithoutCancel(ctx), id); err == nil && !y.RunRequestedAt.IsZero() && !y.RunRequestedAt.Before(started) {
 			next = time.Now()
 		}
-		if err := cfg.Store.SetNextSyncAt(context.WithoutCancel(ctx), id, next); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := cfg.Store.SetNextRunAt(context.WithoutCancel(ctx), id, next); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		return nil
@@ -54,7 +62,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	}
 	var retry interface{ RetryAfter() time.Duration }
 	if errors.As(err, &retry) {
-		cfg.Logger.Info("sync waits for a rate limit", slog.Int64("connection_id", id), slog.Duration("for", retry.RetryAfter()))
+		cfg.Logger.Info("run waits for a rate limit", slog.Int64("sync_id", id), slog.Duration("for", retry.RetryAfter()))
 		return river.JobSnooze(retry.RetryAfter())
 	}
 	var perm interface{ Permanent() bool }
@@ -64,10 +72,24 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	return err
 }
 
-// NextRetry backs off a failing sync from seconds up to the connection's interval scale.
-func (w *syncWorker) NextRetry(job *river.Job[SyncArgs]) time.Time {
+// NextRetry backs off a failing run from seconds up to five minutes.
+func (w *runWorker) NextRetry(job *river.Job[RunArgs]) time.Time {
 	d := time.Duration(1<<min(job.Attempt, 8)) * time.Second
 	return time.Now().Add(min(d, 5*time.Minute))
+}
+
+// legacyWorker turns a sync job queued by an earlier release into a run job of the same sync.
+type legacyWorker struct {
+	river.WorkerDefaults[legacyArgs]
+	q *Queue
+}
+
+func (w *legacyWorker) Work(ctx context.Context, job *river.Job[legacyArgs]) error {
+	err := w.q.Enqueue(ctx, job.Args.ConnectionID, job.Args.Trigger)
+	if err != nil && !errors.Is(err, ErrAlreadyQueued) {
+		return fmt.Errorf("requeue the sync job of connection %d: %w", job.Args.ConnectionID, err)
+	}
+	return nil
 }
 
 type dispatchWorker struct {

@@ -2,64 +2,86 @@ package marketing
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/bcsync/bcsync/internal/bigcommerce"
 	"github.com/bcsync/bcsync/internal/dotdigital"
+	"github.com/bcsync/bcsync/internal/shop"
 	"github.com/bcsync/bcsync/internal/store"
 )
 
 // DefaultSubscriberList is the list subscribers go to unless the user chooses another.
 const DefaultSubscriberList = "Store subscribers"
 
-// ConnectInput is what a user gives to connect a store to an account.
+// ConnectInput is what a user gives to connect a store to an account: the store (added, or found by
+// its API path when bcsync knows it already) and the Dotdigital API user.
 type ConnectInput struct {
 	Name        string
 	BigCommerce store.BigCommerceCredentials
 	Dotdigital  store.DotdigitalCredentials
 }
 
-// CredentialError says which credentials were refused, in words a user can act on.
+// CredentialError says which credentials were refused, in words a user can act on. BigCommerce's are
+// the store's (shop.CredentialError).
 type CredentialError struct {
-	API string // BigCommerce or Dotdigital
+	API string // Dotdigital
 	Err error
 }
 
 func (e *CredentialError) Error() string { return e.API + ": " + e.Err.Error() }
 func (e *CredentialError) Unwrap() error { return e.Err }
 
-// Connect checks both sets of credentials (the store's /v2/store, the account's account-info), sets
-// up the defaults (data sync on, subscribers into "Store subscribers", created if missing, customers
-// not synced, the default field mapping) and saves the connection with its credentials sealed. Its
-// next sync is due at once: the caller enqueues it as the first sync.
+// LinkedError refuses a second Dotdigital link of a store: a store syncs with one account.
+type LinkedError struct {
+	StoreID      int64
+	ConnectionID int64
+}
+
+func (e *LinkedError) Error() string {
+	return fmt.Sprintf("this store is connected to Dotdigital already (connection %d): a store syncs with one Dotdigital account", e.ConnectionID)
+}
+
+// Connect checks both sets of credentials (the store's /v2/store, the account's account-info), adds the
+// store or reuses the one bcsync knows at that API path, sets up the defaults (data sync on,
+// subscribers into "Store subscribers", created if missing, customers not synced, the default field
+// mapping) and saves the store's Dotdigital link with its credentials sealed. Its next sync is due at
+// once: the caller enqueues it as the first sync.
 func (e *Engine) Connect(ctx context.Context, in ConnectInput) (*store.Connection, error) {
 	if strings.TrimSpace(in.BigCommerce.APIPath) == "" || strings.TrimSpace(in.BigCommerce.AccessToken) == "" {
-		return nil, &CredentialError{"BigCommerce", errors.New("the API path and the access token are required")}
+		return nil, &shop.CredentialError{Err: errors.New("the API path and the access token are required")}
 	}
 	if strings.TrimSpace(in.Dotdigital.Username) == "" || in.Dotdigital.Password == "" {
 		return nil, &CredentialError{"Dotdigital", errors.New("the API user and its password are required")}
 	}
-	hash, err := bigcommerce.ParseAPIPath(in.BigCommerce.APIPath)
-	if err != nil {
-		return nil, &CredentialError{"BigCommerce", err}
-	}
-	conn := &store.Connection{Name: strings.TrimSpace(in.Name), StoreHash: hash, BigCommerce: in.BigCommerce, Dotdigital: in.Dotdigital}
-	bc, dd, err := e.clients(conn, 1)
+	dd, err := e.dotdigital(in.Dotdigital)
 	if err != nil {
 		return nil, err
 	}
-	shop, err := bc.Store(ctx)
+	sh, created, err := e.shops.Add(ctx, shop.Input{BigCommerce: in.BigCommerce}) // the name given is the connection's
 	if err != nil {
-		return nil, &CredentialError{"BigCommerce", err}
+		return nil, err
+	}
+	// A store added here goes again if the rest fails: connecting is all or nothing.
+	connected := false
+	defer func() {
+		if created && !connected {
+			e.store.DeleteShop(context.WithoutCancel(ctx), sh.ID)
+			e.shops.Forget(sh.ID)
+		}
+	}()
+	if !created {
+		if linked, err := e.store.ConnectionOfStore(ctx, sh.ID); err == nil {
+			return nil, &LinkedError{StoreID: sh.ID, ConnectionID: linked.ID}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
 	}
 	info, err := dd.AccountInfo(ctx)
 	if err != nil {
 		return nil, &CredentialError{"Dotdigital", err}
 	}
+	conn := &store.Connection{Name: strings.TrimSpace(in.Name), Dotdigital: in.Dotdigital}
 	book, _, err := dd.EnsureAddressBook(ctx, DefaultSubscriberList)
 	if err != nil {
 		return nil, fmt.Errorf("create the list %q: %w", DefaultSubscriberList, err)
@@ -75,26 +97,28 @@ func (e *Engine) Connect(ctx context.Context, in ConnectInput) (*store.Connectio
 			mappings = append(mappings, resolved...)
 		}
 	}
-	secretBytes := make([]byte, 24)
-	rand.Read(secretBytes)
 	if conn.Name == "" {
-		conn.Name = shop.Name
+		conn.Name = sh.Name
 	}
-	conn.StoreName, conn.StoreURL = shop.Name, shop.SecureURL
-	if conn.StoreURL == "" {
-		conn.StoreURL = "https://" + shop.Domain
-	}
+	conn.StoreID = sh.ID
 	conn.Dotdigital.APIEndpoint = info.APIEndpoint
-	conn.WebhookSecret = hex.EncodeToString(secretBytes)
 	conn.Settings = store.Settings{DataSync: true, SubscriberList: store.Ref{ID: int64(book.ID), Name: book.Name}, Interval: store.DefaultInterval}
 	conn.NextSyncAt = e.opts.Now()
 	if err := e.store.CreateConnection(ctx, conn); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			// Another connect of the same store got there first.
+			if linked, lerr := e.store.ConnectionOfStore(ctx, sh.ID); lerr == nil {
+				return nil, &LinkedError{StoreID: sh.ID, ConnectionID: linked.ID}
+			}
+		}
 		return nil, err
 	}
 	if _, err := e.store.ReplaceFieldMappings(ctx, conn.ID, mappings); err != nil {
+		e.store.DeleteSync(context.WithoutCancel(ctx), conn.ID)
 		return nil, err
 	}
-	return conn, nil
+	connected = true
+	return e.store.Connection(ctx, conn.ID)
 }
 
 func dataFields(fs []dotdigital.DataField) []DataField {

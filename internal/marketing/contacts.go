@@ -1,8 +1,6 @@
 package marketing
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"maps"
 	"regexp"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"github.com/bcsync/bcsync/internal/diff"
 	"github.com/bcsync/bcsync/internal/dotdigital"
 	"github.com/bcsync/bcsync/internal/money"
 	"github.com/bcsync/bcsync/internal/store"
@@ -213,12 +212,6 @@ func hasComputed(mappings []store.FieldMapping) bool {
 
 // fingerprint identifies what a contact or record would look like in Dotdigital: equal fingerprints
 // mean there is nothing to send.
-func fingerprint(v any) string {
-	b, _ := json.Marshal(v) // maps marshal with sorted keys: stable
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
-}
-
 // contactPrint is what a contact fingerprint covers: consent records are sent once, not compared.
 func contactPrint(ct *dotdigital.Contact) string {
 	fields := maps.Clone(ct.DataFields)
@@ -227,7 +220,7 @@ func contactPrint(ct *dotdigital.Contact) string {
 			fields[k] = t.UTC().Format(time.RFC3339)
 		}
 	}
-	return fingerprint(struct {
+	return diff.Print(struct {
 		Lists  []int
 		Status dotdigital.EmailStatus
 		Fields map[string]any

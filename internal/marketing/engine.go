@@ -15,6 +15,8 @@ import (
 	"github.com/bcsync/bcsync/internal/apicall"
 	"github.com/bcsync/bcsync/internal/bigcommerce"
 	"github.com/bcsync/bcsync/internal/dotdigital"
+	"github.com/bcsync/bcsync/internal/ledger"
+	"github.com/bcsync/bcsync/internal/shop"
 	"github.com/bcsync/bcsync/internal/store"
 )
 
@@ -23,13 +25,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Observer sees every API call; calls made during a run carry an apicall.Scope in their context.
 	Observer apicall.Observer
-	// HTTPClient carries every request (its Transport is wrapped by the clients).
+	// HTTPClient carries every Dotdigital request (its Transport is wrapped by the client).
 	HTTPClient *http.Client
 	// PublicURL is where the store can reach bcsync (https://…): with it, each connection registers the
 	// store's webhooks, so changes arrive in seconds and abandoned carts at all. Empty: polling only.
 	PublicURL string
-	// QuotaShare is the share of the store's API quota bcsync may use (default 0.5: other apps share it).
-	QuotaShare float64
 	// Overlap re-reads this much before each cursor, so records that became visible late are not missed.
 	Overlap time.Duration
 	// ReconcileEvery is how often products are checked against the store for deletions (default 24 h).
@@ -37,26 +37,20 @@ type Options struct {
 	// RetryWaitingEvery is how often orders waiting for a contact are tried again, in case the contact
 	// was made in Dotdigital by something else (default 24 h).
 	RetryWaitingEvery time.Duration
-	// KeepRuns is how long finished runs are kept, with their rejected records and API calls; older
-	// ones are deleted as each run ends (the last finished run always stays). 0: every run is kept.
-	KeepRuns time.Duration
 	// ContactImportMaxBytes and InsightImportMaxBytes bound one import body (default: the API's limit).
 	ContactImportMaxBytes int64
 	InsightImportMaxBytes int64
 	// ImportPoll shapes how imports are polled (default: the client's).
 	ImportPoll dotdigital.PollPolicy
-	// BigCommerce and Dotdigital adjust each connection's client configuration (tests, benchmarks).
-	BigCommerce func(*bigcommerce.Config)
-	Dotdigital  func(*dotdigital.Config)
-	Now         func() time.Time
+	// Dotdigital adjusts each connection's client configuration (tests, benchmarks); BigCommerce clients
+	// are the stores' (see shop.Options).
+	Dotdigital func(*dotdigital.Config)
+	Now        func() time.Time
 }
 
 func (o *Options) defaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.QuotaShare <= 0 {
-		o.QuotaShare = 0.5
 	}
 	if o.Overlap <= 0 {
 		o.Overlap = 5 * time.Minute
@@ -72,9 +66,11 @@ func (o *Options) defaults() {
 	}
 }
 
-// Engine syncs connections. It implements jobs.Syncer.
+// Engine syncs connections: it is the jobs.Runner of marketing syncs.
 type Engine struct {
 	store *store.Store
+	shops *shop.Service
+	runs  *ledger.Ledger
 	opts  Options
 
 	mu       sync.Mutex
@@ -82,10 +78,11 @@ type Engine struct {
 	accounts accountCache
 }
 
-// New returns an engine over a state store.
-func New(s *store.Store, opts Options) *Engine {
+// New returns an engine over a state store, its stores (the BigCommerce clients) and the run ledger.
+func New(s *store.Store, shops *shop.Service, runs *ledger.Ledger, opts Options) *Engine {
 	opts.defaults()
-	return &Engine{store: s, opts: opts, running: map[int64]context.CancelFunc{}, accounts: accountCache{entries: map[int64]*Account{}}}
+	return &Engine{store: s, shops: shops, runs: runs, opts: opts, running: map[int64]context.CancelFunc{},
+		accounts: accountCache{entries: map[int64]*Account{}}}
 }
 
 // Stop cancels the connection's sync if it runs in this process (a removed connection stops at once).
@@ -104,31 +101,33 @@ func (e *Engine) Clients(c *store.Connection) (*bigcommerce.Client, *dotdigital.
 }
 
 func (e *Engine) clients(c *store.Connection, prefetch int) (*bigcommerce.Client, *dotdigital.Client, error) {
-	bcfg := bigcommerce.Config{
-		Credentials: bigcommerce.Credentials{APIPath: c.BigCommerce.APIPath, ClientID: c.BigCommerce.ClientID, AccessToken: c.BigCommerce.AccessToken},
-		BaseURL:     c.BigCommerce.BaseURL, HTTPClient: e.opts.HTTPClient, Observer: e.opts.Observer, QuotaShare: e.opts.QuotaShare,
-		Logger: e.opts.Logger, Prefetch: prefetch, Secrets: []string{c.WebhookSecret},
-	}
-	if e.opts.BigCommerce != nil {
-		e.opts.BigCommerce(&bcfg)
-	}
-	bc, err := bigcommerce.New(bcfg)
+	bc, err := e.shops.Client(shopOf(c), prefetch)
 	if err != nil {
 		return nil, nil, err
 	}
-	endpoint := c.Dotdigital.Endpoint
-	dcfg := dotdigital.Config{
-		Credentials: dotdigital.Credentials{Username: c.Dotdigital.Username, Password: c.Dotdigital.Password},
-		Endpoint:    endpoint, HTTPClient: e.opts.HTTPClient, Observer: e.opts.Observer, Logger: e.opts.Logger, Poll: e.opts.ImportPoll,
-	}
-	if e.opts.Dotdigital != nil {
-		e.opts.Dotdigital(&dcfg)
-	}
-	dd, err := dotdigital.New(dcfg)
+	dd, err := e.dotdigital(c.Dotdigital)
 	if err != nil {
 		return nil, nil, err
 	}
 	return bc, dd, nil
+}
+
+// dotdigital builds a client of an account.
+func (e *Engine) dotdigital(creds store.DotdigitalCredentials) (*dotdigital.Client, error) {
+	cfg := dotdigital.Config{
+		Credentials: dotdigital.Credentials{Username: creds.Username, Password: creds.Password},
+		Endpoint:    creds.Endpoint, HTTPClient: e.opts.HTTPClient, Observer: e.opts.Observer, Logger: e.opts.Logger, Poll: e.opts.ImportPoll,
+	}
+	if e.opts.Dotdigital != nil {
+		e.opts.Dotdigital(&cfg)
+	}
+	return dotdigital.New(cfg)
+}
+
+// shopOf is the store a connection syncs.
+func shopOf(c *store.Connection) *store.Shop {
+	return &store.Shop{ID: c.StoreID, Name: c.Name, StoreHash: c.StoreHash, StoreName: c.StoreName, StoreURL: c.StoreURL,
+		BigCommerce: c.BigCommerce, WebhookSecret: c.WebhookSecret, WebhooksURL: c.WebhooksURL, QuotaShare: c.QuotaShare}
 }
 
 // errYield ends a stream early: the run's time slice is used up.
@@ -147,8 +146,8 @@ func credentialsRefused(err error) bool {
 		errors.Is(err, dotdigital.ErrUnauthorized) || errors.Is(err, dotdigital.ErrWrongRegion)
 }
 
-// Sync runs or continues one sync of a connection for about budget (0: no limit). See jobs.Syncer.
-func (e *Engine) Sync(ctx context.Context, connectionID int64, trigger string, budget time.Duration) (bool, error) {
+// Run runs or continues one sync of a connection for about budget (0: no limit). See jobs.Runner.
+func (e *Engine) Run(ctx context.Context, connectionID int64, trigger string, budget time.Duration) (bool, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	e.mu.Lock()

@@ -108,7 +108,7 @@ func (rc *runContext) closeSink(ctx context.Context, imp closer, sk *sink, readE
 	if err := sk.commit(context.WithoutCancel(ctx)); err != nil && readErr == nil {
 		readErr = err
 	}
-	rc.save(context.WithoutCancel(ctx), true)
+	rc.run.Save(context.WithoutCancel(ctx), true)
 	if readErr != nil {
 		return readErr
 	}

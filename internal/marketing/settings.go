@@ -144,7 +144,7 @@ func (e *Engine) UpdateSettings(ctx context.Context, connID int64, ch SettingsCh
 		}
 	}
 	if ch.DataSync != nil && *ch.DataSync && !conn.Settings.DataSync {
-		if err := e.store.SetNextSyncAt(ctx, connID, e.opts.Now()); err != nil {
+		if err := e.store.SetNextRunAt(ctx, connID, e.opts.Now()); err != nil {
 			return nil, err
 		}
 	}

@@ -33,7 +33,7 @@ func (cartsStream) sync(ctx context.Context, rc *runContext) error {
 			return err
 		}
 		for _, ev := range events {
-			rc.count(1, 0, 0, 0)
+			rc.run.Count(1, 0, 0, 0)
 			if err := rc.abandonedCart(ctx, coll, ev); err != nil {
 				return err
 			}
@@ -50,7 +50,7 @@ func (cartsStream) sync(ctx context.Context, rc *runContext) error {
 func (rc *runContext) abandonedCart(ctx context.Context, coll dotdigital.Collection, ev store.CartEvent) error {
 	cart, err := rc.bc.Cart(ctx, ev.CartID)
 	if errors.Is(err, bigcommerce.ErrNotFound) {
-		rc.count(0, 0, 1, 0) // converted to an order or deleted since
+		rc.run.Count(0, 0, 1, 0) // converted to an order or deleted since
 		return nil
 	}
 	if err != nil {
@@ -72,7 +72,7 @@ func (rc *runContext) abandonedCart(ctx context.Context, coll dotdigital.Collect
 	}
 	contactID, known := ids[email]
 	if email == "" || !known {
-		return rc.reject(ctx, streamCarts, store.Rejected{Key: ev.CartID, Email: email, Reason: "NotAContact",
+		return rc.run.Reject(ctx, streamCarts, store.Rejected{Key: ev.CartID, Email: email, Reason: "NotAContact",
 			Detail: "the cart's shopper is not a subscriber or customer bcsync syncs"})
 	}
 	body, err := json.Marshal(newCartRecord(cart, rc.conn.StoreURL))
@@ -82,11 +82,11 @@ func (rc *runContext) abandonedCart(ctx context.Context, coll dotdigital.Collect
 	if _, err := rc.dd.UpsertInsightRecord(ctx, coll, dotdigital.InsightRecord{Key: cart.ID, ContactEmail: email, JSON: body}); err != nil {
 		var re *dotdigital.APIError
 		if errors.As(err, &re) && re.Status < 500 {
-			return rc.reject(ctx, streamCarts, store.Rejected{Key: cart.ID, Email: email, Reason: "Refused", Detail: err.Error()})
+			return rc.run.Reject(ctx, streamCarts, store.Rejected{Key: cart.ID, Email: email, Reason: "Refused", Detail: err.Error()})
 		}
 		return err
 	}
-	rc.count(0, 1, 0, 0)
+	rc.run.Count(0, 1, 0, 0)
 	if contactID == 0 {
 		d, err := rc.dd.ContactByEmail(ctx, email)
 		if err != nil {

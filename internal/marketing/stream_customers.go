@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"github.com/bcsync/bcsync/internal/diff"
 	"github.com/bcsync/bcsync/internal/dotdigital"
 	"github.com/bcsync/bcsync/internal/store"
 )
@@ -66,11 +67,11 @@ func (orderFiguresStream) enabled(rc *runContext) bool {
 
 func (orderFiguresStream) sync(ctx context.Context, rc *runContext) error {
 	s := rc.e.store
-	ordered, err := s.EmailsChangedSince(ctx, rc.conn.ID, streamOrders, rc.run.StartedAt)
+	ordered, err := s.EmailsChangedSince(ctx, rc.conn.ID, streamOrders, rc.run.StartedAt())
 	if err != nil {
 		return err
 	}
-	sent, err := s.EmailsChangedSince(ctx, rc.conn.ID, streamCustomers, rc.run.StartedAt)
+	sent, err := s.EmailsChangedSince(ctx, rc.conn.ID, streamCustomers, rc.run.StartedAt())
 	if err != nil {
 		return err
 	}
@@ -99,16 +100,15 @@ func (rc *runContext) figuresBatch(ctx context.Context, emails []string, imp *do
 	if err != nil {
 		return err
 	}
-	prev, err := s.RecordStates(ctx, rc.conn.ID, streamOrderFigures, members)
+	sent, err := diff.Load(ctx, s, rc.conn.ID, streamOrderFigures, members, rc.run)
 	if err != nil {
 		return err
 	}
 	for _, email := range members {
-		rc.count(1, 0, 0, 0)
+		rc.run.Count(1, 0, 0, 0)
 		fields := mappedFields(rc.mappings, computedSources, customerFacts{orders: sums[email]}.sourceValue)
-		state := store.RecordState{Key: email, Email: email, Fingerprint: fingerprint(fields), Status: 1}
-		if prev[email].Fingerprint == state.Fingerprint {
-			rc.count(0, 0, 1, 0)
+		state := store.RecordState{Key: email, Email: email, Fingerprint: diff.Print(fields), Status: 1}
+		if !sent.Changed(state) {
 			continue
 		}
 		ct := dotdigital.Contact{Email: email, DataFields: fields}
@@ -116,7 +116,7 @@ func (rc *runContext) figuresBatch(ctx context.Context, emails []string, imp *do
 			return err
 		}
 	}
-	rc.save(ctx, false)
+	rc.run.Save(ctx, false)
 	return nil
 }
 
@@ -130,7 +130,7 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 	for i := range page {
 		keys[i], emails[i] = strconv.Itoa(page[i].ID), normEmail(page[i].Email)
 	}
-	states, err := s.RecordStates(ctx, rc.conn.ID, streamCustomers, keys)
+	sent, err := diff.Load(ctx, s, rc.conn.ID, streamCustomers, keys, rc.run)
 	if err != nil {
 		return err
 	}
@@ -148,13 +148,13 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 	var rejected []store.Rejected
 	for i := range page {
 		c := &page[i]
-		rc.count(1, 0, 0, 0)
+		rc.run.Count(1, 0, 0, 0)
 		key, email := keys[i], emails[i]
 		if !validEmail(email) {
 			rejected = append(rejected, store.Rejected{Key: key, Email: email, Reason: "InvalidEmail", Detail: "not a valid email address"})
 			continue
 		}
-		prev, had := states[key]
+		prev, had := sent.Prev(key)
 		if had && prev.Email != "" && prev.Email != email {
 			if err := rc.renameContact(ctx, prev.Email, email); err != nil {
 				return err
@@ -163,8 +163,7 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 		facts := customerFacts{c: c, subscribed: subscribed[email]}
 		ct := dotdigital.Contact{Email: email, Lists: []int{int(st.CustomerList.ID)}, DataFields: mappedFields(rc.mappings, customerSources, facts.sourceValue)}
 		state := store.RecordState{Key: key, Email: email, Fingerprint: contactPrint(&ct), Status: 1, OccurredAt: c.DateCreated}
-		if had && prev.Fingerprint == state.Fingerprint && prev.Email == email {
-			rc.count(0, 0, 1, 0)
+		if !sent.Changed(state) {
 			continue
 		}
 		p := &pending{key: key, email: email, state: state}
@@ -179,10 +178,10 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 			return err
 		}
 	}
-	if err := rc.reject(ctx, streamCustomers, rejected...); err != nil {
+	if err := rc.run.Reject(ctx, streamCustomers, rejected...); err != nil {
 		return err
 	}
-	rc.save(ctx, false)
+	rc.run.Save(ctx, false)
 	return nil
 }
 
@@ -208,7 +207,7 @@ func (rc *runContext) settleContacts(recordStream string) func(ctx context.Conte
 				enrol[o.newContact] = append(enrol[o.newContact], o.email)
 			}
 		}
-		rc.count(0, int64(len(states)), 0, 0)
+		rc.run.Count(0, int64(len(states)), 0, 0)
 		s := rc.e.store
 		if err := s.SaveRecordStates(ctx, rc.conn.ID, recordStream, states); err != nil {
 			return err
@@ -216,7 +215,7 @@ func (rc *runContext) settleContacts(recordStream string) func(ctx context.Conte
 		if err := s.SaveRecordStates(ctx, rc.conn.ID, streamConsent, consents); err != nil {
 			return err
 		}
-		if err := rc.reject(ctx, recordStream, rejected...); err != nil {
+		if err := rc.run.Reject(ctx, recordStream, rejected...); err != nil {
 			return err
 		}
 		for reason, emails := range enrol {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"github.com/bcsync/bcsync/internal/diff"
 	"github.com/bcsync/bcsync/internal/dotdigital"
 	"github.com/bcsync/bcsync/internal/store"
 )
@@ -49,7 +50,7 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 		keys[i] = strconv.Itoa(page[i].ID)
 		emails = append(emails, normEmail(page[i].BillingAddress.Email))
 	}
-	states, err := rc.e.store.RecordStates(ctx, rc.conn.ID, streamOrders, keys)
+	sent, err := diff.Load(ctx, rc.e.store, rc.conn.ID, streamOrders, keys, rc.run)
 	if err != nil {
 		return err
 	}
@@ -71,7 +72,7 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 	var sends []send
 	for i := range page {
 		o := &page[i]
-		rc.count(1, 0, 0, 0)
+		rc.run.Count(1, 0, 0, 0)
 		key, email := keys[i], emails[i]
 		if !validEmail(email) {
 			rejected = append(rejected, store.Rejected{Key: key, Email: email, Reason: "InvalidEmail", Detail: "the order's billing email is not a valid address"})
@@ -81,10 +82,9 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 		if err != nil {
 			return err
 		}
-		state := store.RecordState{Key: key, Email: email, Fingerprint: fingerprint(json.RawMessage(body)),
+		state := store.RecordState{Key: key, Email: email, Fingerprint: diff.Print(json.RawMessage(body)),
 			AmountE4: o.TotalIncTax.Minor(4), OccurredAt: o.DateCreated, Status: int64(o.StatusID)}
-		if prev, ok := states[key]; ok && prev.Fingerprint == state.Fingerprint && prev.Email == email {
-			rc.count(0, 0, 1, 0)
+		if !sent.Changed(state) {
 			continue
 		}
 		_, known := contacts[email]
@@ -117,10 +117,10 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 			return err
 		}
 	}
-	if err := rc.reject(ctx, streamOrders, rejected...); err != nil {
+	if err := rc.run.Reject(ctx, streamOrders, rejected...); err != nil {
 		return err
 	}
-	rc.save(ctx, false)
+	rc.run.Save(ctx, false)
 	return sk.endPage(ctx, formatCursor(page[len(page)-1].DateModified))
 }
 
@@ -160,7 +160,7 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 				rejected = append(rejected, store.Rejected{Key: o.key, Email: o.email, Reason: o.failure, Detail: o.detail})
 			}
 		}
-		rc.count(0, int64(len(sent)-len(rejected)), 0, 0)
+		rc.run.Count(0, int64(len(sent)-len(rejected)), 0, 0)
 		s := rc.e.store
 		if stream == streamOrders {
 			if err := s.SaveRecordStates(ctx, rc.conn.ID, streamOrders, states); err != nil {
@@ -179,7 +179,7 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 		if err := s.ForgetContacts(ctx, rc.conn.ID, gone); err != nil {
 			return err
 		}
-		return rc.reject(ctx, stream, rejected...)
+		return rc.run.Reject(ctx, stream, rejected...)
 	}
 }
 

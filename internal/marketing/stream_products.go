@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"github.com/bcsync/bcsync/internal/diff"
 	"github.com/bcsync/bcsync/internal/dotdigital"
 	"github.com/bcsync/bcsync/internal/store"
 )
@@ -61,7 +62,7 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 	for i := range page {
 		keys[i] = strconv.Itoa(page[i].ID)
 	}
-	states, err := rc.e.store.RecordStates(ctx, rc.conn.ID, streamProducts, keys)
+	sent, err := diff.Load(ctx, rc.e.store, rc.conn.ID, streamProducts, keys, rc.run)
 	if err != nil {
 		return err
 	}
@@ -69,14 +70,14 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 	var rejected []store.Rejected
 	for i := range page {
 		p := &page[i]
-		rc.count(1, 0, 0, 0)
+		rc.run.Count(1, 0, 0, 0)
 		key := keys[i]
-		prev := states[key]
+		prev, _ := sent.Prev(key)
 		if !p.IsVisible {
 			if prev.Status == 1 {
 				hidden = append(hidden, key)
 			} else {
-				rc.count(0, 0, 1, 0)
+				rc.run.Count(0, 0, 1, 0)
 			}
 			continue
 		}
@@ -84,9 +85,8 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 		if err != nil {
 			return err
 		}
-		state := store.RecordState{Key: key, Fingerprint: fingerprint(json.RawMessage(body)), Status: 1, OccurredAt: p.DateCreated}
-		if prev.Status == 1 && prev.Fingerprint == state.Fingerprint {
-			rc.count(0, 0, 1, 0)
+		state := store.RecordState{Key: key, Fingerprint: diff.Print(json.RawMessage(body)), Status: 1, OccurredAt: p.DateCreated}
+		if !sent.Changed(state) {
 			continue
 		}
 		pd := &pending{key: key, state: state}
@@ -101,10 +101,10 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 	if err := rc.removeProducts(ctx, hidden); err != nil {
 		return err
 	}
-	if err := rc.reject(ctx, streamProducts, rejected...); err != nil {
+	if err := rc.run.Reject(ctx, streamProducts, rejected...); err != nil {
 		return err
 	}
-	rc.save(ctx, false)
+	rc.run.Save(ctx, false)
 	return sk.endPage(ctx, formatCursor(page[len(page)-1].DateModified))
 }
 
@@ -120,7 +120,7 @@ func (rc *runContext) removeProducts(ctx context.Context, keys []string) error {
 	for i, k := range keys {
 		states[i] = store.RecordState{Key: k, Status: 0}
 	}
-	rc.count(0, int64(len(keys)), 0, 0)
+	rc.run.Count(0, int64(len(keys)), 0, 0)
 	return rc.e.store.SaveRecordStates(ctx, rc.conn.ID, streamProducts, states)
 }
 
@@ -176,10 +176,10 @@ func (rc *runContext) settleAccountRecords(stream string) func(ctx context.Conte
 				rejected = append(rejected, store.Rejected{Key: o.key, Reason: o.failure, Detail: o.detail})
 			}
 		}
-		rc.count(0, int64(len(states)-len(rejected)), 0, 0)
+		rc.run.Count(0, int64(len(states)-len(rejected)), 0, 0)
 		if err := rc.e.store.SaveRecordStates(ctx, rc.conn.ID, stream, states); err != nil {
 			return err
 		}
-		return rc.reject(ctx, stream, rejected...)
+		return rc.run.Reject(ctx, stream, rejected...)
 	}
 }

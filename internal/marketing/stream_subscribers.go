@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"github.com/bcsync/bcsync/internal/diff"
 	"github.com/bcsync/bcsync/internal/dotdigital"
 	"github.com/bcsync/bcsync/internal/store"
 )
@@ -81,7 +82,7 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 	for i := range page {
 		keys[i] = strconv.Itoa(page[i].ID)
 	}
-	states, err := rc.e.store.RecordStates(ctx, rc.conn.ID, streamSubscribers, keys)
+	sent, err := diff.Load(ctx, rc.e.store, rc.conn.ID, streamSubscribers, keys, rc.run)
 	if err != nil {
 		return err
 	}
@@ -97,13 +98,13 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 	var consents []store.RecordState
 	for i := range page {
 		s := &page[i]
-		rc.count(1, 0, 0, 0)
+		rc.run.Count(1, 0, 0, 0)
 		key, email := keys[i], normEmail(s.Email)
 		if !validEmail(email) {
 			rejected = append(rejected, store.Rejected{Key: key, Email: email, Reason: "InvalidEmail", Detail: "not a valid email address"})
 			continue
 		}
-		prev, had := states[key]
+		prev, had := sent.Prev(key)
 		inList := had && prev.Status == 1
 		if had && prev.Email != "" && prev.Email != email {
 			if err := rc.renameContact(ctx, prev.Email, email); err != nil {
@@ -115,7 +116,7 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 			if inList {
 				leaving = append(leaving, state)
 			} else {
-				rc.count(0, 0, 1, 0)
+				rc.run.Count(0, 0, 1, 0)
 				if !had || prev.Email != email {
 					quiet = append(quiet, state)
 				}
@@ -131,8 +132,7 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 		ct := dotdigital.Contact{Email: email, Lists: []int{int(st.SubscriberList.ID)}, EmailStatus: dotdigital.StatusSubscribed,
 			OptInType: dotdigital.OptInSingle, DataFields: fields}
 		state := store.RecordState{Key: key, Email: email, Fingerprint: contactPrint(&ct), Status: 1, OccurredAt: s.DateCreated}
-		if inList && prev.Fingerprint == state.Fingerprint && prev.Email == email {
-			rc.count(0, 0, 1, 0)
+		if !sent.Changed(state) {
 			continue
 		}
 		p := &pending{key: key, email: email, state: state}
@@ -177,10 +177,10 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 	if err := rc.e.store.SaveRecordStates(ctx, rc.conn.ID, streamSubscribers, quiet); err != nil {
 		return err
 	}
-	if err := rc.reject(ctx, streamSubscribers, rejected...); err != nil {
+	if err := rc.run.Reject(ctx, streamSubscribers, rejected...); err != nil {
 		return err
 	}
-	rc.save(ctx, false)
+	rc.run.Save(ctx, false)
 	return sk.endPage(ctx, "")
 }
 
@@ -217,7 +217,7 @@ func (rc *runContext) leaveList(ctx context.Context, listID int, leaving []store
 			return err
 		}
 	}
-	rc.count(0, int64(len(leaving)), 0, 0)
+	rc.run.Count(0, int64(len(leaving)), 0, 0)
 	return rc.e.store.SaveRecordStates(ctx, rc.conn.ID, streamSubscribers, leaving)
 }
 

@@ -69,9 +69,9 @@ func (rc *runContext) unsubscribeBack(ctx context.Context, emails []string, remo
 	// Each removal is handled once: the record remembers the date it was handled for.
 	var todo []string
 	for _, e := range emails {
-		rc.count(1, 0, 0, 0)
+		rc.run.Count(1, 0, 0, 0)
 		if done[e].Fingerprint == formatCursor(removed[e]) {
-			rc.count(0, 0, 1, 0)
+			rc.run.Count(0, 0, 1, 0)
 			continue
 		}
 		todo = append(todo, e)
@@ -119,7 +119,7 @@ func (rc *runContext) unsubscribeBack(ctx context.Context, emails []string, remo
 				if _, err := rc.bc.UpdateSubscriber(ctx, sub.ID, bigcommerce.SubscriberInput{Consents: []string{}}); err != nil {
 					return err
 				}
-				rc.count(0, 1, 0, 0)
+				rc.run.Count(0, 1, 0, 0)
 			}
 			if c, ok := customers[email]; ok && c.AcceptsProductReviewAbandonedCartEmails {
 				no := false
@@ -138,10 +138,10 @@ func (rc *runContext) unsubscribeBack(ctx context.Context, emails []string, remo
 			if r.Err != nil {
 				rejected = append(rejected, store.Rejected{Key: strconv.Itoa(clearFlag[r.Index].ID), Reason: "StoreRefused", Detail: r.Err.Error()})
 			} else {
-				rc.count(0, 1, 0, 0)
+				rc.run.Count(0, 1, 0, 0)
 			}
 		}
-		if err := rc.reject(ctx, streamUnsubscribes, rejected...); err != nil {
+		if err := rc.run.Reject(ctx, streamUnsubscribes, rejected...); err != nil {
 			return err
 		}
 	}

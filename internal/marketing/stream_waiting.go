@@ -32,7 +32,7 @@ func (waitingStream) sync(ctx context.Context, rc *runContext) error {
 			break
 		}
 		for _, w := range batch {
-			rc.count(1, 0, 0, 0)
+			rc.run.Count(1, 0, 0, 0)
 			p := &pending{key: w.Key, email: w.Email}
 			err := sk.add(ctx, p, func() error {
 				return imp.Add(ctx, dotdigital.InsightRecord{Key: w.Key, ContactEmail: w.Email, JSON: w.Body})
@@ -46,7 +46,7 @@ func (waitingStream) sync(ctx context.Context, rc *runContext) error {
 			break
 		}
 		after = batch[len(batch)-1].Key
-		rc.save(ctx, false)
+		rc.run.Save(ctx, false)
 		if rc.outOfTime() {
 			readErr = errYield
 			break

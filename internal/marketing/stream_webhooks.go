@@ -18,9 +18,10 @@ const WebhookSecretHeader = "X-Bcsync-Webhook-Secret"
 // only way to learn of abandoned carts: BigCommerce lists no carts.
 var webhookScopes = []string{"store/customer/*", "store/subscriber/*", "store/order/*", "store/product/*", "store/cart/abandoned"}
 
-// WebhookPath is where bcsync receives a connection's deliveries, below its public URL.
-func WebhookPath(connectionID int64) string {
-	return fmt.Sprintf("/webhooks/bigcommerce/%d", connectionID)
+// WebhookPath is where bcsync receives a store's deliveries, below its public URL. (A connection made
+// before stores had ids of their own kept its id as its store's: its webhooks still arrive.)
+func WebhookPath(storeID int64) string {
+	return fmt.Sprintf("/webhooks/bigcommerce/%d", storeID)
 }
 
 // webhooksStream registers the store's webhooks when bcsync has a public URL: once per destination (a
@@ -33,7 +34,7 @@ func (webhooksStream) enabled(rc *runContext) bool {
 }
 
 func (rc *runContext) webhookURL() string {
-	return strings.TrimSuffix(rc.e.opts.PublicURL, "/") + WebhookPath(rc.conn.ID)
+	return strings.TrimSuffix(rc.e.opts.PublicURL, "/") + WebhookPath(rc.conn.StoreID)
 }
 
 func (webhooksStream) sync(ctx context.Context, rc *runContext) error {
@@ -45,7 +46,7 @@ func (webhooksStream) sync(ctx context.Context, rc *runContext) error {
 	headers := map[string]string{WebhookSecretHeader: rc.conn.WebhookSecret}
 	active := true
 	for _, scope := range webhookScopes {
-		rc.count(1, 0, 0, 0)
+		rc.run.Count(1, 0, 0, 0)
 		var mine *bigcommerce.Webhook
 		for i := range hooks {
 			h := &hooks[i]
@@ -60,15 +61,15 @@ func (webhooksStream) sync(ctx context.Context, rc *runContext) error {
 			if _, err := rc.bc.CreateWebhook(ctx, in); err != nil {
 				return err
 			}
-			rc.count(0, 1, 0, 0)
+			rc.run.Count(0, 1, 0, 0)
 		case mine.Destination != dest || !mine.IsActive || mine.Headers[WebhookSecretHeader] != rc.conn.WebhookSecret:
 			if _, err := rc.bc.UpdateWebhook(ctx, mine.ID, in); err != nil {
 				return err
 			}
-			rc.count(0, 1, 0, 0)
+			rc.run.Count(0, 1, 0, 0)
 		default:
-			rc.count(0, 0, 1, 0)
+			rc.run.Count(0, 0, 1, 0)
 		}
 	}
-	return rc.e.store.SetWebhooksURL(ctx, rc.conn.ID, dest)
+	return rc.e.store.SetWebhooksURL(ctx, rc.conn.StoreID, dest)
 }

@@ -116,17 +116,7 @@ func TestAPICallLabelsStayBounded(t *testing.T) {
 }
 
 func newConnection(t *testing.T, s *store.Store) *store.Connection {
-	t.Helper()
-	c := &store.Connection{
-		Name: "Shop", StoreHash: "abc123", StoreName: "Secret Store Name",
-		BigCommerce: store.BigCommerceCredentials{APIPath: "https://api.bigcommerce.com/stores/abc123/", AccessToken: "tok-secret-1"},
-		Dotdigital:  store.DotdigitalCredentials{Username: "apiuser@apiconnector.com", Password: "pw-secret-2"},
-		Settings:    store.Settings{DataSync: true},
-	}
-	if err := s.CreateConnection(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return storetest.NewConnection(t, s)
 }
 
 func run(t *testing.T, s *store.Store, connID int64, status store.RunStatus, counts ...store.StreamCounts) *store.Run {
@@ -167,7 +157,7 @@ func TestScrapeReportsTheStateOfTheWholeInstallation(t *testing.T) {
 				t.Fatal(err)
 			}
 			a, b := newConnection(t, s), newConnection(t, s)
-			s.SetStatus(ctx, b.ID, store.StatusNeedsAttention, "token revoked")
+			s.SetShopStatus(ctx, b.StoreID, store.StatusNeedsAttention, "token revoked")
 			run(t, s, a.ID, store.RunSucceeded, streamCounts("customers", 10, 4, 6, 0), streamCounts("orders", 3, 3, 0, 0))
 			run(t, s, b.ID, store.RunFailed, streamCounts("customers", 2, 0, 0, 2))
 			running := run(t, s, a.ID, store.RunRunning, streamCounts("customers", 5, 5, 0, 0))
@@ -221,7 +211,7 @@ func TestScrapeReportsTheStateOfTheWholeInstallation(t *testing.T) {
 			)
 
 			// A removed connection takes its runs with it, but counters never go down.
-			if err := s.DeleteConnection(ctx, b.ID); err != nil {
+			if err := s.DeleteShop(ctx, b.StoreID); err != nil {
 				t.Fatal(err)
 			}
 			lines = scrape(t, m)

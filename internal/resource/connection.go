@@ -6,9 +6,11 @@ import (
 	"github.com/bcsync/bcsync/internal/store"
 )
 
-// Connection is a store connected to a Dotdigital account, with its settings; it holds no secret.
+// Connection is a store with its Dotdigital link, with its settings; it holds no secret. Its id is the
+// link's (the marketing sync's); store_id is the store's.
 type Connection struct {
 	ID                   int64             `json:"id"`
+	StoreID              int64             `json:"store_id"`
 	Name                 string            `json:"name"`
 	StoreHash            string            `json:"store_hash"`
 	StoreName            string            `json:"store_name"`
@@ -68,7 +70,7 @@ type ConnectionState struct {
 // NewConnection converts a connection.
 func NewConnection(c *store.Connection, st ConnectionState) Connection {
 	s := c.Settings
-	out := Connection{ID: c.ID, Name: c.Name, StoreHash: c.StoreHash, StoreName: c.StoreName, StoreURL: c.StoreURL,
+	out := Connection{ID: c.ID, StoreID: c.StoreID, Name: c.Name, StoreHash: c.StoreHash, StoreName: c.StoreName, StoreURL: c.StoreURL,
 		DotdigitalUsername: c.Dotdigital.Username, DotdigitalEndpoint: c.Dotdigital.APIEndpoint, Status: string(c.Status), StatusMessage: c.StatusMessage,
 		DataSync: s.DataSync, IntervalS: s.Interval.Seconds(), SubscriberList: Ref{s.SubscriberList.ID, s.SubscriberList.Name},
 		CustomerList: ref(s.CustomerList), NewCustomerProgram: ref(s.NewCustomerProgram),

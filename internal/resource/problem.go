@@ -12,6 +12,7 @@ import (
 	"github.com/bcsync/bcsync/internal/dotdigital"
 	"github.com/bcsync/bcsync/internal/jobs"
 	"github.com/bcsync/bcsync/internal/marketing"
+	"github.com/bcsync/bcsync/internal/shop"
 	"github.com/bcsync/bcsync/internal/store"
 )
 
@@ -39,14 +40,20 @@ const (
 // text is not shown (it is logged by the caller).
 func ProblemOf(err error) *Problem {
 	var p *Problem
+	var storeCred *shop.CredentialError
 	var cred *marketing.CredentialError
+	var linked *marketing.LinkedError
 	var settings *marketing.SettingsError
 	var mapping *marketing.MappingError
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &storeCred):
+		return credentialProblem(&marketing.CredentialError{API: "BigCommerce", Err: storeCred.Err})
 	case errors.As(err, &cred):
 		return credentialProblem(cred)
+	case errors.As(err, &linked):
+		return &Problem{http.StatusConflict, "store_connected", fmt.Sprintf("This store is connected to Dotdigital already (connection %d): a store syncs with one Dotdigital account. Remove that connection first to connect it to another account.", linked.ConnectionID), FieldBigCommerceAPIPath}
 	case errors.Is(err, marketing.ErrSameList):
 		return &Problem{http.StatusUnprocessableEntity, "same_list", "Subscribers and customers cannot sync to the same list: customers include people who did not opt in to marketing.", "customer_list"}
 	case errors.As(err, &settings):
@@ -58,7 +65,7 @@ func ProblemOf(err error) *Problem {
 		}
 		return &Problem{http.StatusUnprocessableEntity, "invalid_mapping", fmt.Sprintf("%s cannot be mapped to %s: %s.", label, mapping.DataField, mapping.Reason), mapping.Source}
 	case errors.Is(err, jobs.ErrAlreadyQueued):
-		return &Problem{http.StatusConflict, "already_queued", "A sync of this connection is already queued or running; no second one was queued.", ""}
+		return &Problem{http.StatusConflict, "already_queued", "A run of this sync is already queued or running; no second one was queued.", ""}
 	case errors.Is(err, marketing.ErrDataSyncOff):
 		return &Problem{http.StatusConflict, "data_sync_off", "Data sync is off for this connection: turn it on to sync.", "data_sync"}
 	case errors.Is(err, store.ErrNotFound):

@@ -6,9 +6,11 @@ import (
 	"github.com/bcsync/bcsync/internal/store"
 )
 
-// Run is one sync of a connection with its streams' counts.
+// Run is one run of a sync with its streams' (or operations') counts.
 type Run struct {
-	ID           int64             `json:"id"`
+	ID     int64 `json:"id"`
+	SyncID int64 `json:"sync_id"`
+	// ConnectionID is SyncID, under the name the marketing sync's runs had before syncs of other kinds.
 	ConnectionID int64             `json:"connection_id"`
 	TriggeredBy  string            `json:"triggered_by"`
 	Status       string            `json:"status"`
@@ -36,7 +38,7 @@ type Stream struct {
 
 // NewRun converts a run; now dates a running run's duration and pace.
 func NewRun(r *store.Run, now time.Time) Run {
-	out := Run{ID: r.ID, ConnectionID: r.ConnectionID, TriggeredBy: r.TriggeredBy, Status: string(r.Status), StartedAt: r.StartedAt,
+	out := Run{ID: r.ID, SyncID: r.SyncID, ConnectionID: r.SyncID, TriggeredBy: r.TriggeredBy, Status: string(r.Status), StartedAt: r.StartedAt,
 		DurationS: r.Duration(now).Seconds(), Error: r.Error, Streams: map[string]Stream{}}
 	if !r.FinishedAt.IsZero() {
 		f := r.FinishedAt

@@ -13,7 +13,7 @@ import (
 // APICall is a recorded HTTP exchange with BigCommerce or Dotdigital, already redacted.
 type APICall struct {
 	ID              int64
-	ConnectionID    int64
+	SyncID          int64
 	RunID           int64
 	API             string
 	Method          string
@@ -29,31 +29,31 @@ type APICall struct {
 	Truncated       bool
 }
 
-// AddAPICalls records calls in one transaction and keeps at most keep calls per connection.
+// AddAPICalls records calls in one transaction and keeps at most keep calls per sync.
 func (s *Store) AddAPICalls(ctx context.Context, calls []APICall, keep int) error {
 	if len(calls) == 0 {
 		return nil
 	}
 	conns := map[int64]bool{}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		// A call of a connection removed meanwhile is dropped, not an error for the whole batch.
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO api_calls (connection_id, run_id, api, method, url, status, error, duration_ms, started_at,
+		// A call of a sync removed meanwhile is dropped, not an error for the whole batch.
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO api_calls (sync_id, run_id, api, method, url, status, error, duration_ms, started_at,
 			request_headers, request_body, response_headers, response_body, truncated)
-			SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14 WHERE EXISTS (SELECT 1 FROM connections WHERE id = $1)`)
+			SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14 WHERE EXISTS (SELECT 1 FROM syncs WHERE id = $1)`)
 		if err != nil {
 			return fmt.Errorf("store: add api calls: %w", err)
 		}
 		defer stmt.Close()
 		for _, c := range calls {
-			conns[c.ConnectionID] = true
-			if _, err := stmt.ExecContext(ctx, c.ConnectionID, c.RunID, c.API, c.Method, c.URL, c.Status, c.Error, c.Duration.Milliseconds(),
+			conns[c.SyncID] = true
+			if _, err := stmt.ExecContext(ctx, c.SyncID, c.RunID, c.API, c.Method, c.URL, c.Status, c.Error, c.Duration.Milliseconds(),
 				ms(c.StartedAt), formatHeader(c.RequestHeaders), c.RequestBody, formatHeader(c.ResponseHeaders), c.ResponseBody, c.Truncated); err != nil {
 				return fmt.Errorf("store: add api call: %w", err)
 			}
 		}
 		for id := range conns {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM api_calls WHERE connection_id = $1 AND id <= (
-				SELECT id FROM api_calls WHERE connection_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)`, id, keep); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM api_calls WHERE sync_id = $1 AND id <= (
+				SELECT id FROM api_calls WHERE sync_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)`, id, keep); err != nil {
 				return fmt.Errorf("store: prune api calls: %w", err)
 			}
 		}
@@ -76,15 +76,15 @@ type APICallFilter struct {
 // StatusClasses are the status filters as users name them, with their StatusClass.
 var StatusClasses = map[string]int{"2xx": 2, "3xx": 3, "4xx": 4, "5xx": 5, "error": -1}
 
-// APICalls returns a connection's recorded calls, newest first.
-func (s *Store) APICalls(ctx context.Context, connID int64, f APICallFilter) ([]APICall, error) {
+// APICalls returns a sync's recorded calls, newest first.
+func (s *Store) APICalls(ctx context.Context, syncID int64, f APICallFilter) ([]APICall, error) {
 	bodies := `'', '', '', ''`
 	if f.Bodies {
 		bodies = `request_headers, request_body, response_headers, response_body`
 	}
-	q := `SELECT id, connection_id, run_id, api, method, url, status, error, duration_ms, started_at, ` + bodies + `, truncated
-		FROM api_calls WHERE connection_id = $1`
-	args := []any{connID}
+	q := `SELECT id, sync_id, run_id, api, method, url, status, error, duration_ms, started_at, ` + bodies + `, truncated
+		FROM api_calls WHERE sync_id = $1`
+	args := []any{syncID}
 	if f.RunID > 0 {
 		args = append(args, f.RunID)
 		q += fmt.Sprintf(" AND run_id = $%d", len(args))
@@ -129,10 +129,10 @@ func (s *Store) APICalls(ctx context.Context, connID int64, f APICallFilter) ([]
 	return out, rows.Err()
 }
 
-// APICall returns one recorded call of a connection, with its headers and bodies.
-func (s *Store) APICall(ctx context.Context, connID, id int64) (*APICall, error) {
-	c, err := scanAPICall(s.db.QueryRowContext(ctx, `SELECT id, connection_id, run_id, api, method, url, status, error, duration_ms, started_at,
-		request_headers, request_body, response_headers, response_body, truncated FROM api_calls WHERE connection_id = $1 AND id = $2`, connID, id))
+// APICall returns one recorded call of a sync, with its headers and bodies.
+func (s *Store) APICall(ctx context.Context, syncID, id int64) (*APICall, error) {
+	c, err := scanAPICall(s.db.QueryRowContext(ctx, `SELECT id, sync_id, run_id, api, method, url, status, error, duration_ms, started_at,
+		request_headers, request_body, response_headers, response_body, truncated FROM api_calls WHERE sync_id = $1 AND id = $2`, syncID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -143,7 +143,7 @@ func scanAPICall(row rowScanner) (*APICall, error) {
 	var c APICall
 	var durMS, started int64
 	var reqH, respH string
-	if err := row.Scan(&c.ID, &c.ConnectionID, &c.RunID, &c.API, &c.Method, &c.URL, &c.Status, &c.Error, &durMS, &started,
+	if err := row.Scan(&c.ID, &c.SyncID, &c.RunID, &c.API, &c.Method, &c.URL, &c.Status, &c.Error, &durMS, &started,
 		&reqH, &c.RequestBody, &respH, &c.ResponseBody, &c.Truncated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err

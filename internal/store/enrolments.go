@@ -18,18 +18,18 @@ type Enrolment struct {
 // ClaimEnrolments records enrolments before they are made and returns those not claimed before. A
 // contact is therefore enrolled at most once per programme and subject, even across crashes: a crash
 // between the claim and the call loses an enrolment rather than sending the programme twice.
-func (s *Store) ClaimEnrolments(ctx context.Context, connID int64, es []Enrolment) ([]Enrolment, error) {
+func (s *Store) ClaimEnrolments(ctx context.Context, syncID int64, es []Enrolment) ([]Enrolment, error) {
 	var claimed []Enrolment
 	now := ms(s.now())
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO enrolments (connection_id, program_id, email, subject, reason, status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, 'claimed', $6, $6) ON CONFLICT (connection_id, program_id, email, subject) DO NOTHING`)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO enrolments (sync_id, program_id, email, subject, reason, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, 'claimed', $6, $6) ON CONFLICT (sync_id, program_id, email, subject) DO NOTHING`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for _, e := range es {
-			res, err := stmt.ExecContext(ctx, connID, e.ProgramID, e.Email, e.Subject, e.Reason, now)
+			res, err := stmt.ExecContext(ctx, syncID, e.ProgramID, e.Email, e.Subject, e.Reason, now)
 			if err != nil {
 				return err
 			}
@@ -46,13 +46,13 @@ func (s *Store) ClaimEnrolments(ctx context.Context, connID int64, es []Enrolmen
 }
 
 // SetEnrolmentStatus records the outcome of claimed enrolments (enrolled, failed with a detail).
-func (s *Store) SetEnrolmentStatus(ctx context.Context, connID int64, es []Enrolment, status, detail string) error {
+func (s *Store) SetEnrolmentStatus(ctx context.Context, syncID int64, es []Enrolment, status, detail string) error {
 	now := ms(s.now())
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, e := range es {
 			if _, err := tx.ExecContext(ctx, `UPDATE enrolments SET status = $5, detail = $6, updated_at = $7
-				WHERE connection_id = $1 AND program_id = $2 AND email = $3 AND subject = $4`,
-				connID, e.ProgramID, e.Email, e.Subject, status, detail, now); err != nil {
+				WHERE sync_id = $1 AND program_id = $2 AND email = $3 AND subject = $4`,
+				syncID, e.ProgramID, e.Email, e.Subject, status, detail, now); err != nil {
 				return fmt.Errorf("store: set enrolment status: %w", err)
 			}
 		}
@@ -61,11 +61,11 @@ func (s *Store) SetEnrolmentStatus(ctx context.Context, connID int64, es []Enrol
 }
 
 // ReleaseEnrolments forgets claims whose enrolment certainly did not happen, so a later sync tries again.
-func (s *Store) ReleaseEnrolments(ctx context.Context, connID int64, es []Enrolment) error {
+func (s *Store) ReleaseEnrolments(ctx context.Context, syncID int64, es []Enrolment) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, e := range es {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM enrolments WHERE connection_id = $1 AND program_id = $2 AND email = $3 AND subject = $4`,
-				connID, e.ProgramID, e.Email, e.Subject); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM enrolments WHERE sync_id = $1 AND program_id = $2 AND email = $3 AND subject = $4`,
+				syncID, e.ProgramID, e.Email, e.Subject); err != nil {
 				return fmt.Errorf("store: release enrolments: %w", err)
 			}
 		}
@@ -73,9 +73,9 @@ func (s *Store) ReleaseEnrolments(ctx context.Context, connID int64, es []Enrolm
 	})
 }
 
-// EnrolmentCounts counts a connection's enrolments by status.
-func (s *Store) EnrolmentCounts(ctx context.Context, connID int64) (map[string]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM enrolments WHERE connection_id = $1 GROUP BY status`, connID)
+// EnrolmentCounts counts a marketing sync's enrolments by status.
+func (s *Store) EnrolmentCounts(ctx context.Context, syncID int64) (map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM enrolments WHERE sync_id = $1 GROUP BY status`, syncID)
 	if err != nil {
 		return nil, fmt.Errorf("store: enrolment counts: %w", err)
 	}

@@ -17,9 +17,9 @@ type FieldMapping struct {
 	DataFieldType string
 }
 
-// FieldMappings returns a connection's mappings, sorted by source field.
-func (s *Store) FieldMappings(ctx context.Context, connID int64) ([]FieldMapping, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source_field, data_field, data_field_type FROM field_mappings WHERE connection_id = $1 ORDER BY source_field`, connID)
+// FieldMappings returns a marketing sync's mappings, sorted by source field.
+func (s *Store) FieldMappings(ctx context.Context, syncID int64) ([]FieldMapping, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT source_field, data_field, data_field_type FROM field_mappings WHERE sync_id = $1 ORDER BY source_field`, syncID)
 	if err != nil {
 		return nil, fmt.Errorf("store: field mappings: %w", err)
 	}
@@ -35,11 +35,11 @@ func (s *Store) FieldMappings(ctx context.Context, connID int64) ([]FieldMapping
 	return out, rows.Err()
 }
 
-// ReplaceFieldMappings saves a connection's whole mapping. When it differs from the saved one, the
+// ReplaceFieldMappings saves a marketing sync's whole mapping. When it differs from the saved one, the
 // cursors of resetStreams are cleared in the same transaction, so the next sync re-reads those streams
 // (and sends only the records whose output changed). It reports whether the mapping changed.
-func (s *Store) ReplaceFieldMappings(ctx context.Context, connID int64, mappings []FieldMapping, resetStreams ...string) (bool, error) {
-	old, err := s.FieldMappings(ctx, connID)
+func (s *Store) ReplaceFieldMappings(ctx context.Context, syncID int64, mappings []FieldMapping, resetStreams ...string) (bool, error) {
+	old, err := s.FieldMappings(ctx, syncID)
 	if err != nil {
 		return false, err
 	}
@@ -58,18 +58,18 @@ func (s *Store) ReplaceFieldMappings(ctx context.Context, connID int64, mappings
 		return false, nil
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM field_mappings WHERE connection_id = $1`, connID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM field_mappings WHERE sync_id = $1`, syncID); err != nil {
 			return err
 		}
 		for _, src := range slices.Sorted(maps.Keys(want)) {
 			m := want[src]
-			if _, err := tx.ExecContext(ctx, `INSERT INTO field_mappings (connection_id, source_field, data_field, data_field_type) VALUES ($1, $2, $3, $4)`,
-				connID, src, m.DataField, m.DataFieldType); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO field_mappings (sync_id, source_field, data_field, data_field_type) VALUES ($1, $2, $3, $4)`,
+				syncID, src, m.DataField, m.DataFieldType); err != nil {
 				return err
 			}
 		}
 		for _, stream := range resetStreams {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM stream_cursors WHERE connection_id = $1 AND stream = $2`, connID, stream); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM stream_cursors WHERE sync_id = $1 AND stream = $2`, syncID, stream); err != nil {
 				return err
 			}
 		}

@@ -278,10 +278,12 @@ func (s *Store) QueueJobs(ctx context.Context) ([]QueueCount, error) {
 	return out, nil
 }
 
-// ConnectionsByStatus counts connections by status.
+// ConnectionsByStatus counts connections (stores' Dotdigital links) by status: the store's when its
+// credentials need attention, else the sync's own.
 func (s *Store) ConnectionsByStatus(ctx context.Context) (map[Status]int64, error) {
 	out := map[Status]int64{}
-	err := eachRow(ctx, s.db, `SELECT status, COUNT(*) FROM connections GROUP BY status`, nil, func(rows *sql.Rows) error {
+	err := eachRow(ctx, s.db, `SELECT CASE WHEN s.status <> 'ok' THEN s.status ELSE y.status END, COUNT(*)
+		FROM syncs y JOIN stores s ON s.id = y.store_id WHERE y.kind = 'marketing' GROUP BY 1`, nil, func(rows *sql.Rows) error {
 		var status string
 		var n int64
 		if err := rows.Scan(&status, &n); err != nil {
@@ -296,7 +298,7 @@ func (s *Store) ConnectionsByStatus(ctx context.Context) (map[Status]int64, erro
 	return out, nil
 }
 
-// CountAllWaiting counts the records of every connection that wait for their contact.
+// CountAllWaiting counts the records of every marketing sync that wait for their contact.
 func (s *Store) CountAllWaiting(ctx context.Context) (int64, error) {
 	var n int64
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM waiting_records`).Scan(&n); err != nil {

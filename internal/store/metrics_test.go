@@ -208,7 +208,7 @@ func TestConnectionsByStatusAndAllWaitingRecords(t *testing.T) {
 			t.Fatalf("no connections: %v, %v", got, err)
 		}
 		a, b, c := newConnection(t, s), newConnection(t, s), newConnection(t, s)
-		s.SetStatus(ctx, b.ID, store.StatusNeedsAttention, "token revoked")
+		s.SetShopStatus(ctx, b.StoreID, store.StatusNeedsAttention, "token revoked")
 		got, err := s.ConnectionsByStatus(ctx)
 		if err != nil {
 			t.Fatal(err)

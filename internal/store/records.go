@@ -23,17 +23,17 @@ type RecordState struct {
 const batchSize = 500
 
 // RecordStates returns the saved states of the given keys of a stream, by key.
-func (s *Store) RecordStates(ctx context.Context, connID int64, stream string, keys []string) (map[string]RecordState, error) {
+func (s *Store) RecordStates(ctx context.Context, syncID int64, stream string, keys []string) (map[string]RecordState, error) {
 	out := make(map[string]RecordState, len(keys))
 	for start := 0; start < len(keys); start += batchSize {
 		part := keys[start:min(start+batchSize, len(keys))]
 		args := make([]any, 0, len(part)+2)
-		args = append(args, connID, stream)
+		args = append(args, syncID, stream)
 		for _, k := range part {
 			args = append(args, k)
 		}
 		rows, err := s.db.QueryContext(ctx, `SELECT key, email, fingerprint, amount_e4, occurred_at, status, updated_at FROM records
-			WHERE connection_id = $1 AND stream = $2 AND key IN (`+placeholders(3, len(part))+`)`, args...)
+			WHERE sync_id = $1 AND stream = $2 AND key IN (`+placeholders(3, len(part))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: record states: %w", err)
 		}
@@ -62,22 +62,22 @@ func scanRecordStates(rows *sql.Rows, each func(RecordState)) error {
 }
 
 // SaveRecordStates upserts states in one transaction.
-func (s *Store) SaveRecordStates(ctx context.Context, connID int64, stream string, states []RecordState) error {
+func (s *Store) SaveRecordStates(ctx context.Context, syncID int64, stream string, states []RecordState) error {
 	if len(states) == 0 {
 		return nil
 	}
 	now := ms(s.now())
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (connection_id, stream, key, email, fingerprint, amount_e4, occurred_at, status, updated_at)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (sync_id, stream, key, email, fingerprint, amount_e4, occurred_at, status, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			ON CONFLICT (connection_id, stream, key) DO UPDATE SET email = excluded.email, fingerprint = excluded.fingerprint,
+			ON CONFLICT (sync_id, stream, key) DO UPDATE SET email = excluded.email, fingerprint = excluded.fingerprint,
 			amount_e4 = excluded.amount_e4, occurred_at = excluded.occurred_at, status = excluded.status, updated_at = excluded.updated_at`)
 		if err != nil {
 			return fmt.Errorf("store: save record states: %w", err)
 		}
 		defer stmt.Close()
 		for _, r := range states {
-			if _, err := stmt.ExecContext(ctx, connID, stream, r.Key, r.Email, r.Fingerprint, r.AmountE4, ms(r.OccurredAt), r.Status, now); err != nil {
+			if _, err := stmt.ExecContext(ctx, syncID, stream, r.Key, r.Email, r.Fingerprint, r.AmountE4, ms(r.OccurredAt), r.Status, now); err != nil {
 				return fmt.Errorf("store: save record state %s/%s: %w", stream, r.Key, err)
 			}
 		}
@@ -86,14 +86,14 @@ func (s *Store) SaveRecordStates(ctx context.Context, connID int64, stream strin
 }
 
 // DeleteRecordStates forgets the given keys of a stream.
-func (s *Store) DeleteRecordStates(ctx context.Context, connID int64, stream string, keys []string) error {
+func (s *Store) DeleteRecordStates(ctx context.Context, syncID int64, stream string, keys []string) error {
 	for start := 0; start < len(keys); start += batchSize {
 		part := keys[start:min(start+batchSize, len(keys))]
-		args := []any{connID, stream}
+		args := []any{syncID, stream}
 		for _, k := range part {
 			args = append(args, k)
 		}
-		if _, err := s.db.ExecContext(ctx, `DELETE FROM records WHERE connection_id = $1 AND stream = $2 AND key IN (`+placeholders(3, len(part))+`)`, args...); err != nil {
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM records WHERE sync_id = $1 AND stream = $2 AND key IN (`+placeholders(3, len(part))+`)`, args...); err != nil {
 			return fmt.Errorf("store: delete record states: %w", err)
 		}
 	}
@@ -101,8 +101,8 @@ func (s *Store) DeleteRecordStates(ctx context.Context, connID int64, stream str
 }
 
 // RecordKeys returns every key of a stream with the given status (e.g. the products sent as visible).
-func (s *Store) RecordKeys(ctx context.Context, connID int64, stream string, status int64) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key FROM records WHERE connection_id = $1 AND stream = $2 AND status = $3 ORDER BY key`, connID, stream, status)
+func (s *Store) RecordKeys(ctx context.Context, syncID int64, stream string, status int64) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT key FROM records WHERE sync_id = $1 AND stream = $2 AND status = $3 ORDER BY key`, syncID, stream, status)
 	if err != nil {
 		return nil, fmt.Errorf("store: record keys: %w", err)
 	}
@@ -119,16 +119,16 @@ func (s *Store) RecordKeys(ctx context.Context, connID int64, stream string, sta
 }
 
 // RecordsByEmail returns the states of a stream's records with the given (lower-cased) emails.
-func (s *Store) RecordsByEmail(ctx context.Context, connID int64, stream string, emails []string) ([]RecordState, error) {
+func (s *Store) RecordsByEmail(ctx context.Context, syncID int64, stream string, emails []string) ([]RecordState, error) {
 	var out []RecordState
 	for start := 0; start < len(emails); start += batchSize {
 		part := emails[start:min(start+batchSize, len(emails))]
-		args := []any{connID, stream}
+		args := []any{syncID, stream}
 		for _, e := range part {
 			args = append(args, e)
 		}
 		rows, err := s.db.QueryContext(ctx, `SELECT key, email, fingerprint, amount_e4, occurred_at, status, updated_at FROM records
-			WHERE connection_id = $1 AND stream = $2 AND email IN (`+placeholders(3, len(part))+`) ORDER BY key`, args...)
+			WHERE sync_id = $1 AND stream = $2 AND email IN (`+placeholders(3, len(part))+`) ORDER BY key`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: records by email: %w", err)
 		}
@@ -150,11 +150,11 @@ type OrderSummary struct {
 }
 
 // OrderSummaries sums the orders stream per email over orders whose status is not in excluded.
-func (s *Store) OrderSummaries(ctx context.Context, connID int64, stream string, emails []string, excluded []int64) (map[string]OrderSummary, error) {
+func (s *Store) OrderSummaries(ctx context.Context, syncID int64, stream string, emails []string, excluded []int64) (map[string]OrderSummary, error) {
 	out := make(map[string]OrderSummary, len(emails))
 	for start := 0; start < len(emails); start += batchSize {
 		part := emails[start:min(start+batchSize, len(emails))]
-		args := []any{connID, stream}
+		args := []any{syncID, stream}
 		for _, e := range part {
 			args = append(args, e)
 		}
@@ -166,7 +166,7 @@ func (s *Store) OrderSummaries(ctx context.Context, connID int64, stream string,
 			}
 		}
 		rows, err := s.db.QueryContext(ctx, `SELECT key, email, amount_e4, occurred_at FROM records
-			WHERE connection_id = $1 AND stream = $2 AND email IN (`+placeholders(3, len(part))+`)`+notIn, args...)
+			WHERE sync_id = $1 AND stream = $2 AND email IN (`+placeholders(3, len(part))+`)`+notIn, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: order summaries: %w", err)
 		}
@@ -218,9 +218,9 @@ func isDigits(s string) bool {
 }
 
 // EmailsChangedSince returns the distinct emails of a stream's records saved at or after since.
-func (s *Store) EmailsChangedSince(ctx context.Context, connID int64, stream string, since time.Time) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT email FROM records WHERE connection_id = $1 AND stream = $2 AND updated_at >= $3 AND email <> '' ORDER BY email`,
-		connID, stream, ms(since))
+func (s *Store) EmailsChangedSince(ctx context.Context, syncID int64, stream string, since time.Time) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT email FROM records WHERE sync_id = $1 AND stream = $2 AND updated_at >= $3 AND email <> '' ORDER BY email`,
+		syncID, stream, ms(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: emails changed: %w", err)
 	}

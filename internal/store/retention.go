@@ -7,15 +7,15 @@ import (
 	"time"
 )
 
-// PruneRuns deletes up to batchSize of a connection's runs that finished before cutoff, with their
+// PruneRuns deletes up to batchSize of a sync's runs that finished before cutoff, with their
 // stream counts, rejected records and recorded API calls, and says how many runs it deleted. The
-// connection's last finished run is always kept: it is the store tab's "Last sync".
-func (s *Store) PruneRuns(ctx context.Context, connID int64, cutoff time.Time) (int, error) {
+// sync's last finished run is always kept: it is what the UI shows as its last sync.
+func (s *Store) PruneRuns(ctx context.Context, syncID int64, cutoff time.Time) (int, error) {
 	var ids []any
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM runs WHERE connection_id = $1 AND finished_at IS NOT NULL AND finished_at < $2
-			AND id < (SELECT MAX(id) FROM runs WHERE connection_id = $1 AND finished_at IS NOT NULL) ORDER BY id LIMIT $3`,
-			connID, ms(cutoff), batchSize)
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM runs WHERE sync_id = $1 AND finished_at IS NOT NULL AND finished_at < $2
+			AND id < (SELECT MAX(id) FROM runs WHERE sync_id = $1 AND finished_at IS NOT NULL) ORDER BY id LIMIT $3`,
+			syncID, ms(cutoff), batchSize)
 		if err != nil {
 			return err
 		}

@@ -18,8 +18,8 @@ func TestOldRunsArePrunedWithTheirRejectedRecordsAndCallsButNotTheLastSync(t *te
 				if err != nil {
 					t.Fatal(err)
 				}
-				s.AddRejected(ctx, []store.Rejected{{ConnectionID: connID, RunID: run.ID, Stream: "customers", Key: "1", Reason: "InvalidEmail"}})
-				s.AddAPICalls(ctx, []store.APICall{{ConnectionID: connID, RunID: run.ID, API: "bigcommerce", Method: "GET", URL: "http://x/", Status: 200, StartedAt: time.Now()}}, 100)
+				s.AddRejected(ctx, []store.Rejected{{SyncID: connID, RunID: run.ID, Stream: "customers", Key: "1", Reason: "InvalidEmail"}})
+				s.AddAPICalls(ctx, []store.APICall{{SyncID: connID, RunID: run.ID, API: "bigcommerce", Method: "GET", URL: "http://x/", Status: 200, StartedAt: time.Now()}}, 100)
 				s.FinishRun(ctx, run.ID, store.RunPartial, "")
 				finished = append(finished, run.ID)
 			}

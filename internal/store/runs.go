@@ -19,16 +19,16 @@ const (
 	RunFailed  RunStatus = "failed"
 )
 
-// Run is one sync of one connection.
+// Run is one run of one sync.
 type Run struct {
-	ID           int64
-	ConnectionID int64
-	TriggeredBy  string // install, schedule, manual, webhook, mapping
-	Status       RunStatus
-	StartedAt    time.Time
-	FinishedAt   time.Time
-	Error        string
-	Streams      []StreamCounts
+	ID          int64
+	SyncID      int64
+	TriggeredBy string // install, schedule, manual, webhook, mapping
+	Status      RunStatus
+	StartedAt   time.Time
+	FinishedAt  time.Time
+	Error       string
+	Streams     []StreamCounts
 }
 
 // Duration is how long the run took, or has taken so far.
@@ -39,7 +39,7 @@ func (r *Run) Duration(now time.Time) time.Duration {
 	return r.FinishedAt.Sub(r.StartedAt)
 }
 
-// StreamCounts are one stream's counts in a run.
+// StreamCounts are the counts of one part of a run: a marketing stream, or a warehouse operation.
 type StreamCounts struct {
 	Stream    string
 	Position  int
@@ -54,12 +54,12 @@ type StreamCounts struct {
 }
 
 // StartRun creates a running run with its streams pending.
-func (s *Store) StartRun(ctx context.Context, connID int64, triggeredBy string, streams []string) (*Run, error) {
+func (s *Store) StartRun(ctx context.Context, syncID int64, triggeredBy string, streams []string) (*Run, error) {
 	now := s.now()
-	r := &Run{ConnectionID: connID, TriggeredBy: triggeredBy, Status: RunRunning, StartedAt: now.UTC().Truncate(time.Millisecond)}
+	r := &Run{SyncID: syncID, TriggeredBy: triggeredBy, Status: RunRunning, StartedAt: now.UTC().Truncate(time.Millisecond)}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO runs (connection_id, triggered_by, status, started_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			connID, triggeredBy, string(RunRunning), ms(now)).Scan(&r.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO runs (sync_id, triggered_by, status, started_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			syncID, triggeredBy, string(RunRunning), ms(now)).Scan(&r.ID); err != nil {
 			return err
 		}
 		for i, st := range streams {
@@ -76,10 +76,10 @@ func (s *Store) StartRun(ctx context.Context, connID int64, triggeredBy string, 
 	return r, nil
 }
 
-// RunningRun returns the connection's unfinished run, if any (a run a crash interrupted resumes it).
-func (s *Store) RunningRun(ctx context.Context, connID int64) (*Run, error) {
+// RunningRun returns the sync's unfinished run, if any (a run a crash interrupted resumes it).
+func (s *Store) RunningRun(ctx context.Context, syncID int64) (*Run, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE connection_id = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`, connID).Scan(&id)
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE sync_id = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`, syncID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -111,7 +111,7 @@ func (s *Store) FinishRun(ctx context.Context, runID int64, status RunStatus, ru
 
 // Run returns one run with its stream counts.
 func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
-	runs, err := s.queryRuns(ctx, `SELECT id, connection_id, triggered_by, status, started_at, finished_at, error FROM runs WHERE id = $1`, id)
+	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error FROM runs WHERE id = $1`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -121,19 +121,19 @@ func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
 	return runs[0], nil
 }
 
-// Runs returns a connection's runs, newest first; beforeID > 0 pages back from that run.
-func (s *Store) Runs(ctx context.Context, connID int64, limit int, beforeID int64) ([]*Run, error) {
+// Runs returns a sync's runs, newest first; beforeID > 0 pages back from that run.
+func (s *Store) Runs(ctx context.Context, syncID int64, limit int, beforeID int64) ([]*Run, error) {
 	if beforeID <= 0 {
 		beforeID = 1<<62 - 1
 	}
-	return s.queryRuns(ctx, `SELECT id, connection_id, triggered_by, status, started_at, finished_at, error FROM runs
-		WHERE connection_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, connID, beforeID, limit)
+	return s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error FROM runs
+		WHERE sync_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, syncID, beforeID, limit)
 }
 
-// LastFinishedRun returns the connection's latest finished run, or nil.
-func (s *Store) LastFinishedRun(ctx context.Context, connID int64) (*Run, error) {
-	runs, err := s.queryRuns(ctx, `SELECT id, connection_id, triggered_by, status, started_at, finished_at, error FROM runs
-		WHERE connection_id = $1 AND status <> $2 ORDER BY id DESC LIMIT 1`, connID, string(RunRunning))
+// LastFinishedRun returns the sync's latest finished run, or nil.
+func (s *Store) LastFinishedRun(ctx context.Context, syncID int64) (*Run, error) {
+	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error FROM runs
+		WHERE sync_id = $1 AND status <> $2 ORDER BY id DESC LIMIT 1`, syncID, string(RunRunning))
 	if err != nil || len(runs) == 0 {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (s *Store) queryRuns(ctx context.Context, q string, args ...any) ([]*Run, e
 			var status string
 			var started int64
 			var finished sql.NullInt64
-			if err := rows.Scan(&r.ID, &r.ConnectionID, &r.TriggeredBy, &status, &started, &finished, &r.Error); err != nil {
+			if err := rows.Scan(&r.ID, &r.SyncID, &r.TriggeredBy, &status, &started, &finished, &r.Error); err != nil {
 				return err
 			}
 			r.Status, r.StartedAt, r.FinishedAt = RunStatus(status), fromMS(started), nullMS(finished)

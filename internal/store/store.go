@@ -264,3 +264,5 @@ func (s *Store) WorkersAlive(ctx context.Context) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+type rowScanner interface{ Scan(...any) error }

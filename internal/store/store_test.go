@@ -23,18 +23,7 @@ func forEachEngine(t *testing.T, f func(t *testing.T, s *store.Store)) {
 }
 
 func newConnection(t *testing.T, s *store.Store) *store.Connection {
-	t.Helper()
-	c := &store.Connection{
-		Name: "Shop", StoreHash: "abc123",
-		BigCommerce:   store.BigCommerceCredentials{APIPath: "https://api.bigcommerce.com/stores/abc123/", ClientID: "cid", AccessToken: "tok-secret-1"},
-		Dotdigital:    store.DotdigitalCredentials{Username: "apiuser-1@apiconnector.com", Password: "pw-secret-2"},
-		WebhookSecret: "hook-secret-3",
-		Settings:      store.Settings{DataSync: true, SubscriberList: store.Ref{ID: 7, Name: "Store subscribers"}},
-	}
-	if err := s.CreateConnection(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return storetest.NewConnection(t, s)
 }
 
 func TestConnectionsRoundTripWithCredentialsSealed(t *testing.T) {
@@ -56,14 +45,19 @@ func TestConnectionsRoundTripWithCredentialsSealed(t *testing.T) {
 		}
 		// At rest, no secret is readable.
 		var token, password, hook string
-		s.DB().QueryRow(`SELECT bc_access_token, dd_password, webhook_secret FROM connections WHERE id = $1`, c.ID).Scan(&token, &password, &hook)
+		if err := s.DB().QueryRow(`SELECT s.bc_access_token, d.dd_password, s.webhook_secret FROM stores s JOIN dotdigital_links d ON d.store_id = s.id
+			WHERE d.sync_id = $1`, c.ID).Scan(&token, &password, &hook); err != nil {
+			t.Fatal(err)
+		}
 		for _, v := range []string{token, password, hook} {
 			if !strings.HasPrefix(v, "v1:") || strings.Contains(v, "secret") {
 				t.Fatalf("credential stored in the clear: %q", v)
 			}
 		}
 		// A ciphertext moved to another column does not open.
-		s.DB().Exec(`UPDATE connections SET dd_password = $1 WHERE id = $2`, token, c.ID)
+		if _, err := s.DB().Exec(`UPDATE dotdigital_links SET dd_password = $1 WHERE sync_id = $2`, token, c.ID); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.Connection(ctx, c.ID); err == nil {
 			t.Fatal("a token copied into the password column decrypted")
 		}
@@ -75,12 +69,12 @@ func TestSettingsScheduleAndDeletion(t *testing.T) {
 		ctx := context.Background()
 		c := newConnection(t, s)
 		now := time.Now()
-		if ids, _ := s.DueConnections(ctx, now); len(ids) != 0 {
-			t.Fatalf("an unscheduled connection was due: %v", ids)
+		if due, err := s.DueSyncs(ctx, now); err != nil || len(due) != 0 {
+			t.Fatalf("an unscheduled connection was due: %v %v", due, err)
 		}
-		s.SetNextSyncAt(ctx, c.ID, now.Add(-time.Second))
-		if ids, _ := s.DueConnections(ctx, now); len(ids) != 1 || ids[0] != c.ID {
-			t.Fatalf("due = %v", ids)
+		s.SetNextRunAt(ctx, c.ID, now.Add(-time.Second))
+		if due, err := s.DueSyncs(ctx, now); err != nil || len(due) != 1 || due[0] != (store.DueSync{ID: c.ID, Kind: store.KindMarketing}) {
+			t.Fatalf("due = %v %v", due, err)
 		}
 		st := c.Settings
 		st.DataSync = false
@@ -89,25 +83,37 @@ func TestSettingsScheduleAndDeletion(t *testing.T) {
 		if err := s.UpdateSettings(ctx, c.ID, st); err != nil {
 			t.Fatal(err)
 		}
-		if ids, _ := s.DueConnections(ctx, now); len(ids) != 0 {
-			t.Fatalf("data sync off, still due: %v", ids)
+		if due, err := s.DueSyncs(ctx, now); err != nil || len(due) != 0 {
+			t.Fatalf("data sync off, still due: %v %v", due, err)
 		}
 		got, _ := s.Connection(ctx, c.ID)
 		if got.Settings.CustomerList.ID != 9 || got.Settings.Interval != time.Minute || got.Settings.DataSync {
 			t.Fatalf("settings = %+v", got.Settings)
 		}
-		s.SetStatus(ctx, c.ID, store.StatusNeedsAttention, "token revoked")
+		s.SetSyncStatus(ctx, c.ID, store.StatusNeedsAttention, "password refused")
+		got, _ = s.Connection(ctx, c.ID)
+		if got.Status != store.StatusNeedsAttention || got.StatusMessage != "password refused" {
+			t.Fatalf("status = %s %q", got.Status, got.StatusMessage)
+		}
+		// The store's status wins: its credentials stop every sync of it.
+		s.SetShopStatus(ctx, c.StoreID, store.StatusNeedsAttention, "token revoked")
 		got, _ = s.Connection(ctx, c.ID)
 		if got.Status != store.StatusNeedsAttention || got.StatusMessage != "token revoked" {
 			t.Fatalf("status = %s %q", got.Status, got.StatusMessage)
 		}
+		s.SetSyncStatus(ctx, c.ID, store.StatusOK, "")
+		s.SetNextRunAt(ctx, c.ID, now.Add(-time.Second))
+		s.SetEnabled(ctx, c.ID, true)
+		if due, err := s.DueSyncs(ctx, now); err != nil || len(due) != 0 {
+			t.Fatalf("a sync of a store whose credentials were refused is due: %v %v", due, err)
+		}
 
-		// Deleting a connection deletes all of its state.
+		// Deleting a connection's sync deletes all of its state, and leaves its store.
 		s.SetCursor(ctx, c.ID, "customers", "x")
 		s.SaveRecordStates(ctx, c.ID, "customers", []store.RecordState{{Key: "1", Email: "a@x.io"}})
 		run, _ := s.StartRun(ctx, c.ID, "manual", []string{"customers"})
-		s.AddRejected(ctx, []store.Rejected{{ConnectionID: c.ID, RunID: run.ID, Stream: "customers", Key: "2", Reason: "InvalidEmail"}})
-		if err := s.DeleteConnection(ctx, c.ID); err != nil {
+		s.AddRejected(ctx, []store.Rejected{{SyncID: c.ID, RunID: run.ID, Stream: "customers", Key: "2", Reason: "InvalidEmail"}})
+		if err := s.DeleteSync(ctx, c.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Connection(ctx, c.ID); !errors.Is(err, store.ErrNotFound) {
@@ -120,7 +126,10 @@ func TestSettingsScheduleAndDeletion(t *testing.T) {
 				t.Errorf("%s still has %d rows", table, n)
 			}
 		}
-		if err := s.DeleteConnection(ctx, c.ID); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Shop(ctx, c.StoreID); err != nil {
+			t.Fatalf("the store went with its Dotdigital link: %v", err)
+		}
+		if err := s.DeleteSync(ctx, c.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("second delete: %v", err)
 		}
 	})
@@ -282,8 +291,8 @@ func TestRunsAndRejectedRecords(t *testing.T) {
 		}
 		s.SaveStreamCounts(ctx, run.ID, store.StreamCounts{Stream: "customers", State: "running", Read: 500, Sent: 400, Unchanged: 90, Rejected: 10, Total: 1000, StartedAt: time.Now()})
 		s.AddRejected(ctx, []store.Rejected{
-			{ConnectionID: c.ID, RunID: run.ID, Stream: "customers", Key: "17", Email: "bad@@x.io", Reason: "InvalidEmail", Detail: "not an email"},
-			{ConnectionID: c.ID, RunID: run.ID, Stream: "orders", Key: "900", Email: "g@x.io", Reason: "InconsistentTypes"},
+			{SyncID: c.ID, RunID: run.ID, Stream: "customers", Key: "17", Email: "bad@@x.io", Reason: "InvalidEmail", Detail: "not an email"},
+			{SyncID: c.ID, RunID: run.ID, Stream: "orders", Key: "900", Email: "g@x.io", Reason: "InconsistentTypes"},
 		})
 		if err := s.FinishRun(ctx, run.ID, store.RunPartial, ""); err != nil {
 			t.Fatal(err)
@@ -334,7 +343,7 @@ func TestAPICallsArePrunedAndFiltered(t *testing.T) {
 			if i%2 == 1 {
 				api = "dotdigital"
 			}
-			calls = append(calls, store.APICall{ConnectionID: c.ID, RunID: 1, API: api, Method: "GET", URL: "http://x/v3/customers", Status: status,
+			calls = append(calls, store.APICall{SyncID: c.ID, RunID: 1, API: api, Method: "GET", URL: "http://x/v3/customers", Status: status,
 				Duration: 15 * time.Millisecond, StartedAt: time.Now(), RequestHeaders: http.Header{"X-Auth-Token": {"[REDACTED]"}}, ResponseBody: `{"data":[]}`})
 		}
 		if err := s.AddAPICalls(ctx, calls, 20); err != nil {
@@ -375,13 +384,13 @@ func TestWebhookDeliveriesAreDeduplicated(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		c := newConnection(t, s)
-		first, _ := s.FirstDelivery(ctx, c.ID, "abc")
-		again, _ := s.FirstDelivery(ctx, c.ID, "abc")
+		first, _ := s.FirstDelivery(ctx, c.StoreID, "abc")
+		again, _ := s.FirstDelivery(ctx, c.StoreID, "abc")
 		if !first || again {
 			t.Fatalf("first %v again %v", first, again)
 		}
 		s.ForgetDeliveries(ctx, time.Now().Add(time.Hour))
-		if first, _ := s.FirstDelivery(ctx, c.ID, "abc"); !first {
+		if first, _ := s.FirstDelivery(ctx, c.StoreID, "abc"); !first {
 			t.Fatal("forgotten delivery still known")
 		}
 	})

@@ -18,22 +18,22 @@ type Waiting struct {
 }
 
 // AddWaiting parks records (replacing an older version of the same key).
-func (s *Store) AddWaiting(ctx context.Context, connID int64, ws []Waiting) error {
+func (s *Store) AddWaiting(ctx context.Context, syncID int64, ws []Waiting) error {
 	if len(ws) == 0 {
 		return nil
 	}
 	now := ms(s.now())
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO waiting_records (connection_id, collection, key, email, body, reason, since, retried_at)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO waiting_records (sync_id, collection, key, email, body, reason, since, retried_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-			ON CONFLICT (connection_id, collection, key) DO UPDATE SET email = excluded.email, body = excluded.body,
+			ON CONFLICT (sync_id, collection, key) DO UPDATE SET email = excluded.email, body = excluded.body,
 			reason = excluded.reason, retried_at = excluded.retried_at`)
 		if err != nil {
 			return fmt.Errorf("store: add waiting: %w", err)
 		}
 		defer stmt.Close()
 		for _, w := range ws {
-			if _, err := stmt.ExecContext(ctx, connID, w.Collection, w.Key, w.Email, string(w.Body), w.Reason, now); err != nil {
+			if _, err := stmt.ExecContext(ctx, syncID, w.Collection, w.Key, w.Email, string(w.Body), w.Reason, now); err != nil {
 				return fmt.Errorf("store: add waiting %s: %w", w.Key, err)
 			}
 		}
@@ -43,23 +43,23 @@ func (s *Store) AddWaiting(ctx context.Context, connID int64, ws []Waiting) erro
 
 // ParkWaiting parks records that are not known to have a contact, keeping what is known of their email:
 // a record whose email Dotdigital already said is no contact is not sent again before its daily retry.
-func (s *Store) ParkWaiting(ctx context.Context, connID int64, ws []Waiting) error {
+func (s *Store) ParkWaiting(ctx context.Context, syncID int64, ws []Waiting) error {
 	if len(ws) == 0 {
 		return nil
 	}
 	now := ms(s.now())
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO waiting_records (connection_id, collection, key, email, body, reason, since, retried_at)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO waiting_records (sync_id, collection, key, email, body, reason, since, retried_at)
 			SELECT $1, $2, $3, $4, $5, COALESCE(MAX(w.reason), ''), $6, COALESCE(MAX(w.retried_at), $6)
-			FROM (SELECT reason, retried_at FROM waiting_records WHERE connection_id = $1 AND collection = $2 AND email = $4 AND reason <> '' LIMIT 1) w
+			FROM (SELECT reason, retried_at FROM waiting_records WHERE sync_id = $1 AND collection = $2 AND email = $4 AND reason <> '' LIMIT 1) w
 			WHERE true -- SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
-			ON CONFLICT (connection_id, collection, key) DO UPDATE SET email = excluded.email, body = excluded.body`)
+			ON CONFLICT (sync_id, collection, key) DO UPDATE SET email = excluded.email, body = excluded.body`)
 		if err != nil {
 			return fmt.Errorf("store: park waiting: %w", err)
 		}
 		defer stmt.Close()
 		for _, w := range ws {
-			if _, err := stmt.ExecContext(ctx, connID, w.Collection, w.Key, w.Email, string(w.Body), now); err != nil {
+			if _, err := stmt.ExecContext(ctx, syncID, w.Collection, w.Key, w.Email, string(w.Body), now); err != nil {
 				return fmt.Errorf("store: park waiting %s: %w", w.Key, err)
 			}
 		}
@@ -68,16 +68,16 @@ func (s *Store) ParkWaiting(ctx context.Context, connID int64, ws []Waiting) err
 }
 
 // WaitingFor returns the records of a collection waiting for any of the given emails.
-func (s *Store) WaitingFor(ctx context.Context, connID int64, collection string, emails []string) ([]Waiting, error) {
+func (s *Store) WaitingFor(ctx context.Context, syncID int64, collection string, emails []string) ([]Waiting, error) {
 	var out []Waiting
 	for start := 0; start < len(emails); start += batchSize {
 		part := emails[start:min(start+batchSize, len(emails))]
-		args := []any{connID, collection}
+		args := []any{syncID, collection}
 		for _, e := range part {
 			args = append(args, e)
 		}
 		got, err := s.queryWaiting(ctx, `SELECT collection, key, email, body, reason, since FROM waiting_records
-			WHERE connection_id = $1 AND collection = $2 AND email IN (`+placeholders(3, len(part))+`) ORDER BY since, key`, args...)
+			WHERE sync_id = $1 AND collection = $2 AND email IN (`+placeholders(3, len(part))+`) ORDER BY since, key`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -88,9 +88,9 @@ func (s *Store) WaitingFor(ctx context.Context, connID int64, collection string,
 
 // WaitingRetryDue returns up to limit records of a collection last tried before before, oldest first:
 // contacts may have been created in Dotdigital by something other than bcsync.
-func (s *Store) WaitingRetryDue(ctx context.Context, connID int64, collection string, before time.Time, limit int) ([]Waiting, error) {
+func (s *Store) WaitingRetryDue(ctx context.Context, syncID int64, collection string, before time.Time, limit int) ([]Waiting, error) {
 	return s.queryWaiting(ctx, `SELECT collection, key, email, body, reason, since FROM waiting_records
-		WHERE connection_id = $1 AND collection = $2 AND retried_at < $3 ORDER BY retried_at, key LIMIT $4`, connID, collection, ms(before), limit)
+		WHERE sync_id = $1 AND collection = $2 AND retried_at < $3 ORDER BY retried_at, key LIMIT $4`, syncID, collection, ms(before), limit)
 }
 
 func (s *Store) queryWaiting(ctx context.Context, q string, args ...any) ([]Waiting, error) {
@@ -115,25 +115,25 @@ func (s *Store) queryWaiting(ctx context.Context, q string, args ...any) ([]Wait
 
 // ReleasableWaiting returns, in key order after afterKey, up to limit records of a collection worth
 // sending now: never tried, or whose email became a contact, or last tried before retryBefore.
-func (s *Store) ReleasableWaiting(ctx context.Context, connID int64, collection, afterKey string, retryBefore time.Time, limit int) ([]Waiting, error) {
+func (s *Store) ReleasableWaiting(ctx context.Context, syncID int64, collection, afterKey string, retryBefore time.Time, limit int) ([]Waiting, error) {
 	return s.queryWaiting(ctx, `SELECT w.collection, w.key, w.email, w.body, w.reason, w.since FROM waiting_records w
-		WHERE w.connection_id = $1 AND w.collection = $2 AND w.key > $3
-		AND (w.reason = '' OR w.retried_at < $4 OR EXISTS (SELECT 1 FROM contacts c WHERE c.connection_id = w.connection_id AND c.email = w.email))
-		ORDER BY w.key LIMIT $5`, connID, collection, afterKey, ms(retryBefore), limit)
+		WHERE w.sync_id = $1 AND w.collection = $2 AND w.key > $3
+		AND (w.reason = '' OR w.retried_at < $4 OR EXISTS (SELECT 1 FROM contacts c WHERE c.sync_id = w.sync_id AND c.email = w.email))
+		ORDER BY w.key LIMIT $5`, syncID, collection, afterKey, ms(retryBefore), limit)
 }
 
 // WaitingTried records that records were sent and refused again for reason: they are next tried when
 // their email becomes a contact, or at the daily retry.
-func (s *Store) WaitingTried(ctx context.Context, connID int64, collection string, keys []string, reason string) error {
+func (s *Store) WaitingTried(ctx context.Context, syncID int64, collection string, keys []string, reason string) error {
 	now := ms(s.now())
 	for start := 0; start < len(keys); start += batchSize {
 		part := keys[start:min(start+batchSize, len(keys))]
-		args := []any{connID, collection, reason, now}
+		args := []any{syncID, collection, reason, now}
 		for _, k := range part {
 			args = append(args, k)
 		}
 		if _, err := s.db.ExecContext(ctx, `UPDATE waiting_records SET reason = $3, retried_at = $4
-			WHERE connection_id = $1 AND collection = $2 AND key IN (`+placeholders(5, len(part))+`)`, args...); err != nil {
+			WHERE sync_id = $1 AND collection = $2 AND key IN (`+placeholders(5, len(part))+`)`, args...); err != nil {
 			return fmt.Errorf("store: waiting tried: %w", err)
 		}
 	}
@@ -141,24 +141,24 @@ func (s *Store) WaitingTried(ctx context.Context, connID int64, collection strin
 }
 
 // DeleteWaiting removes records that were sent (or superseded).
-func (s *Store) DeleteWaiting(ctx context.Context, connID int64, collection string, keys []string) error {
+func (s *Store) DeleteWaiting(ctx context.Context, syncID int64, collection string, keys []string) error {
 	for start := 0; start < len(keys); start += batchSize {
 		part := keys[start:min(start+batchSize, len(keys))]
-		args := []any{connID, collection}
+		args := []any{syncID, collection}
 		for _, k := range part {
 			args = append(args, k)
 		}
-		if _, err := s.db.ExecContext(ctx, `DELETE FROM waiting_records WHERE connection_id = $1 AND collection = $2 AND key IN (`+placeholders(3, len(part))+`)`, args...); err != nil {
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM waiting_records WHERE sync_id = $1 AND collection = $2 AND key IN (`+placeholders(3, len(part))+`)`, args...); err != nil {
 			return fmt.Errorf("store: delete waiting: %w", err)
 		}
 	}
 	return nil
 }
 
-// CountWaiting counts the records of a connection that wait for their contact.
-func (s *Store) CountWaiting(ctx context.Context, connID int64) (int64, error) {
+// CountWaiting counts the records of a marketing sync that wait for their contact.
+func (s *Store) CountWaiting(ctx context.Context, syncID int64) (int64, error) {
 	var n int64
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM waiting_records WHERE connection_id = $1`, connID).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM waiting_records WHERE sync_id = $1`, syncID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count waiting: %w", err)
 	}
 	return n, nil
@@ -166,15 +166,15 @@ func (s *Store) CountWaiting(ctx context.Context, connID int64) (int64, error) {
 
 // ProbedEmails returns which of the emails Dotdigital already said are no contact (a record of theirs
 // waits with a reason).
-func (s *Store) ProbedEmails(ctx context.Context, connID int64, collection string, emails []string) (map[string]bool, error) {
+func (s *Store) ProbedEmails(ctx context.Context, syncID int64, collection string, emails []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for start := 0; start < len(emails); start += batchSize {
 		part := emails[start:min(start+batchSize, len(emails))]
-		args := []any{connID, collection}
+		args := []any{syncID, collection}
 		for _, e := range part {
 			args = append(args, e)
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT email FROM waiting_records WHERE connection_id = $1 AND collection = $2
+		rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT email FROM waiting_records WHERE sync_id = $1 AND collection = $2
 			AND reason <> '' AND email IN (`+placeholders(3, len(part))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: probed emails: %w", err)

@@ -8,9 +8,9 @@ import (
 
 // FirstDelivery records a webhook delivery by its hash and reports whether it is the first one seen:
 // BigCommerce may deliver the same event more than once.
-func (s *Store) FirstDelivery(ctx context.Context, connID int64, hash string) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO webhook_deliveries (connection_id, hash, received_at) VALUES ($1, $2, $3)
-		ON CONFLICT (connection_id, hash) DO NOTHING`, connID, hash, ms(s.now()))
+func (s *Store) FirstDelivery(ctx context.Context, storeID int64, hash string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO webhook_deliveries (store_id, hash, received_at) VALUES ($1, $2, $3)
+		ON CONFLICT (store_id, hash) DO NOTHING`, storeID, hash, ms(s.now()))
 	if err != nil {
 		return false, fmt.Errorf("store: webhook delivery: %w", err)
 	}
@@ -27,8 +27,8 @@ func (s *Store) ForgetDeliveries(ctx context.Context, before time.Time) error {
 }
 
 // ForgetDelivery forgets one delivery, so that BigCommerce's retry of it is handled.
-func (s *Store) ForgetDelivery(ctx context.Context, connID int64, hash string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE connection_id = $1 AND hash = $2`, connID, hash); err != nil {
+func (s *Store) ForgetDelivery(ctx context.Context, storeID int64, hash string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE store_id = $1 AND hash = $2`, storeID, hash); err != nil {
 		return fmt.Errorf("store: forget delivery: %w", err)
 	}
 	return nil

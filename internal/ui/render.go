@@ -26,7 +26,7 @@ var staticFS embed.FS
 
 // pages are the templates that render a whole page (templates/<name>.html, each defining "content").
 var pages = []string{"login", "connections", "connection_new", "store", "mapping", "remove", "runs", "run", "rejected",
-	"debugger", "api_call", "tokens", "error"}
+	"debugger", "api_call", "tokens", "error", "stores", "store_detail", "store_remove"}
 
 type views struct {
 	pages     map[string]*template.Template
@@ -56,7 +56,7 @@ type page struct {
 	Admin   *store.Admin
 	CSRF    string
 	Flash   *flash
-	Section string // connections, tokens: the main navigation's current entry
+	Section string // connections, stores, tokens: the main navigation's current entry
 	Conn    *store.Connection
 	Tab     string // store, mapping, runs, rejected, debugger
 	Asset   string // static assets' version, for cache busting
@@ -177,6 +177,7 @@ var funcs = template.FuncMap{
 		}
 		return raw
 	},
+	"percent": func(share float64) string { return fmt.Sprintf("%.0f%%", 100*share) },
 	"hostOf": func(raw string) string {
 		if i := strings.Index(raw, "://"); i >= 0 {
 			rest := raw[i+3:]

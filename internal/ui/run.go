@@ -23,7 +23,7 @@ func (h *Handler) runDetail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	run, err := h.svc.Store.Run(r.Context(), id)
-	if err != nil || run.ConnectionID != c.ID {
+	if err != nil || run.SyncID != c.ID {
 		if err == nil || errors.Is(err, store.ErrNotFound) {
 			h.notFound(w, r)
 			return

@@ -72,6 +72,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /connections/{id}/debugger", h.connection(h.debugger))
 	mux.HandleFunc("GET /connections/{id}/debugger/rows", h.connection(h.debuggerRows))
 	mux.HandleFunc("GET /connections/{id}/debugger/{call}", h.connection(h.apiCall))
+	mux.HandleFunc("GET /stores", h.signedIn(h.storeList))
+	mux.HandleFunc("POST /stores", h.signedIn(h.storeCreate))
+	mux.HandleFunc("GET /stores/{id}", h.shopPage(h.storeDetail))
+	mux.HandleFunc("GET /stores/{id}/remove", h.shopPage(h.storeRemoveConfirm))
+	mux.HandleFunc("POST /stores/{id}/remove", h.shopPage(h.storeRemove))
 	mux.HandleFunc("GET /tokens", h.signedIn(h.tokenList))
 	mux.HandleFunc("POST /tokens", h.signedIn(h.tokenCreate))
 	mux.HandleFunc("POST /tokens/{token}/revoke", h.signedIn(h.tokenRevoke))
@@ -124,13 +129,19 @@ type connKey struct{}
 
 // connection is signedIn for pages of one connection: it loads the connection named in the path.
 func (h *Handler) connection(next http.HandlerFunc) http.HandlerFunc {
+	return byID(h, connKey{}, h.svc.Store.Connection, next)
+}
+
+// byID is signedIn for pages of one thing named by the path's id: it loads it and puts it in the
+// request's context under key; an unknown id is a 404.
+func byID[T any](h *Handler, key any, load func(context.Context, int64) (T, error), next http.HandlerFunc) http.HandlerFunc {
 	return h.signedIn(func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err != nil {
 			h.notFound(w, r)
 			return
 		}
-		c, err := h.svc.Store.Connection(r.Context(), id)
+		v, err := load(r.Context(), id)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				h.notFound(w, r)
@@ -139,7 +150,7 @@ func (h *Handler) connection(next http.HandlerFunc) http.HandlerFunc {
 			h.fail(w, r, err)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), connKey{}, c)))
+		next(w, r.WithContext(context.WithValue(r.Context(), key, v)))
 	})
 }
 

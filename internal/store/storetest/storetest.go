@@ -108,3 +108,27 @@ func randomHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// NewConnection saves a store and its Dotdigital link, with made-up credentials (secrets named so that
+// a leak is easy to spot) and data sync on.
+func NewConnection(t testing.TB, s *store.Store) *store.Connection {
+	t.Helper()
+	ctx := context.Background()
+	sh := &store.Shop{Name: "Shop", StoreHash: "abc123", StoreName: "Secret Store Name", WebhookSecret: "hook-secret-3",
+		BigCommerce: store.BigCommerceCredentials{APIPath: "https://api.bigcommerce.com/stores/abc123/", ClientID: "cid", AccessToken: "tok-secret-1"}}
+	if err := s.CreateShop(ctx, sh); err != nil {
+		t.Fatal(err)
+	}
+	c := &store.Connection{Name: "Shop", StoreID: sh.ID,
+		Dotdigital: store.DotdigitalCredentials{Username: "apiuser-1@apiconnector.com", Password: "pw-secret-2"},
+		Settings:   store.Settings{DataSync: true, SubscriberList: store.Ref{ID: 7, Name: "Store subscribers"}},
+	}
+	if err := s.CreateConnection(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Connection(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
