@@ -1,5 +1,5 @@
 // Package apicall records the HTTP exchanges bcsync makes with the APIs it syncs, with secrets redacted.
-// The live debugger and the metrics both hang on its Observer.
+// The live debugger and the metrics both hang on its Observer. Both clients also share its retry Backoff.
 package apicall
 
 import (

@@ -66,7 +66,8 @@ type Client struct {
 	token     string
 	http      *http.Client
 	limiter   *limiter
-	retry     backoff
+	attempts  int // at most this many attempts per request that fails (quota waits aside)
+	backoff   apicall.Backoff
 	timeout   time.Duration
 	log       *slog.Logger
 	writes    chan struct{}
@@ -166,7 +167,8 @@ func New(cfg Config) (*Client, error) {
 		token:     cfg.AccessToken,
 		http:      hc,
 		limiter:   newLimiter(cfg.QuotaShare),
-		retry:     backoff{attempts: cfg.MaxAttempts, base: cfg.BackoffBase, max: cfg.BackoffMax},
+		attempts:  cfg.MaxAttempts,
+		backoff:   apicall.Backoff{Base: cfg.BackoffBase, Max: cfg.BackoffMax},
 		timeout:   cfg.AttemptTimeout,
 		log:       cfg.Logger,
 		writes:    make(chan struct{}, cfg.WriteConcurrency),
@@ -254,23 +256,23 @@ func (c *Client) do(ctx context.Context, r call, out any) (int, error) {
 		case status == http.StatusTooManyRequests:
 			// No headers: the platform, not the store's quota, is overloaded. Back off.
 			failures++
-			retry, wait = failures < c.retry.attempts, c.retry.wait(failures)
+			retry, wait = failures < c.attempts, c.backoff.Wait(failures)
 		case status == 0 && notSent(err):
 			failures++
-			retry, wait = failures < c.retry.attempts, c.retry.wait(failures)
+			retry, wait = failures < c.attempts, c.backoff.Wait(failures)
 		case status >= 500 || status == 0 || errors.Is(err, errCutBody):
 			if !r.idempotent() {
 				return status, fmt.Errorf("%w: %w", ErrMaybeApplied, err)
 			}
 			failures++
-			retry, wait = failures < c.retry.attempts, c.retry.wait(failures)
+			retry, wait = failures < c.attempts, c.backoff.Wait(failures)
 		}
 		if !retry {
 			return status, err
 		}
 		c.log.DebugContext(ctx, "bigcommerce: retrying", slog.String("method", r.method), slog.String("path", r.path),
 			slog.Int("status", status), slog.Any("error", err), slog.Duration("wait", wait))
-		if err := sleep(ctx, wait); err != nil {
+		if err := apicall.Sleep(ctx, wait); err != nil {
 			return status, err
 		}
 	}
