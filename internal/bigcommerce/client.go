@@ -156,7 +156,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	secrets := append([]string{cfg.AccessToken}, cfg.Secrets...)
 	hc := &http.Client{Transport: &apicall.Transport{
-		API: "bigcommerce", Base: base, Observer: cfg.Observer, Redactor: apicall.NewRedactor(secrets...),
+		API: apicall.BigCommerce, Base: base, Observer: cfg.Observer, Redactor: apicall.NewRedactor(secrets...),
 	}}
 	if cfg.HTTPClient != nil {
 		hc.CheckRedirect, hc.Jar = cfg.HTTPClient.CheckRedirect, cfg.HTTPClient.Jar

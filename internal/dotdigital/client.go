@@ -117,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 		c := *cfg.HTTPClient
 		hc = &c
 	}
-	hc.Transport = &apicall.Transport{API: "dotdigital", Base: hc.Transport, Observer: cfg.Observer, Redactor: apicall.NewRedactor(cfg.Password)}
+	hc.Transport = &apicall.Transport{API: apicall.Dotdigital, Base: hc.Transport, Observer: cfg.Observer, Redactor: apicall.NewRedactor(cfg.Password)}
 	return &Client{
 		cfg: cfg, http: hc, log: logger, retry: cfg.Retry.withDefaults(), r1: r1,
 		contactSlots: make(chan struct{}, cfg.MaxContactImports),
