@@ -4,7 +4,7 @@ PKGS     ?= ./...
 TIMEOUT  ?= 30m
 BENCHTIME ?= 1x
 
-.PHONY: all build test vet fmt bench fuzz screenshots clean
+.PHONY: all build test vet cross fmt bench fuzz screenshots clean
 
 all: build
 
@@ -16,9 +16,18 @@ vet:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
 
+# The other systems bcsync is built for: everything, tests included, compiles for Windows and macOS.
+# (go vet compiles the test binaries too; go build checks the binary's own packages as they ship.)
+CROSS_GOOS ?= windows darwin
+cross:
+	@for goos in $(CROSS_GOOS); do \
+	  echo "GOOS=$$goos go build, go vet"; \
+	  GOOS=$$goos $(GO) build $(PKGS) && GOOS=$$goos $(GO) vet $(PKGS) || exit 1; \
+	done
+
 # Every test, race detector on. Tests that need PostgreSQL, MariaDB or Chromium skip with a note when
 # the service is missing, and fail when CI=true.
-test: vet
+test: vet cross
 	$(GO) test -race -timeout $(TIMEOUT) $(PKGS)
 
 # The browser tests save a screenshot of each page they visit; this keeps them in docs/screenshots.

@@ -324,7 +324,9 @@ func TestRunsRejectedRecordsAndAPICallsArePagedAndFiltered(t *testing.T) {
 		t.Fatalf("call = %v", one)
 	}
 	c.must(http.StatusBadRequest, "GET", base+"/calls?status=teapot", nil)
-	c.must(http.StatusBadRequest, "GET", base+"/calls?api=shopify", nil)
+	if p := c.must(http.StatusBadRequest, "GET", base+"/calls?api=shopify", nil); p["error"] != "api: bigcommerce or dotdigital" {
+		t.Fatalf("?api=shopify: %v", p)
+	}
 
 	// Another connection's run is not this one's.
 	other, _ := c.env.Services.Store.StartRun(context.Background(), id, "manual", nil)

@@ -2,7 +2,9 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
+	"github.com/bcsync/bcsync/internal/apicall"
 	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/store"
 )
@@ -17,10 +19,8 @@ func (h *Handler) listCalls(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f := store.APICallFilter{API: q.Get("api")}
-	switch f.API {
-	case "", "bigcommerce", "dotdigital":
-	default:
-		return badParam("api", "bigcommerce or dotdigital")
+	if f.API != "" && !apicall.Known(f.API) {
+		return badParam("api", apiNames())
 	}
 	if status := q.Get("status"); status != "" {
 		class, ok := store.StatusClasses[status]
@@ -77,4 +77,20 @@ func (h *Handler) getCall(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, resource.NewAPICall(*call))
 	return nil
+}
+
+// apiNames lists the values ?api= takes: "bigcommerce or dotdigital".
+func apiNames() string {
+	var b strings.Builder
+	for i, a := range apicall.APIs {
+		switch {
+		case i == 0:
+		case i == len(apicall.APIs)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(a.Name)
+	}
+	return b.String()
 }

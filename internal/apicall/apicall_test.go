@@ -111,3 +111,24 @@ func TestSecretName(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIsAreNamedOnce(t *testing.T) {
+	seen := map[string]bool{}
+	for _, a := range APIs {
+		if a.Name == "" || a.Title == "" || seen[a.Name] {
+			t.Fatalf("APIs: %+v", APIs)
+		}
+		seen[a.Name] = true
+		if !Known(a.Name) || Title(a.Name) != a.Title {
+			t.Errorf("%s: known %v, title %q", a.Name, Known(a.Name), Title(a.Name))
+		}
+	}
+	if !seen[BigCommerce] || !seen[Dotdigital] || Title(BigCommerce) != "BigCommerce" {
+		t.Fatalf("APIs: %+v", APIs)
+	}
+	for _, name := range []string{"", "shopify", "BigCommerce"} {
+		if Known(name) || Title(name) != name {
+			t.Errorf("%q: known %v, title %q", name, Known(name), Title(name))
+		}
+	}
+}

@@ -1,16 +1,49 @@
 // Package apicall records the HTTP exchanges bcsync makes with the APIs it syncs, with secrets redacted.
-// The live debugger and the metrics both hang on its Observer.
+// The live debugger and the metrics both hang on its Observer. Both clients also share its retry Backoff.
 package apicall
 
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 )
 
+// The APIs bcsync calls, by the name Transport.API and Call.API give each.
+const (
+	BigCommerce = "bigcommerce"
+	Dotdigital  = "dotdigital"
+)
+
+// API is one API bcsync calls.
+type API struct {
+	Name  string // as in Call.API, filters (?api=) and metric labels
+	Title string // as people know it
+}
+
+// APIs are every API bcsync calls, in the order filters and messages list them. Adding an API is adding
+// a line here: the debugger's filter, the JSON API's ?api= and the metrics take it from this list.
+var APIs = []API{
+	{BigCommerce, "BigCommerce"},
+	{Dotdigital, "Dotdigital"},
+}
+
+// Known reports whether name is the name of one of APIs.
+func Known(name string) bool {
+	return slices.ContainsFunc(APIs, func(a API) bool { return a.Name == name })
+}
+
+// Title is the name people know an API by; name itself for an API not in APIs.
+func Title(name string) string {
+	if i := slices.IndexFunc(APIs, func(a API) bool { return a.Name == name }); i >= 0 {
+		return APIs[i].Title
+	}
+	return name
+}
+
 // Call is one HTTP exchange (one attempt: a retried request is several calls).
 type Call struct {
-	API            string // "bigcommerce" or "dotdigital"
+	API            string // one of APIs: BigCommerce, Dotdigital
 	Method         string
 	URL            string // redacted
 	Path           string // URL path, without the query

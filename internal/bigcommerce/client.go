@@ -69,7 +69,8 @@ type Client struct {
 	token     string
 	http      *http.Client
 	limiter   *limiter
-	retry     backoff
+	attempts  int // at most this many attempts per request that fails (quota waits aside)
+	backoff   apicall.Backoff
 	timeout   time.Duration
 	log       *slog.Logger
 	writes    chan struct{}
@@ -158,7 +159,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	secrets := append([]string{cfg.AccessToken}, cfg.Secrets...)
 	hc := &http.Client{Transport: &apicall.Transport{
-		API: "bigcommerce", Base: base, Observer: cfg.Observer, Redactor: apicall.NewRedactor(secrets...),
+		API: apicall.BigCommerce, Base: base, Observer: cfg.Observer, Redactor: apicall.NewRedactor(secrets...),
 	}}
 	if cfg.HTTPClient != nil {
 		hc.CheckRedirect, hc.Jar = cfg.HTTPClient.CheckRedirect, cfg.HTTPClient.Jar
@@ -169,7 +170,8 @@ func New(cfg Config) (*Client, error) {
 		token:     cfg.AccessToken,
 		http:      hc,
 		limiter:   pacerOf(cfg).l,
-		retry:     backoff{attempts: cfg.MaxAttempts, base: cfg.BackoffBase, max: cfg.BackoffMax},
+		attempts:  cfg.MaxAttempts,
+		backoff:   apicall.Backoff{Base: cfg.BackoffBase, Max: cfg.BackoffMax},
 		timeout:   cfg.AttemptTimeout,
 		log:       cfg.Logger,
 		writes:    make(chan struct{}, cfg.WriteConcurrency),
@@ -257,23 +259,23 @@ func (c *Client) do(ctx context.Context, r call, out any) (int, error) {
 		case status == http.StatusTooManyRequests:
 			// No headers: the platform, not the store's quota, is overloaded. Back off.
 			failures++
-			retry, wait = failures < c.retry.attempts, c.retry.wait(failures)
+			retry, wait = failures < c.attempts, c.backoff.Wait(failures)
 		case status == 0 && notSent(err):
 			failures++
-			retry, wait = failures < c.retry.attempts, c.retry.wait(failures)
+			retry, wait = failures < c.attempts, c.backoff.Wait(failures)
 		case status >= 500 || status == 0 || errors.Is(err, errCutBody):
 			if !r.idempotent() {
 				return status, fmt.Errorf("%w: %w", ErrMaybeApplied, err)
 			}
 			failures++
-			retry, wait = failures < c.retry.attempts, c.retry.wait(failures)
+			retry, wait = failures < c.attempts, c.backoff.Wait(failures)
 		}
 		if !retry {
 			return status, err
 		}
 		c.log.DebugContext(ctx, "bigcommerce: retrying", slog.String("method", r.method), slog.String("path", r.path),
 			slog.Int("status", status), slog.Any("error", err), slog.Duration("wait", wait))
-		if err := sleep(ctx, wait); err != nil {
+		if err := apicall.Sleep(ctx, wait); err != nil {
 			return status, err
 		}
 	}

@@ -117,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 		c := *cfg.HTTPClient
 		hc = &c
 	}
-	hc.Transport = &apicall.Transport{API: "dotdigital", Base: hc.Transport, Observer: cfg.Observer, Redactor: apicall.NewRedactor(cfg.Password)}
+	hc.Transport = &apicall.Transport{API: apicall.Dotdigital, Base: hc.Transport, Observer: cfg.Observer, Redactor: apicall.NewRedactor(cfg.Password)}
 	return &Client{
 		cfg: cfg, http: hc, log: logger, retry: cfg.Retry.withDefaults(), r1: r1,
 		contactSlots: make(chan struct{}, cfg.MaxContactImports),
@@ -274,8 +274,8 @@ func (c *Client) do(ctx context.Context, cl call) (int, error) {
 			if failures >= c.retry.MaxRetries {
 				return 0, fmt.Errorf("dotdigital: %s %s: %w", cl.method, cl.path, err)
 			}
-			wait = c.retry.backoff(failures)
 			failures++
+			wait = c.retry.backoff().Wait(failures)
 		} else {
 			apiErr = parseError(status, cl.method, cl.path, resp, parseRateLimit(header, time.Now()))
 			switch {
@@ -291,14 +291,14 @@ func (c *Client) do(ctx context.Context, cl call) (int, error) {
 					return status, apiErr
 				}
 				// A little jitter, so that the calls a window stopped do not all come back at once.
-				wait = max(wait, 0) + c.retry.backoff(0)/10
+				wait = max(wait, 0) + c.retry.backoff().Wait(1)/10
 				rateWaits++
 			case status == http.StatusTooManyRequests || status >= 500:
 				if failures >= c.retry.MaxRetries {
 					return status, apiErr
 				}
-				wait = c.retry.backoff(failures)
 				failures++
+				wait = c.retry.backoff().Wait(failures)
 			default:
 				return status, apiErr
 			}
@@ -306,7 +306,7 @@ func (c *Client) do(ctx context.Context, cl call) (int, error) {
 		c.log.DebugContext(ctx, "dotdigital: retrying", slog.String("method", cl.method), slog.String("path", cl.path),
 			slog.Int("status", status), slog.Any("error", errors.Join(err, errorOrNil(apiErr))), slog.Duration("wait", wait))
 		waited += wait
-		if err := sleep(ctx, wait); err != nil {
+		if err := apicall.Sleep(ctx, wait); err != nil {
 			return 0, err
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/bcsync/bcsync/internal/apicall"
 )
 
 // DefaultMaxImportBytes is the default size of an import body: Dotdigital takes up to 50 MB per call,
@@ -193,7 +195,7 @@ func (b *batcher) poll(ctx context.Context, est *estimator, records int, statusP
 	start := time.Now()
 	wait := est.first(records, p)
 	for polls := 1; ; polls++ {
-		if err := sleep(ctx, wait); err != nil {
+		if err := apicall.Sleep(ctx, wait); err != nil {
 			return polls - 1, time.Since(start), err
 		}
 		var final bool

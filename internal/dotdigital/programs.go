@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bcsync/bcsync/internal/apicall"
 )
 
 // Program is an automation program.
@@ -230,7 +232,7 @@ func (c *Client) awaitEnrolment(ctx context.Context, e Enrolment) (Enrolment, er
 	wait := p.Min
 	start := time.Now()
 	for e.Status != "Finished" {
-		if err := sleep(ctx, wait); err != nil {
+		if err := apicall.Sleep(ctx, wait); err != nil {
 			return e, err
 		}
 		var err error

@@ -1,9 +1,10 @@
 package dotdigital
 
 import (
-	"context"
 	"math/rand/v2"
 	"time"
+
+	"github.com/bcsync/bcsync/internal/apicall"
 )
 
 // RetryPolicy says how the client retries. Requests are retried, including the non-idempotent ones,
@@ -17,8 +18,9 @@ type RetryPolicy struct {
 	// MaxRetries bounds retries of a request after a 5xx, a 429 without rate-limit headers, a network error,
 	// a timeout or a truncated answer. Default 5.
 	MaxRetries int
-	// BaseDelay and MaxDelay shape the jittered exponential backoff of those retries: the n-th retry waits
-	// a random time between half and all of min(MaxDelay, BaseDelay·2ⁿ). Defaults 500 ms and 30 s.
+	// BaseDelay and MaxDelay shape the jittered exponential backoff of those retries (apicall.Backoff):
+	// the n-th retry (1 for the first) waits a random time between half and all of
+	// min(MaxDelay, BaseDelay·2ⁿ⁻¹). Defaults 500 ms and 30 s.
 	BaseDelay time.Duration
 	MaxDelay  time.Duration
 	// MaxRateLimitWait is the longest the client waits for a rate-limit window to refill (429 with
@@ -61,17 +63,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// backoff is the wait before retry n (0-based).
-func (p RetryPolicy) backoff(n int) time.Duration {
-	d := p.BaseDelay
-	for range n {
-		d *= 2
-		if d >= p.MaxDelay {
-			d = p.MaxDelay
-			break
-		}
-	}
-	return d/2 + rand.N(d/2+1)
+// backoff shapes the retries after failures: retry n (1 for the first) waits up to BaseDelay·2ⁿ⁻¹.
+func (p RetryPolicy) backoff() apicall.Backoff {
+	return apicall.Backoff{Base: p.BaseDelay, Max: p.MaxDelay}
 }
 
 // importWait is the wait before the n-th retry of an import refused for lack of a slot.
@@ -85,19 +79,4 @@ func (p RetryPolicy) importWait(n int) time.Duration {
 		}
 	}
 	return d - rand.N(d/10+1)
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

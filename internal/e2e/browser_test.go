@@ -589,7 +589,9 @@ func TestBrowserCreatesAndRevokesAnAPIToken(t *testing.T) {
 	}
 	b.submit("form[action$='/revoke'] button")
 	b.see("Token revoked")
-	resp, _ = http.DefaultClient.Do(req)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("a revoked token answers %d", resp.StatusCode)
 	}

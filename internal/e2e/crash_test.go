@@ -112,7 +112,7 @@ func sameState(t *testing.T, a, b *world) {
 		}
 	}
 	for _, coll := range []string{"Orders", "Catalog_Default"} {
-		ra, rb := recordsByKey(a, coll), recordsByKey(b, coll)
+		ra, rb := recordsByKey(t, a, coll), recordsByKey(t, b, coll)
 		if len(ra) != len(rb) {
 			t.Errorf("%s: %d vs %d records", coll, len(ra), len(rb))
 		}
@@ -138,13 +138,19 @@ func contactsByEmail(w *world) map[string]string {
 	return out
 }
 
-func recordsByKey(w *world, collection string) map[string]string {
+// recordsByKey reads an Insight collection by record key. The collection must exist: two accounts that
+// both lacked it would otherwise compare as the same without one record compared.
+func recordsByKey(t *testing.T, w *world, collection string) map[string]string {
+	t.Helper()
 	emails := map[int]string{}
 	for _, c := range w.dd.Contacts() {
 		emails[c.ID] = strings.ToLower(c.Email)
 	}
 	out := map[string]string{}
-	c, _ := w.dd.Collection(collection)
+	c, ok := w.dd.Collection(collection)
+	if !ok {
+		t.Fatalf("no %s collection in the account", collection)
+	}
 	for _, r := range c.Records {
 		out[r.Key] = emails[r.ContactID] + " " + string(r.JSON)
 	}

@@ -284,6 +284,52 @@ func (w *world) ddListID(name string) int {
 	return book.ID
 }
 
+// mustContact is the emulated account's contact of email; the test fails when there is none.
+func mustContact(t *testing.T, w *world, email string) ddemu.ContactView {
+	t.Helper()
+	c, ok := w.dd.Contact(email)
+	if !ok {
+		t.Fatalf("%s is not a contact", email)
+	}
+	return c
+}
+
+// mustCustomer is the store's customer of email; the test fails when the lookup fails or finds none.
+func mustCustomer(t *testing.T, w *world, email string) bigcommerce.Customer {
+	t.Helper()
+	found, err := w.store().CustomersByEmail(ctx(), []string{email})
+	if err != nil {
+		t.Fatalf("customer %s: %v", email, err)
+	}
+	c, ok := found[strings.ToLower(email)]
+	if !ok {
+		t.Fatalf("%s is not a customer of the store", email)
+	}
+	return c
+}
+
+// updateSubscriber changes a subscriber in the store; the test fails when the store refuses.
+func updateSubscriber(t *testing.T, w *world, id int, in bigcommerce.SubscriberInput) {
+	t.Helper()
+	if _, err := w.store().UpdateSubscriber(ctx(), id, in); err != nil {
+		t.Fatalf("update subscriber %d: %v", id, err)
+	}
+}
+
+// updateCustomers changes customers in the store; the test fails when the store refuses any.
+func updateCustomers(t *testing.T, w *world, in ...bigcommerce.CustomerInput) {
+	t.Helper()
+	res, err := w.store().UpdateCustomers(ctx(), in)
+	if err != nil {
+		t.Fatalf("update customers: %v", err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatalf("update customer %d: %v", in[r.Index].ID, r.Err)
+		}
+	}
+}
+
 func inList(c ddemu.ContactView, listID int) bool {
 	return slices.ContainsFunc(c.Lists, func(l ddemu.ListView) bool { return l.ID == listID })
 }

@@ -48,8 +48,11 @@ func signIn(t *testing.T, url, username, password string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _ := io.ReadAll(resp.Body)
+	page, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
 	if token == nil {
 		t.Fatalf("no CSRF token on the sign-in page:\n%s", page)
@@ -58,8 +61,11 @@ func signIn(t *testing.T, url, username, password string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _ = io.ReadAll(resp.Body)
+	page, err = io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/connections" {
 		t.Fatalf("signing in as %s / %s led to %d %s:\n%s", username, password, resp.StatusCode, resp.Request.URL, page)
 	}

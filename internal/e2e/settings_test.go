@@ -72,7 +72,10 @@ func TestCustomersSyncToTheChosenListWithMappedFields(t *testing.T) {
 		case 0, 4, 5, 6:
 			continue
 		}
-		f, _ := strconv.ParseFloat(o.TotalIncTax.String(), 64)
+		f, err := strconv.ParseFloat(o.TotalIncTax.String(), 64)
+		if err != nil {
+			t.Fatalf("order %d total %q: %v", o.ID, o.TotalIncTax, err)
+		}
 		spend[strings.ToLower(o.BillingAddress.Email)] += f
 	}
 	checked := 0
@@ -81,7 +84,11 @@ func TestCustomersSyncToTheChosenListWithMappedFields(t *testing.T) {
 		if !ok || !inList(contact, int(c.CustomerList.ID)) {
 			continue // a guest
 		}
-		got, _ := contact.DataFields["LOYALTY_POINTS"].(float64)
+		got, ok := contact.DataFields["LOYALTY_POINTS"].(float64)
+		if !ok {
+			t.Errorf("%s LOYALTY_POINTS = %#v, want a number", email, contact.DataFields["LOYALTY_POINTS"])
+			continue
+		}
 		if diff := got - want; diff > 0.005 || diff < -0.005 {
 			t.Errorf("%s total spend %v, want %v", email, got, want)
 		}
@@ -127,7 +134,7 @@ func TestMappingChangesBackfillContactsOnly(t *testing.T) {
 	customers := all(t, w.store().Customers(ctx(), bigcommerce.CustomerQuery{}))
 	withCity := 0
 	for _, cu := range customers {
-		contact, _ := w.dd.Contact(cu.Email)
+		contact := mustContact(t, w, cu.Email)
 		if len(cu.Addresses) > 0 && cu.Addresses[0].City != "" && contact.DataFields["CITY"] != nil {
 			withCity++
 		}
@@ -138,12 +145,10 @@ func TestMappingChangesBackfillContactsOnly(t *testing.T) {
 
 	// first_name is unmapped: a change to it no longer reaches Dotdigital.
 	cu := customers[0]
-	before, _ := w.dd.Contact(cu.Email)
-	if _, err := w.store().UpdateCustomers(ctx(), []bigcommerce.CustomerInput{{ID: cu.ID, FirstName: "Renamed"}}); err != nil {
-		t.Fatal(err)
-	}
+	before := mustContact(t, w, cu.Email)
+	updateCustomers(t, w, bigcommerce.CustomerInput{ID: cu.ID, FirstName: "Renamed"})
 	w.sync(id)
-	after, _ := w.dd.Contact(cu.Email)
+	after := mustContact(t, w, cu.Email)
 	if after.DataFields["FIRSTNAME"] != before.DataFields["FIRSTNAME"] {
 		t.Fatalf("unmapped first name synced: %v → %v", before.DataFields["FIRSTNAME"], after.DataFields["FIRSTNAME"])
 	}
@@ -162,7 +167,9 @@ func TestSyncNowWhileASyncIsQueuedOrRunning(t *testing.T) {
 		t.Fatalf("a second run was started: %+v", run)
 	}
 	var runs []json.RawMessage
-	json.Unmarshal([]byte(w.bcsync("runs", strconv.FormatInt(id, 10), "--json")), &runs)
+	if err := json.Unmarshal([]byte(w.bcsync("runs", strconv.FormatInt(id, 10), "--json")), &runs); err != nil {
+		t.Fatal(err)
+	}
 	if len(runs) != 1 {
 		t.Fatalf("%d runs, want 1", len(runs))
 	}

@@ -49,10 +49,16 @@ func TestWebhooksBringChangesAndAbandonedCartsInSeconds(t *testing.T) {
 		} `json:"data"`
 	}
 	w.bcJSON("POST", "v3/carts", map[string]any{"email": sub.Email, "line_items": []map[string]any{{"product_id": 1, "quantity": 2}}}, &created)
-	abandon, _ := http.Post(w.bcSrv.URL+"/_emulator/carts/"+created.Data.ID+"/abandon", "application/json", nil)
+	abandon, err := http.Post(w.bcSrv.URL+"/_emulator/carts/"+created.Data.ID+"/abandon", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	abandon.Body.Close()
+	if abandon.StatusCode >= 300 {
+		t.Fatalf("abandon cart %s: %d", created.Data.ID, abandon.StatusCode)
+	}
 	w.eventually("the cart in CartInsight", func() bool { return slices.Contains(recordKeys(t, w, "CartInsight"), created.Data.ID) })
-	contact, _ := w.dd.Contact(sub.Email)
+	contact := mustContact(t, w, sub.Email)
 	w.eventually("the enrolment", func() bool { return w.dd.EnrolmentRequests(1003)[contact.ID] == 1 })
 	// A repeated delivery of the same event changes nothing.
 	time.Sleep(500 * time.Millisecond)
@@ -93,5 +99,7 @@ func (w *world) bcJSON(method, path string, body, out any) {
 	if resp.StatusCode >= 300 {
 		w.t.Fatalf("%s %s: %d", method, path, resp.StatusCode)
 	}
-	json.NewDecoder(resp.Body).Decode(out)
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		w.t.Fatalf("%s %s: reading the answer: %v", method, path, err)
+	}
 }

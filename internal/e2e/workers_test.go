@@ -59,7 +59,9 @@ func TestTwoWorkersOnPostgresShareConnections(t *testing.T) {
 			"--bigcommerce-access-token", bc.AccessToken(), "--dotdigital-username", w.dd.Username(),
 			"--dotdigital-password", w.dd.Password(), "--dotdigital-endpoint", w.ddSrv.URL)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
-		ids[i], _ = strconv.ParseInt(lines[len(lines)-1], 10, 64)
+		if ids[i], err = strconv.ParseInt(lines[len(lines)-1], 10, 64); err != nil {
+			t.Fatalf("connection add printed no id: %v\n%s", err, out)
+		}
 		// Asking again at once: refused while the first sync is queued or running.
 		if out := w.bcsync("sync", strconv.FormatInt(ids[i], 10)); !strings.Contains(out, "already queued or running") && !strings.Contains(out, "sync queued") {
 			t.Fatalf("sync now: %s", out)
@@ -69,7 +71,9 @@ func TestTwoWorkersOnPostgresShareConnections(t *testing.T) {
 	w.eventually("every connection synced", func() bool {
 		for _, id := range ids {
 			var runs []resource.Run
-			json.Unmarshal([]byte(w.bcsync("runs", strconv.FormatInt(id, 10), "--json")), &runs)
+			if err := json.Unmarshal([]byte(w.bcsync("runs", strconv.FormatInt(id, 10), "--json")), &runs); err != nil {
+				t.Fatal(err)
+			}
 			if len(runs) == 0 || runs[0].Status == "running" {
 				return false
 			}
@@ -83,7 +87,9 @@ func TestTwoWorkersOnPostgresShareConnections(t *testing.T) {
 
 	for _, id := range ids {
 		var runs []resource.Run
-		json.Unmarshal([]byte(w.bcsync("runs", strconv.FormatInt(id, 10), "--json")), &runs)
+		if err := json.Unmarshal([]byte(w.bcsync("runs", strconv.FormatInt(id, 10), "--json")), &runs); err != nil || len(runs) == 0 {
+			t.Fatalf("connection %d runs: %d, %v", id, len(runs), err)
+		}
 		for i, r := range runs {
 			if r.Status != "succeeded" {
 				t.Errorf("connection %d run %d: %s %s", id, r.ID, r.Status, r.Error)

@@ -72,8 +72,8 @@ func New(s *store.Store, opts ...Option) *Metrics {
 	for _, o := range opts {
 		o(m)
 	}
-	for _, api := range knownAPIs {
-		m.duration.WithLabelValues(api) // present from the start, at zero
+	for _, api := range apicall.APIs {
+		m.duration.WithLabelValues(api.Name) // present from the start, at zero
 	}
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "build_info",
@@ -105,8 +105,6 @@ func (m *Metrics) Handler() http.Handler {
 	})
 }
 
-var knownAPIs = []string{"bigcommerce", "dotdigital"}
-
 // ObserveCall implements apicall.Observer: it counts every BigCommerce and Dotdigital call.
 func (m *Metrics) ObserveCall(_ context.Context, c *apicall.Call) {
 	api := apiLabel(c.API)
@@ -120,10 +118,8 @@ func (m *Metrics) ObserveCall(_ context.Context, c *apicall.Call) {
 
 // apiLabel keeps the api label to the APIs bcsync knows.
 func apiLabel(api string) string {
-	for _, k := range knownAPIs {
-		if api == k {
-			return api
-		}
+	if apicall.Known(api) {
+		return api
 	}
 	return "other"
 }

@@ -5,13 +5,14 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/bcsync/bcsync/internal/apicall"
 	"github.com/bcsync/bcsync/internal/store"
 )
 
 // callFilter is the debugger's filter, as the page's query gives it.
 type callFilter struct {
 	RunID  int64
-	API    string // bigcommerce, dotdigital or "" for both
+	API    string // the name of one of apicall.APIs, or "" for all
 	Status string // 2xx, 4xx, 5xx, error or "" for any
 }
 
@@ -37,8 +38,7 @@ func callFilterOf(r *http.Request) callFilter {
 	q := r.URL.Query()
 	f := callFilter{}
 	f.RunID, _ = strconv.ParseInt(q.Get("run"), 10, 64)
-	switch q.Get("api") {
-	case "bigcommerce", "dotdigital":
+	if apicall.Known(q.Get("api")) {
 		f.API = q.Get("api")
 	}
 	if _, ok := store.StatusClasses[q.Get("status")]; ok {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bcsync/bcsync/internal/apicall"
 	"github.com/bcsync/bcsync/internal/auth"
 	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/store"
@@ -149,6 +150,8 @@ var funcs = template.FuncMap{
 	},
 	"pace":        func(c store.StreamCounts) resource.Pace { return resource.PaceOf(c, time.Now()) },
 	"streamLabel": streamLabel,
+	"apis":        func() []apicall.API { return apicall.APIs },
+	"apiTitle":    apicall.Title,
 	"minutes":     func(d time.Duration) int64 { return int64(d / time.Minute) },
 	"eq64":        func(a, b int64) bool { return a == b },
 	"dict": func(kv ...any) map[string]any {
