@@ -74,6 +74,9 @@ type Server struct {
 	hooks       map[int]*hook
 	nextHook    int
 	cartCounter int
+
+	attrDefs      []*attributeDef // customer attributes, by id
+	nextAttrValue int             // the last attribute value id given
 }
 
 // New builds the store. It generates only the compact index; records are built when served.
@@ -130,6 +133,7 @@ func New(cfg Config) (*Server, error) {
 	s.window = emulator.NewWindow(cfg.RateLimit.quota(), cfg.RateLimit.window())
 	s.hooksOut = newDeliverer(s)
 	s.seedTables()
+	s.seedAttributes()
 
 	s.mux = http.NewServeMux()
 	s.routes()
