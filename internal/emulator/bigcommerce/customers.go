@@ -516,6 +516,7 @@ func (s *Server) setAttributeValue(c *customer, id int, value string, now int64)
 	k := slices.IndexFunc(attrs, func(a attributeValue) bool { return a.AttributeID == id })
 	if k < 0 {
 		s.nextAttrValue++
+		s.attrValueOwner[s.nextAttrValue] = c.ID
 		attrs = append(attrs, attributeValue{ID: s.nextAttrValue, AttributeID: id, CustomerID: c.ID, DateCreated: v3Time(now)})
 		k = len(attrs) - 1
 	}

@@ -75,8 +75,9 @@ type Server struct {
 	nextHook    int
 	cartCounter int
 
-	attrDefs      []*attributeDef // customer attributes, by id
-	nextAttrValue int             // the last attribute value id given
+	attrDefs       []*attributeDef // customer attributes, by id
+	nextAttrValue  int             // the last attribute value id given
+	attrValueOwner map[int]int     // attribute value id → customer, for values set through the API
 }
 
 // New builds the store. It generates only the compact index; records are built when served.
@@ -128,6 +129,8 @@ func New(cfg Config) (*Server, error) {
 		carts:      map[string]*cart{},
 		cartTokens: map[string]string{},
 		hooks:      map[int]*hook{},
+
+		attrValueOwner: map[int]int{},
 	}
 	s.limited = cfg.RateLimit.Quota > 0
 	s.window = emulator.NewWindow(cfg.RateLimit.quota(), cfg.RateLimit.window())
@@ -233,6 +236,12 @@ func (s *Server) routes() {
 	s.handle("POST /v3/customers", scopeCustomers, s.createCustomers)
 	s.handle("PUT /v3/customers", scopeCustomers, s.updateCustomers)
 	s.handle("DELETE /v3/customers", scopeCustomers, s.deleteCustomers)
+
+	s.handle("GET /v3/customers/attributes", scopeCustomers, s.listAttributes)
+	s.handle("POST /v3/customers/attributes", scopeCustomers, s.createAttributes)
+	s.handle("GET /v3/customers/attribute-values", scopeCustomers, s.listAttributeValues)
+	s.handle("PUT /v3/customers/attribute-values", scopeCustomers, s.upsertAttributeValues)
+	s.handle("DELETE /v3/customers/attribute-values", scopeCustomers, s.deleteAttributeValues)
 
 	s.handle("GET /v3/customers/subscribers", scopeCustomers, s.listSubscribers)
 	s.handle("POST /v3/customers/subscribers", scopeCustomers, s.createSubscriber)
