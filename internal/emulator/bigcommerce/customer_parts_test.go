@@ -84,3 +84,44 @@ func TestAttributeRules(t *testing.T) {
 		t.Fatalf("a deleted value is listed: %+v", list.Data)
 	}
 }
+
+func TestFormFieldValueRules(t *testing.T) {
+	h := start(t, Config{Customers: 20, Seed: 9})
+	eleven := []map[string]any{}
+	for id := 1; id <= 11; id++ {
+		eleven = append(eleven, map[string]any{"customer_id": id, "name": "Birthday month", "value": "Mai"})
+	}
+	if status := h.json("PUT", "v3/customers/form-field-values", eleven, nil); status != 413 {
+		t.Fatalf("11 customers: %d", status)
+	}
+	for _, tc := range []struct {
+		name  string
+		body  map[string]any
+		field string
+	}{
+		{"a field the signup form lacks", map[string]any{"customer_id": 1, "name": "Favourite colour", "value": "red"}, "1.value"},
+		{"a checkbox field given a string", map[string]any{"customer_id": 1, "name": "Interests", "value": "tea"}, "1.value"},
+		{"a numbers field given a word", map[string]any{"customer_id": 1, "name": "Loyalty number", "value": "twelve"}, "1.value"},
+		{"an unknown customer", map[string]any{"customer_id": 999, "name": "Birthday month", "value": "Mai"}, "1.customer_id"},
+		{"an address field", map[string]any{"address_id": 11, "name": "Birthday month", "value": "Mai"}, "1.address_id"},
+	} {
+		body := []map[string]any{{"customer_id": 2, "name": "Birthday month", "value": "Juni"}, tc.body}
+		var e v3Error
+		resp, b := h.do("PUT", "v3/customers/form-field-values", body)
+		if resp.StatusCode != 422 || jsonInto(b, &e) != nil || e.Errors[tc.field] == "" {
+			t.Errorf("%s: %d %s", tc.name, resp.StatusCode, b)
+		}
+	}
+	var list struct {
+		Data []formFieldValue `json:"data"`
+		Meta listMeta         `json:"meta"`
+	}
+	if status := h.json("PUT", "v3/customers/form-field-values", []map[string]any{{"customer_id": 2, "name": "Interests", "value": []string{"tea"}},
+		{"customer_id": 2, "name": "Loyalty number", "value": 7}}, &list); status != 200 || len(list.Data) != 2 {
+		t.Fatalf("upsert: %d %+v", status, list.Data)
+	}
+	h.json("GET", "v3/customers/form-field-values?customer_id=2&field_type=checkboxes", nil, &list)
+	if len(list.Data) != 1 || string(list.Data[0].Value) != `["tea"]` || list.Data[0].CustomerID != 2 {
+		t.Fatalf("checkboxes of customer 2: %+v", list.Data)
+	}
+}

@@ -242,6 +242,8 @@ func (s *Server) routes() {
 	s.handle("GET /v3/customers/attribute-values", scopeCustomers, s.listAttributeValues)
 	s.handle("PUT /v3/customers/attribute-values", scopeCustomers, s.upsertAttributeValues)
 	s.handle("DELETE /v3/customers/attribute-values", scopeCustomers, s.deleteAttributeValues)
+	s.handle("GET /v3/customers/form-field-values", scopeCustomers, s.listFormFieldValues)
+	s.handle("PUT /v3/customers/form-field-values", scopeCustomers, s.upsertFormFieldValues)
 
 	s.handle("GET /v3/customers/subscribers", scopeCustomers, s.listSubscribers)
 	s.handle("POST /v3/customers/subscribers", scopeCustomers, s.createSubscriber)
