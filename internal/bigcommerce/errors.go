@@ -94,7 +94,11 @@ func (e *APIError) Error() string {
 			if i == 0 {
 				sep = " ("
 			}
-			fmt.Fprintf(&b, "%s%s: %s", sep, k, e.Errors[k])
+			if k == "" { // a record's message without a field (a batch's "3": "…")
+				fmt.Fprintf(&b, "%s%s", sep, e.Errors[k])
+			} else {
+				fmt.Fprintf(&b, "%s%s: %s", sep, k, e.Errors[k])
+			}
 		}
 		b.WriteString(")")
 	}

@@ -2,6 +2,7 @@ package bigcommerce
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -123,5 +124,96 @@ func TestFormFieldValueRules(t *testing.T) {
 	h.json("GET", "v3/customers/form-field-values?customer_id=2&field_type=checkboxes", nil, &list)
 	if len(list.Data) != 1 || string(list.Data[0].Value) != `["tea"]` || list.Data[0].CustomerID != 2 {
 		t.Fatalf("checkboxes of customer 2: %+v", list.Data)
+	}
+}
+
+type metafieldsWrite struct {
+	Data   []metafield `json:"data"`
+	Errors []v3Error   `json:"errors"`
+	Meta   struct {
+		Total, Success, Failed int
+	} `json:"meta"`
+}
+
+func TestMetafieldRules(t *testing.T) {
+	h := start(t, Config{Customers: 5, Seed: 9})
+	mf := func(key string) map[string]any {
+		return map[string]any{"namespace": "ns", "key": key, "value": "v", "permission_set": "read"}
+	}
+	var created metafieldsWrite
+	if status := h.json("POST", "v3/customers/1/metafields", mf("a"), &created); status != 200 || len(created.Data) != 1 || created.Data[0].ResourceID != 1 {
+		t.Fatalf("create: %d %+v", status, created)
+	}
+	id := created.Data[0].ID
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		status             int
+		field              string
+	}{
+		{"a taken namespace and key", "POST", "v3/customers/1/metafields", mf("a"), 409, "key"},
+		{"an unknown customer", "POST", "v3/customers/99/metafields", mf("b"), 404, ""},
+		{"no value (raw)", "POST", "v3/customers/1/metafields", map[string]any{"namespace": "ns", "key": "c", "permission_set": "read"}, 422, "value"},
+		{"an unknown permission set (raw)", "POST", "v3/customers/1/metafields", map[string]any{"namespace": "ns", "key": "c", "value": "v", "permission_set": "everyone"}, 422, "permission_set"},
+		{"a key of 65 characters (raw)", "POST", "v3/customers/1/metafields", mf(strings.Repeat("k", 65)), 422, "key"},
+		{"another customer's metafield", "GET", fmt.Sprintf("v3/customers/2/metafields/%d", id), nil, 404, ""},
+		{"a body id that is not the path's", "PUT", fmt.Sprintf("v3/customers/1/metafields/%d", id), map[string]any{"id": id + 1, "value": "w"}, 422, "id"},
+		{"an unknown metafield", "DELETE", "v3/customers/1/metafields/999", nil, 404, ""},
+	} {
+		do := h.do
+		if strings.HasSuffix(tc.name, "(raw)") {
+			do = h.raw // the description forbids these bodies
+		}
+		var e v3Error
+		resp, b := do(tc.method, tc.path, tc.body)
+		if resp.StatusCode != tc.status || tc.field != "" && (jsonInto(b, &e) != nil || e.Errors[tc.field] == "") {
+			t.Errorf("%s: %d %s", tc.name, resp.StatusCode, b)
+		}
+	}
+	var one struct {
+		Data metafield `json:"data"`
+	}
+	if status := h.json("GET", fmt.Sprintf("v3/customers/1/metafields/%d", id), nil, &one); status != 200 || one.Data.Key != "a" {
+		t.Fatalf("get: %d %+v", status, one.Data)
+	}
+
+	eleven := []map[string]any{}
+	for i := range 11 {
+		m := mf(fmt.Sprintf("k%d", i))
+		m["resource_id"] = 2
+		eleven = append(eleven, m)
+	}
+	if status := h.json("POST", "v3/customers/metafields", eleven, nil); status != 413 {
+		t.Fatalf("11 metafields: %d", status)
+	}
+	// A batch writes what it can: 422 with the written ones, the refused ones keyed by their index.
+	var partial metafieldsWrite
+	batch := []map[string]any{eleven[0], eleven[1], {"namespace": "ns", "key": "a", "value": "v", "permission_set": "read", "resource_id": 1}}
+	if status := h.json("POST", "v3/customers/metafields", batch, &partial); status != 422 || len(partial.Data) != 2 || partial.Meta.Failed != 1 ||
+		partial.Meta.Success != 2 || len(partial.Errors) != 1 || partial.Errors[0].Errors["2"] == "" {
+		t.Fatalf("partial create: %d %+v", status, partial)
+	}
+	var list struct {
+		Data []metafield `json:"data"`
+		Meta listMeta    `json:"meta"`
+	}
+	h.json("GET", "v3/customers/metafields?namespace=ns&direction=desc", nil, &list)
+	if len(list.Data) != 3 || list.Data[0].ID < list.Data[2].ID {
+		t.Fatalf("listed %+v", list.Data)
+	}
+	if resp, _ := h.do("DELETE", "v3/customers/metafields", nil); resp.StatusCode != 400 {
+		t.Fatalf("a DELETE without ids: %d", resp.StatusCode)
+	}
+	var deleted struct {
+		Data []int `json:"data"`
+	}
+	if status := h.json("DELETE", "v3/customers/metafields", []int{partial.Data[0].ID, 777}, &deleted); status != 422 || len(deleted.Data) != 1 {
+		t.Fatalf("partial delete: %d %+v", status, deleted)
+	}
+	// Deleting the customer deletes its metafields.
+	h.do("DELETE", "v3/customers?id:in=2", nil)
+	h.json("GET", "v3/customers/metafields", nil, &list)
+	if len(list.Data) != 1 || list.Data[0].ResourceID != 1 {
+		t.Fatalf("after deleting customer 2: %+v", list.Data)
 	}
 }

@@ -569,6 +569,7 @@ func (s *Server) deleteCustomers(w http.ResponseWriter, r *http.Request) {
 		s.custEmails.remove(s.customerRecord(id).Email, id)
 		s.customers.remove(id)
 		delete(s.custOver, id)
+		s.dropCustomerMetafields(id)
 		s.emit("store/customer/deleted", dataInt("customer", id))
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -78,6 +78,11 @@ type Server struct {
 	attrDefs       []*attributeDef // customer attributes, by id
 	nextAttrValue  int             // the last attribute value id given
 	attrValueOwner map[int]int     // attribute value id → customer, for values set through the API
+
+	metafields    map[int]*metafield   // customer metafields by id
+	mfKeys        map[metafieldKey]int // (customer, namespace, key) → id
+	mfCount       map[int]int          // metafields per customer
+	nextMetafield int
 }
 
 // New builds the store. It generates only the compact index; records are built when served.
@@ -131,6 +136,9 @@ func New(cfg Config) (*Server, error) {
 		hooks:      map[int]*hook{},
 
 		attrValueOwner: map[int]int{},
+		metafields:     map[int]*metafield{},
+		mfKeys:         map[metafieldKey]int{},
+		mfCount:        map[int]int{},
 	}
 	s.limited = cfg.RateLimit.Quota > 0
 	s.window = emulator.NewWindow(cfg.RateLimit.quota(), cfg.RateLimit.window())
@@ -244,6 +252,16 @@ func (s *Server) routes() {
 	s.handle("DELETE /v3/customers/attribute-values", scopeCustomers, s.deleteAttributeValues)
 	s.handle("GET /v3/customers/form-field-values", scopeCustomers, s.listFormFieldValues)
 	s.handle("PUT /v3/customers/form-field-values", scopeCustomers, s.upsertFormFieldValues)
+	// /v3/customers/{customerId}/metafields[/{metafieldId}] would clash with /v3/customers/subscribers/{id}
+	// in a ServeMux (neither pattern is more specific), so one pattern takes the customers'
+	// sub-resources and customerPart dispatches them.
+	for _, method := range []string{"GET", "POST", "PUT", "DELETE"} {
+		s.handle(method+" /v3/customers/{customerId}/{part...}", scopeCustomers, s.customerPart)
+	}
+	s.handle("GET /v3/customers/metafields", scopeCustomers, s.listAllCustomerMetafields)
+	s.handle("POST /v3/customers/metafields", scopeCustomers, s.createCustomerMetafields)
+	s.handle("PUT /v3/customers/metafields", scopeCustomers, s.updateCustomerMetafields)
+	s.handle("DELETE /v3/customers/metafields", scopeCustomers, s.deleteCustomerMetafields)
 
 	s.handle("GET /v3/customers/subscribers", scopeCustomers, s.listSubscribers)
 	s.handle("POST /v3/customers/subscribers", scopeCustomers, s.createSubscriber)
