@@ -19,13 +19,15 @@ import (
 
 // Permission sets of a metafield: who besides its API account may read or write it.
 const (
-	MetafieldAppOnly           = "app_only"
-	MetafieldRead              = "read"
-	MetafieldWrite             = "write"
-	MetafieldReadStorefront    = "read_and_sf_access"
-	MetafieldWriteStorefront   = "write_and_sf_access"
-	metafieldResourceCustomers = "v3/customers/metafields"
+	MetafieldAppOnly         = "app_only"
+	MetafieldRead            = "read"
+	MetafieldWrite           = "write"
+	MetafieldReadStorefront  = "read_and_sf_access"
+	MetafieldWriteStorefront = "write_and_sf_access"
 )
+
+// metafieldResourceCustomers is the path of the batch endpoints.
+const metafieldResourceCustomers = "v3/customers/metafields"
 
 // Metafield is a customer metafield.
 type Metafield struct {
