@@ -212,9 +212,13 @@ func (r call) guard() error {
 	switch r.path {
 	case "v3/customers/subscribers", "v2/orders", "v3/catalog/products", "v3/customers/addresses":
 		return fmt.Errorf("%w: DELETE %s would delete every record", ErrUnsafe, r.path)
-	case "v3/customers":
+	case "v3/customers", "v3/customers/attributes", "v3/customers/attribute-values":
 		if len(r.query["id:in"]) == 0 || r.query.Get("id:in") == "" {
-			return fmt.Errorf("%w: DELETE v3/customers needs id:in", ErrUnsafe)
+			return fmt.Errorf("%w: DELETE %s needs id:in", ErrUnsafe, r.path)
+		}
+	case "v3/customers/metafields": // "Delete all customer metafields" unless the body lists ids
+		if ids, ok := r.body.([]int); !ok || len(ids) == 0 {
+			return fmt.Errorf("%w: DELETE %s needs a list of ids", ErrUnsafe, r.path)
 		}
 	}
 	return nil

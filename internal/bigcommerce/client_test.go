@@ -141,6 +141,23 @@ func TestAPIErrorMessages(t *testing.T) {
 	if len(text.Messages) != 1 || errors.Is(text, ErrInvalid) {
 		t.Fatalf("text %+v", text)
 	}
+	if v3.NamesRecords() {
+		t.Fatalf("an answer naming fields only names records: %+v", v3.Records)
+	}
+	named := parseError("POST", "/stores/x/v3/customers", 422, []byte(`{"status":422,"title":"JSON data is missing or invalid","type":"t",`+
+		`"errors":{"0.email":"error.path.missing","[3].addresses.0.city":"error.path.missing","/7/last_name":"too long","addresses.0.city":"x"}}`))
+	if !named.NamesRecords() || len(named.Records) != 3 || named.Records[0]["email"] != "error.path.missing" ||
+		named.Records[3]["addresses.0.city"] == "" || named.Records[7]["last_name"] != "too long" {
+		t.Fatalf("records %+v", named.Records)
+	}
+	if r := named.record(3); r.Errors["addresses.0.city"] == "" || len(r.Errors) != 1 || r.Status != 422 || r.NamesRecords() {
+		t.Fatalf("record 3: %+v", r)
+	}
+	partial := parseError("POST", "/stores/x/v3/customers/metafields", 422, []byte(`{"data":[],"errors":[{"status":422,"title":"Bulk operation has failed",`+
+		`"type":"t","errors":{"1":"Metafield does not exist"}}],"meta":{"total":2,"success":1,"failed":1}}`))
+	if partial.Title != "Bulk operation has failed" || partial.Records[1][""] != "Metafield does not exist" || len(partial.Body) == 0 {
+		t.Fatalf("partial %+v", partial)
+	}
 	notFound := parseError("GET", "/stores/x/v3/customers/subscribers/9", 404, []byte(`{"status":404,"title":"Subscriber not found"}`))
 	if !errors.Is(notFound, ErrNotFound) || errors.Is(notFound, ErrStoreNotFound) {
 		t.Fatalf("record 404 %+v", notFound)

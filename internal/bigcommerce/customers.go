@@ -51,8 +51,10 @@ type Address struct {
 	AddressType     string `json:"address_type"`
 }
 
-// Attribute is a customer attribute value. BigCommerce does not put attribute names on customers.
+// Attribute is a customer attribute value. BigCommerce does not put attribute names on customers
+// (Attributes lists the definitions). ID is the value's own id, which DeleteAttributeValues takes.
 type Attribute struct {
+	ID          int    `json:"id"`
 	AttributeID int    `json:"attribute_id"`
 	Value       string `json:"attribute_value"`
 }
@@ -125,9 +127,13 @@ func (c *Client) Customers(ctx context.Context, q CustomerQuery) iter.Seq2[[]Cus
 	})
 }
 
-// CustomersByEmail looks customers up by email, ignoring case: the map's keys are lower-cased emails.
+// CustomersByEmail looks customers up by email, ignoring case (email:in, 50 per request): the map's keys
+// are lower-cased emails, and holds those that exist.
 func (c *Client) CustomersByEmail(ctx context.Context, emails []string) (map[string]Customer, error) {
 	out := map[string]Customer{}
+	if emails == nil {
+		emails = []string{}
+	}
 	for page, err := range c.Customers(ctx, CustomerQuery{Emails: emails}) {
 		if err != nil {
 			return out, err
@@ -153,11 +159,15 @@ type CustomerInput struct {
 	CustomerGroupID                         *int    `json:"customer_group_id,omitempty"`
 	AcceptsProductReviewAbandonedCartEmails *bool   `json:"accepts_product_review_abandoned_cart_emails,omitempty"`
 	// Addresses and Attributes are taken on create only (BigCommerce: "Subresource updates are not
-	// supported").
+	// supported"); update attribute values with UpsertAttributeValues.
 	Addresses  []AddressInput   `json:"addresses,omitempty"`
 	Attributes []AttributeInput `json:"attributes,omitempty"`
-	FormFields []FormField      `json:"form_fields,omitempty"`
-	// StoreCredit sets the customer's store credit (sent as JSON numbers, as BigCommerce takes them).
+	// FormFields are taken on create and update (on update each named field is set, the others stay):
+	// this is what BigCommerce recommends instead of the deprecated UpsertFormFieldValues. The fields
+	// must exist in the store's account signup form.
+	FormFields []FormField `json:"form_fields,omitempty"`
+	// StoreCredit sets the customer's store credit, on create and update (sent as JSON numbers, as
+	// BigCommerce takes them).
 	StoreCredit []money.Amount `json:"-"`
 	ChannelIDs  []int          `json:"channel_ids,omitempty"`
 }
@@ -212,15 +222,20 @@ type CustomerResult struct {
 const MaxCustomerBatch = 10
 
 // CreateCustomers creates customers in batches of 10, at most WriteConcurrency batches in flight. The
-// results follow the input order. A batch refused as a whole (422, 409) is split and its records sent
-// one by one, so that each result carries its own record's error; other failures (a 5xx that left the
-// outcome unknown, a lost connection) mark every record of the batch. The error is the first error of
-// any record, for callers that only need to know whether everything went through.
+// results follow the input order. A batch refused as a whole (400, 409, 422) wrote nothing: when the
+// answer names the bad records ("0.email") they fail with their own messages and the rest is sent again;
+// when it does not, the batch is halved until each bad record has its own answer (see batches). Other
+// failures (a 5xx that left the outcome unknown, a lost connection) mark every record of the batch. The
+// error is the first error of any record, for callers that only need to know whether all went through.
+//
+// A taken email is refused (422) whatever its case; there is no upsert by email: look the emails up with
+// CustomersByEmail, then create or update.
 func (c *Client) CreateCustomers(ctx context.Context, customers []CustomerInput) ([]CustomerResult, error) {
 	return c.writeCustomers(ctx, http.MethodPost, customers)
 }
 
-// UpdateCustomers updates customers by ID, with the same batching and results as CreateCustomers.
+// UpdateCustomers updates customers by ID (PUT /v3/customers, which BigCommerce limits to 3 requests in
+// flight), with the same batching and results as CreateCustomers.
 func (c *Client) UpdateCustomers(ctx context.Context, customers []CustomerInput) ([]CustomerResult, error) {
 	for i, in := range customers {
 		if in.ID <= 0 {
@@ -235,30 +250,52 @@ func (c *Client) writeCustomers(ctx context.Context, method string, customers []
 	for i := range results {
 		results[i].Index = i
 	}
-	send := func(ctx context.Context, from, to int) error {
+	send := func(ctx context.Context, idx []int) error {
+		batch := make([]CustomerInput, len(idx))
+		for k, i := range idx {
+			batch[k] = customers[i]
+		}
 		var resp struct {
 			Data []customerWire `json:"data"`
 		}
-		_, err := c.do(ctx, call{method: method, path: "v3/customers", body: customers[from:to]}, &resp)
-		if err == nil && len(resp.Data) != to-from {
-			err = fmt.Errorf("bigcommerce: %s v3/customers: sent %d customers, got %d back", method, to-from, len(resp.Data))
+		_, err := c.do(ctx, call{method: method, path: "v3/customers", body: batch}, &resp)
+		if err == nil && len(resp.Data) != len(idx) {
+			err = fmt.Errorf("bigcommerce: %s v3/customers: sent %d customers, got %d back", method, len(idx), len(resp.Data))
 		}
 		if err != nil {
 			return err
 		}
 		for k := range resp.Data {
 			cu := resp.Data[k].model()
-			results[from+k].Customer = &cu
+			results[idx[k]].Customer = &cu
 		}
 		return nil
 	}
-	c.batches(ctx, len(customers), MaxCustomerBatch, send, func(i int, err error) { results[i].Err = err })
+	c.batches(ctx, consecutive(len(customers), MaxCustomerBatch), send, func(i int, err error) { results[i].Err = err })
 	for _, r := range results {
 		if r.Err != nil {
 			return results, r.Err
 		}
 	}
 	return results, nil
+}
+
+// CustomersByID looks customers up by id (id:in, 50 per request, 250 a page): the map holds those
+// that exist.
+func (c *Client) CustomersByID(ctx context.Context, ids []int) (map[int]Customer, error) {
+	out := map[int]Customer{}
+	if ids == nil {
+		ids = []int{}
+	}
+	for page, err := range c.Customers(ctx, CustomerQuery{IDs: ids}) {
+		if err != nil {
+			return out, err
+		}
+		for _, cu := range page {
+			out[cu.ID] = cu
+		}
+	}
+	return out, nil
 }
 
 // DeleteCustomers deletes customers by id (id:in, 50 per request). Unknown ids are ignored, as

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -48,7 +50,28 @@ type APIError struct {
 	Errors   map[string]string // v3 per-field messages
 	Messages []string          // v2 messages, one per element
 
+	// Records holds the messages of a refused batch by record, when the answer names its records:
+	// keys such as "0.email", "[0].email" or "0/email" become Records[0]["email"]. It is nil when the
+	// answer does not say which records were bad (e.g. {"email": "… already in use"}, or
+	// {".customer_create": "Error creating customers"}): then only sending the records apart can tell.
+	Records map[int]map[string]string
+
+	// Body is the raw answer (at most 64 KiB), for bodies that are more than an error: the batch
+	// metafield endpoints answer 422 with the records they did write beside the ones they refused.
+	Body []byte
+
 	storeMissing bool
+}
+
+// NamesRecords reports whether the answer said which records of a batch it refused.
+func (e *APIError) NamesRecords() bool { return len(e.Records) > 0 }
+
+// record is the error of record k of a batch that named its records: the same answer, with only that
+// record's messages, keyed by field.
+func (e *APIError) record(k int) *APIError {
+	r := *e
+	r.Errors, r.Records = e.Records[k], nil
+	return &r
 }
 
 func (e *APIError) Error() string {
@@ -71,7 +94,11 @@ func (e *APIError) Error() string {
 			if i == 0 {
 				sep = " ("
 			}
-			fmt.Fprintf(&b, "%s%s: %s", sep, k, e.Errors[k])
+			if k == "" { // a record's message without a field (a batch's "3": "…")
+				fmt.Fprintf(&b, "%s%s", sep, e.Errors[k])
+			} else {
+				fmt.Fprintf(&b, "%s%s: %s", sep, k, e.Errors[k])
+			}
 		}
 		b.WriteString(")")
 	}
@@ -105,6 +132,9 @@ func (e *APIError) Is(target error) bool {
 func parseError(method, path string, status int, body []byte) *APIError {
 	e := &APIError{Method: method, Path: path, Status: status}
 	body = bytes.TrimSpace(body)
+	if len(body) > 0 {
+		e.Body = body
+	}
 	switch {
 	case len(body) == 0:
 	case body[0] == '[':
@@ -119,22 +149,13 @@ func parseError(method, path string, status int, body []byte) *APIError {
 		}
 	case body[0] == '{':
 		var v3 struct {
-			Title  string                     `json:"title"`
-			Type   string                     `json:"type"`
-			Errors map[string]json.RawMessage `json:"errors"`
+			Title  string          `json:"title"`
+			Type   string          `json:"type"`
+			Errors json.RawMessage `json:"errors"`
 		}
 		if json.Unmarshal(body, &v3) == nil {
 			e.Title, e.Type = v3.Title, v3.Type
-			for k, raw := range v3.Errors {
-				if e.Errors == nil {
-					e.Errors = map[string]string{}
-				}
-				var s string
-				if json.Unmarshal(raw, &s) != nil {
-					s = string(raw) // subscribers' errors may hold any JSON
-				}
-				e.Errors[k] = s
-			}
+			e.addErrors(v3.Errors)
 		}
 	default:
 		msg := string(body)
@@ -142,6 +163,17 @@ func parseError(method, path string, status int, body []byte) *APIError {
 			msg = msg[:200] + "…"
 		}
 		e.Messages = []string{msg}
+	}
+	for k, msg := range e.Errors {
+		if i, field, ok := recordKey(k); ok {
+			if e.Records == nil {
+				e.Records = map[int]map[string]string{}
+			}
+			if e.Records[i] == nil {
+				e.Records[i] = map[string]string{}
+			}
+			e.Records[i][field] = msg
+		}
 	}
 	// BigCommerce answers 404 for an unknown store hash; the store endpoint itself always exists, and
 	// the answer may say so.
@@ -151,3 +183,58 @@ func parseError(method, path string, status int, body []byte) *APIError {
 	}
 	return e
 }
+
+// addErrors reads v3 "errors": an object of messages, or (the batch metafield endpoints' 422) an array
+// of error objects, each with its own "errors" object and title.
+func (e *APIError) addErrors(raw json.RawMessage) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0:
+	case raw[0] == '{':
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(raw, &fields) != nil {
+			return
+		}
+		for k, v := range fields {
+			if e.Errors == nil {
+				e.Errors = map[string]string{}
+			}
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				s = string(v) // subscribers' errors may hold any JSON
+			}
+			e.Errors[k] = s
+		}
+	case raw[0] == '[':
+		var list []struct {
+			Title  string          `json:"title"`
+			Errors json.RawMessage `json:"errors"`
+		}
+		if json.Unmarshal(raw, &list) != nil {
+			return
+		}
+		for _, item := range list {
+			if e.Title == "" {
+				e.Title = item.Title
+			}
+			e.addErrors(item.Errors)
+		}
+	}
+}
+
+// recordKey reads the record index of an error key that names one: "3", "3.email", "[3].email",
+// "3/email", "/3/email", "obj[3].email" or "(3).email". Keys that start with a field name
+// ("email", "addresses.0.city") name no record.
+func recordKey(key string) (index int, field string, ok bool) {
+	m := recordKeyRe.FindStringSubmatch(key)
+	if m == nil {
+		return 0, "", false
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		return 0, "", false
+	}
+	return n, m[2], true
+}
+
+var recordKeyRe = regexp.MustCompile(`^(?:obj)?/?[\[(]?(\d{1,6})[\])]?(?:[./](.*))?$`)

@@ -60,7 +60,8 @@ type Order struct {
 	OrderSource     string `json:"order_source"`
 	ChannelID       int    `json:"channel_id"`
 	ExternalSource  string `json:"external_source"`
-	ExternalOrderID string `json:"external_order_id"`
+	ExternalOrderID string `json:"external_order_id"` // writable: bcsync's key of an order it created
+	ExternalID      string `json:"external_id"`       // read-only: set by marketplaces (e.g. Amazon)
 	CartID          string `json:"cart_id"`
 	CustomerMessage string `json:"customer_message"`
 	StaffNotes      string `json:"staff_notes"`
@@ -181,6 +182,7 @@ type orderWire struct {
 	DateModified   v2Time          `json:"date_modified"`
 	DateShipped    v2Time          `json:"date_shipped"`
 	ExternalSource *string         `json:"external_source"`
+	ExternalID     *string         `json:"external_id"`
 	Consignments   *consignmentSet `json:"consignments"`
 }
 
@@ -191,6 +193,9 @@ func (w *orderWire) model() (o Order, partial bool) {
 	o.DateCreated, o.DateModified, o.DateShipped = w.DateCreated.t, w.DateModified.t, w.DateShipped.t
 	if w.ExternalSource != nil {
 		o.ExternalSource = *w.ExternalSource
+	}
+	if w.ExternalID != nil {
+		o.ExternalID = *w.ExternalID
 	}
 	set := w.Consignments
 	if set == nil {
@@ -218,6 +223,8 @@ type OrderQuery struct {
 	CustomerID    int // 0: any
 	StatusID      *int
 	Email         string
+	// ExternalOrderID is external_order_id, an exact match (see OrdersByExternalID).
+	ExternalOrderID string
 	// FirstPage is the page to start at (default 1), for a reader that has the pages before it.
 	FirstPage int
 }
@@ -241,6 +248,9 @@ func (q OrderQuery) values() url.Values {
 	}
 	if q.Email != "" {
 		v.Set("email", q.Email)
+	}
+	if q.ExternalOrderID != "" {
+		v.Set("external_order_id", q.ExternalOrderID)
 	}
 	return v
 }
@@ -361,8 +371,11 @@ type OrderInput struct {
 	ShippingAddresses []OrderShippingInput `json:"shipping_addresses,omitempty"`
 	Products          []OrderProductInput  `json:"products,omitempty"`
 	// DateCreated, when set, back-dates an order migrated from elsewhere.
-	DateCreated     time.Time     `json:"-"`
-	ExternalSource  string        `json:"external_source,omitempty"` // "M-MIG" keeps migrated orders out of the store's figures
+	DateCreated    time.Time `json:"-"`
+	ExternalSource string    `json:"external_source,omitempty"` // "M-MIG" keeps migrated orders out of the store's figures
+	// ExternalOrderID is the order's id in another system; bcsync puts its own key of the row here, so
+	// that OrdersByExternalID finds an order whose creation had an unclear outcome. BigCommerce does
+	// not make it unique. (external_id is read-only and cannot be written.)
 	ExternalOrderID string        `json:"external_order_id,omitempty"`
 	StaffNotes      string        `json:"staff_notes,omitempty"`
 	CustomerMessage string        `json:"customer_message,omitempty"`
@@ -430,12 +443,15 @@ type OrderUpdate struct {
 	StaffNotes      *string             `json:"staff_notes,omitempty"`
 	CustomerMessage *string             `json:"customer_message,omitempty"`
 	ExternalOrderID *string             `json:"external_order_id,omitempty"`
+	ExternalSource  *string             `json:"external_source,omitempty"`
 	PaymentMethod   *string             `json:"payment_method,omitempty"`
 	DiscountAmount  *money.Amount       `json:"discount_amount,omitempty"`
 }
 
 // CreateOrder creates an order and returns it with its line items. A POST is not repeated after an
-// unclear failure: such failures return ErrMaybeApplied (find the order by ExternalOrderID).
+// unclear failure: such failures return ErrMaybeApplied; find the order with OrdersByExternalID before
+// creating it again. Invalid bodies are ErrInvalid (v2 answers 400 with messages), e.g. an order status
+// the store does not have, a billing address without a zip, or a product that does not exist.
 func (c *Client) CreateOrder(ctx context.Context, in OrderInput) (*Order, error) {
 	var w orderWire
 	if err := c.write(ctx, call{method: http.MethodPost, path: "v2/orders", query: orderIncludes, body: in}, &w); err != nil {

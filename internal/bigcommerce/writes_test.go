@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,7 +39,9 @@ func newCustomer(i int) CustomerInput {
 	return CustomerInput{Email: fmt.Sprintf("new.%d@example.com", i), FirstName: "Zoë", LastName: fmt.Sprintf("Ngữ %d", i)}
 }
 
-// A batch refused for one record is split, so that each record gets its own result and error.
+// A refused batch is settled record by record: records the answer names fail with their own messages
+// and the rest goes again; when the answer names none, the batch is halved until each bad record has
+// its own answer.
 func TestCreateCustomersAttributesErrorsToRecords(t *testing.T) {
 	s := newStore(t, bcemu.Config{Customers: 5, Seed: 1}, nil)
 	ctx := ctxT(t)
@@ -50,9 +53,9 @@ func TestCreateCustomersAttributesErrorsToRecords(t *testing.T) {
 	in[0].Addresses = []AddressInput{{FirstName: "Zoë", LastName: "Ngữ", Address1: "Hauptstraße 1", City: "Berlin", CountryCode: "DE", PostalCode: "10115", StateOrProvince: "Berlin"}}
 	in[0].StoreCredit = []money.Amount{money.MustParse("12.34")}
 	in[0].Phone = ptr("+49 30 1")
-	in[4].Email = "not-an-email"                   // valid for the description, not for the store
-	in[12].Email = strings.ToUpper(existing.Email) // taken, whatever its case
-	in[15].Email = in[14].Email                    // taken by a record of the same batch
+	in[4].Email = "not-an-email"                   // valid for the description, not for the store: named ("4.email")
+	in[12].Email = strings.ToUpper(existing.Email) // taken, whatever its case: not named
+	in[15].Email = in[14].Email                    // taken by a record of the same batch: not named
 	results, err := s.client.CreateCustomers(ctx, in)
 	if err == nil {
 		t.Fatal("no error reported for the refused records")
@@ -82,9 +85,11 @@ func TestCreateCustomersAttributesErrorsToRecords(t *testing.T) {
 		!first.StoreCredit[0].Equal(money.MustParse("12.34")) || first.Phone != "+49 30 1" || first.DateCreated.IsZero() {
 		t.Fatalf("created %+v", first)
 	}
-	// Two refused batches of 10 sent again one by one, and one batch of 3.
-	if n := s.requests("POST /stores/{store_hash}/v3/customers"); n != 23 {
-		t.Fatalf("%d POSTs, want 23", n)
+	// Batch 0-9: refused naming record 4, the other 9 sent again (2 requests). Batch 10-19: refused
+	// without names, halved: 10-14 (12 bad) → 10-11, 12-14 → 12, 13-14; 15-19 (15 bad) → 15-16 → 15,
+	// 16; 17-19 (11 requests). Batch 20-22 (1).
+	if n := s.requests("POST /stores/{store_hash}/v3/customers"); n != 14 {
+		t.Fatalf("%d POSTs, want 14", n)
 	}
 }
 
@@ -125,7 +130,9 @@ func TestUpdateCustomersIsPartial(t *testing.T) {
 		}
 	}
 	results, err := s.client.UpdateCustomers(ctx, []CustomerInput{
-		{ID: 1, Phone: ptr("+44 20 7946 0000"), Company: ptr(""), CustomerGroupID: ptr(3)},
+		{ID: 1, Phone: ptr("+44 20 7946 0000"), Company: ptr(""), CustomerGroupID: ptr(3),
+			FormFields:  []FormField{{Name: "Interests", Value: json.RawMessage(`["tea","ceramics"]`)}},
+			StoreCredit: []money.Amount{money.MustParse("5.25")}},
 		{ID: 2, Email: strings.ToUpper(one.Email)}, // taken by customer 1
 		{ID: 999}, // no such customer
 	})
@@ -136,12 +143,20 @@ func TestUpdateCustomersIsPartial(t *testing.T) {
 	if got.Phone != "+44 20 7946 0000" || got.Company != "" || got.CustomerGroupID != 3 || got.FirstName != one.FirstName || got.Email != one.Email {
 		t.Fatalf("updated %+v from %+v", got, one)
 	}
+	interests := slices.IndexFunc(got.FormFields, func(f FormField) bool { return f.Name == "Interests" })
+	if interests < 0 || got.FormFields[interests].String() != "tea, ceramics" || len(got.StoreCredit) != 1 || !got.StoreCredit[0].Equal(money.MustParse("5.25")) {
+		t.Fatalf("form fields %+v, store credit %v", got.FormFields, got.StoreCredit)
+	}
 	if !got.DateModified.After(one.DateModified) {
 		t.Fatalf("date_modified %v did not move from %v", got.DateModified, one.DateModified)
 	}
-	after := readAll(t, s.client.Customers(ctx, CustomerQuery{IDs: []int{2}}))
-	if after[0].Email != two.Email {
-		t.Fatal("a refused update changed the record")
+	after, err := s.client.CustomersByID(ctx, []int{2, 999})
+	if err != nil || len(after) != 1 || after[2].Email != two.Email {
+		t.Fatalf("a refused update changed the record, or the lookup is wrong: %+v, %v", after, err)
+	}
+	// Customer 1 is one request; 2 and 999 refused together without names are two more.
+	if n := s.requests("PUT /stores/{store_hash}/v3/customers"); n != 5 {
+		t.Fatalf("%d PUTs, want 5 (the batch, its halves 1 and 2-999, then 2 and 999)", n)
 	}
 	if _, err := s.client.UpdateCustomers(ctx, []CustomerInput{{Phone: ptr("1")}}); !errors.Is(err, ErrUnsafe) {
 		t.Fatalf("an update without id: %v", err)

@@ -285,22 +285,17 @@ type attributeIn struct {
 	AttributeValue string `json:"attribute_value"`
 }
 
-// maxBatch is the most customers one write may carry.
+// maxBatch is the most customers one write may carry (also the most customers one attribute-value or
+// form-field-value upsert may name).
 const maxBatch = 10
 
-// validateCustomer checks record i of a batch; create requires the identifying fields, update an id.
-// batchEmails tells which record of the batch took each email.
-func (s *Server) validateCustomer(in customerIn, create bool, i int, batchEmails map[string]int) map[string]string {
+// shapeErrors checks one record of a batch on its own: required fields and lengths, addresses,
+// attribute values against the store's attributes, form fields against its signup form, store credit.
+// Create requires the identifying fields, update an id.
+func (s *Server) shapeErrors(in customerIn, create bool) map[string]string {
 	errs := map[string]string{}
-	var self int
-	if !create {
-		if in.ID == nil {
-			errs["id"] = "id is required to update a customer"
-		} else if !s.customers.exists(*in.ID) {
-			errs["id"] = fmt.Sprintf("Customer %d does not exist", *in.ID)
-		} else {
-			self = *in.ID
-		}
+	if !create && in.ID == nil {
+		errs["id"] = "error.path.missing"
 	}
 	required := func(field string, v *string, maxLen int) {
 		switch {
@@ -312,17 +307,10 @@ func (s *Server) validateCustomer(in customerIn, create bool, i int, batchEmails
 	}
 	required("first_name", in.FirstName, 100)
 	required("last_name", in.LastName, 100)
-	required("email", in.Email, 255)
+	required("email", in.Email, 250)
 	if in.Email != nil && errs["email"] == "" {
-		e := strings.TrimSpace(*in.Email)
-		if len(e) < 3 || !strings.Contains(e, "@") {
+		if e := strings.TrimSpace(*in.Email); len(e) < 3 || !strings.Contains(e, "@") {
 			errs["email"] = "email must be a valid email address"
-		} else if id, ok := s.custEmails.find(e); ok && id != self {
-			errs["email"] = fmt.Sprintf("The email address %s is already in use by another customer.", e)
-		} else if other, ok := batchEmails[strings.ToLower(e)]; ok && other != i {
-			errs["email"] = fmt.Sprintf("The email address %s appears more than once in this request.", e)
-		} else {
-			batchEmails[strings.ToLower(e)] = i
 		}
 	}
 	for k, a := range in.Addresses {
@@ -339,16 +327,46 @@ func (s *Server) validateCustomer(in customerIn, create bool, i int, batchEmails
 		errs["addresses"] = "at most 10 addresses and 10 attributes per customer"
 	}
 	for k, a := range in.Attributes {
-		if a.AttributeID < 1 || a.AttributeID > len(attributeDefs) {
-			errs[fmt.Sprintf("attributes.%d.attribute_id", k)] = fmt.Sprintf("attribute %d does not exist", a.AttributeID)
+		if msg := s.checkAttributeValue(a.AttributeID, a.AttributeValue); msg != "" {
+			errs[fmt.Sprintf("attributes.%d.attribute_value", k)] = msg
+		}
+	}
+	for k, f := range in.FormFields {
+		if msg := checkFormField(f.Name, f.Value); msg != "" {
+			errs[fmt.Sprintf("form_fields.%d.value", k)] = msg
 		}
 	}
 	for k, sc := range in.StoreCreditAmounts {
-		if _, err := money.Parse(sc.Amount.String()); err != nil {
-			errs[fmt.Sprintf("store_credit_amounts.%d.amount", k)] = "amount must be a number"
+		if a, err := money.Parse(sc.Amount.String()); err != nil || a.Sign() < 0 {
+			errs[fmt.Sprintf("store_credit_amounts.%d.amount", k)] = "amount must be a number, not negative"
 		}
 	}
 	return errs
+}
+
+// conflict checks a record against the store and the records before it in the batch: the customer
+// to update exists, and the email is not taken (ignoring case). batchEmails tells which record of the
+// batch took each email.
+func (s *Server) conflict(in customerIn, create bool, i int, batchEmails map[string]int) (field, msg string) {
+	var self int
+	if !create {
+		if !s.customers.exists(*in.ID) {
+			return "id", fmt.Sprintf("Customer %d does not exist.", *in.ID)
+		}
+		self = *in.ID
+	}
+	if in.Email == nil {
+		return "", ""
+	}
+	e := strings.TrimSpace(*in.Email)
+	if id, ok := s.custEmails.find(e); ok && id != self {
+		return "email", fmt.Sprintf("The email address %s is already in use by another customer.", e)
+	}
+	if other, ok := batchEmails[strings.ToLower(e)]; ok && other != i {
+		return "email", fmt.Sprintf("The email address %s appears more than once in this request.", e)
+	}
+	batchEmails[strings.ToLower(e)] = i
+	return "", ""
 }
 
 // readBatch decodes a customer batch and applies the batch rules: an array, 1 to 10 records.
@@ -369,17 +387,30 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request) ([]customerIn
 	return batch, true
 }
 
-// checkBatch validates every record; one invalid record fails the whole batch, as BigCommerce does,
-// without saying which (the client splits the batch to find out).
+// checkBatch validates a batch; one invalid record refuses the whole batch (422) and nothing is
+// written. Records that are invalid on their own are named, as BigCommerce names the paths of invalid
+// JSON ("0.email": "error.path.missing"). A record that clashes with the store or the batch (an email
+// in use, an unknown id) is not: the answer says what, not which record, as BigCommerce's "Create
+// customers failed." does, and the client has to split the batch to find it.
 func (s *Server) checkBatch(w http.ResponseWriter, r *http.Request, batch []customerIn, create bool) bool {
+	named := map[string]string{}
+	for i, in := range batch {
+		for field, msg := range s.shapeErrors(in, create) {
+			named[fmt.Sprintf("%d.%s", i, field)] = msg
+		}
+	}
+	if len(named) > 0 {
+		s.writeError(w, r, http.StatusUnprocessableEntity, "JSON data is missing or invalid", named)
+		return false
+	}
 	seen := map[string]int{}
 	for i, in := range batch {
-		if errs := s.validateCustomer(in, create, i, seen); len(errs) > 0 {
+		if field, msg := s.conflict(in, create, i, seen); field != "" {
 			title := "Update customers failed."
 			if create {
 				title = "Create customers failed."
 			}
-			s.writeError(w, r, http.StatusUnprocessableEntity, title, errs)
+			s.writeError(w, r, http.StatusUnprocessableEntity, title, map[string]string{field: msg})
 			return false
 		}
 	}
@@ -404,7 +435,7 @@ func (s *Server) createCustomers(w http.ResponseWriter, r *http.Request) {
 		if in.OriginChannelID != nil {
 			c.OriginChannelID = *in.OriginChannelID
 		}
-		applyCustomer(c, in, now, true)
+		s.applyCustomer(c, in, now, true)
 		s.custOver[id] = c
 		s.custEmails.add(c.Email, id)
 		data = append(data, s.renderCustomer(c, allIncludes))
@@ -421,8 +452,10 @@ type customerWrite struct {
 	Meta struct{}   `json:"meta"`
 }
 
-// applyCustomer writes the sent fields of in onto c.
-func applyCustomer(c *customer, in customerIn, now int64, create bool) {
+// applyCustomer writes the sent fields of in onto c. Addresses and attribute values are taken on create
+// only (BigCommerce: "Subresource updates are not supported"); form fields and store credit are taken
+// on update too, each sent form field replacing the one of its name.
+func (s *Server) applyCustomer(c *customer, in customerIn, now int64, create bool) {
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = strings.TrimSpace(*v)
@@ -447,8 +480,6 @@ func applyCustomer(c *customer, in customerIn, now int64, create bool) {
 	if in.Authentication != nil {
 		c.Authentication.ForcePasswordReset = in.Authentication.ForcePasswordReset
 	}
-	// Sub-resources are set on create only: BigCommerce ignores them on update ("Subresource updates
-	// are not supported").
 	if create {
 		for i, a := range in.Addresses {
 			a.ID, a.CustomerID = c.ID*10+i+1, c.ID
@@ -458,15 +489,40 @@ func applyCustomer(c *customer, in customerIn, now int64, create bool) {
 			c.Addresses = append(c.Addresses, a)
 		}
 		for _, a := range in.Attributes {
-			c.Attributes = append(c.Attributes, attributeValue{ID: c.ID*10 + a.AttributeID, AttributeID: a.AttributeID,
-				AttributeValue: a.AttributeValue, CustomerID: c.ID, DateCreated: v3Time(now), DateModified: v3Time(now)})
+			s.setAttributeValue(c, a.AttributeID, a.AttributeValue, now)
 		}
+	}
+	if len(in.FormFields) > 0 {
+		fields := slices.Clone(c.FormFields)
 		for _, f := range in.FormFields {
 			f.CustomerID = c.ID
-			c.FormFields = append(c.FormFields, f)
+			if k := slices.IndexFunc(fields, func(old formField) bool { return old.Name == f.Name }); k >= 0 {
+				fields[k] = f
+			} else {
+				fields = append(fields, f)
+			}
 		}
+		c.FormFields = fields
+	}
+	if in.StoreCreditAmounts != nil {
 		c.StoreCreditAmounts = in.StoreCreditAmounts
 	}
+}
+
+// setAttributeValue sets attribute id of c (a record the caller owns) to value: the value keeps its id
+// and creation date when it exists, else it gets a new id. It returns the value as stored.
+func (s *Server) setAttributeValue(c *customer, id int, value string, now int64) attributeValue {
+	attrs := slices.Clone(c.Attributes)
+	k := slices.IndexFunc(attrs, func(a attributeValue) bool { return a.AttributeID == id })
+	if k < 0 {
+		s.nextAttrValue++
+		s.attrValueOwner[s.nextAttrValue] = c.ID
+		attrs = append(attrs, attributeValue{ID: s.nextAttrValue, AttributeID: id, CustomerID: c.ID, DateCreated: v3Time(now)})
+		k = len(attrs) - 1
+	}
+	attrs[k].AttributeValue, attrs[k].DateModified = value, v3Time(now)
+	c.Attributes = attrs
+	return attrs[k]
 }
 
 func (s *Server) updateCustomers(w http.ResponseWriter, r *http.Request) {
@@ -486,7 +542,7 @@ func (s *Server) updateCustomers(w http.ResponseWriter, r *http.Request) {
 		c := s.customerRecord(id)
 		copied := *c
 		s.custEmails.remove(c.Email, id)
-		applyCustomer(&copied, in, now, false)
+		s.applyCustomer(&copied, in, now, false)
 		s.custOver[id] = &copied
 		s.custEmails.add(copied.Email, id)
 		s.customers.touch(id, now)
@@ -513,6 +569,7 @@ func (s *Server) deleteCustomers(w http.ResponseWriter, r *http.Request) {
 		s.custEmails.remove(s.customerRecord(id).Email, id)
 		s.customers.remove(id)
 		delete(s.custOver, id)
+		s.dropCustomerMetafields(id)
 		s.emit("store/customer/deleted", dataInt("customer", id))
 	}
 	w.WriteHeader(http.StatusNoContent)

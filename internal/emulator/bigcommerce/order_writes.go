@@ -22,7 +22,8 @@ type orderIn struct {
 	StaffNotes        *string             `json:"staff_notes"`
 	CustomerMessage   *string             `json:"customer_message"`
 	ExternalSource    *string             `json:"external_source"`
-	ExternalID        *string             `json:"external_id"`
+	ExternalID        any                 `json:"external_id"`          // read-only: refused
+	ExternalMerchant  any                 `json:"external_merchant_id"` // set on create only
 	ExternalOrderID   *string             `json:"external_order_id"`
 	PaymentMethod     *string             `json:"payment_method"`
 	DiscountAmount    *num                `json:"discount_amount"`
@@ -87,6 +88,15 @@ func (s *Server) checkOrder(w http.ResponseWriter, r *http.Request, in orderIn, 
 	}
 	if in.Consignments != nil {
 		errs["consignments"] = "Consignments are not supported by the emulator; use products and shipping_addresses."
+	}
+	if in.BillingAddress != nil && (create || in.BillingAddress.Zip != nil) && (in.BillingAddress.Zip == nil || len(strings.TrimSpace(*in.BillingAddress.Zip)) < 2) {
+		errs["billing_address.zip"] = "The billing address must include the ZIP code. The ZIP code must be two or more characters."
+	}
+	if in.ExternalID != nil {
+		errs["external_id"] = "The field 'external_id' cannot be written to. Please remove it from your request before trying again."
+	}
+	if in.ExternalMerchant != nil && !create {
+		errs["external_merchant_id"] = "The field 'external_merchant_id' cannot be written to. Please remove it from your request before trying again."
 	}
 	if in.StatusID != nil && (*in.StatusID < 0 || *in.StatusID >= len(orderStatuses)) {
 		errs["status_id"] = fmt.Sprintf("The field 'status_id' is invalid: no order status %d.", *in.StatusID)
@@ -226,10 +236,6 @@ func (s *Server) applyOrder(o *order, in orderIn) {
 	if in.ExternalSource != nil {
 		v := *in.ExternalSource
 		o.ExternalSource = &v
-	}
-	if in.ExternalID != nil {
-		v := *in.ExternalID
-		o.ExternalID = &v
 	}
 	if in.DiscountAmount != nil {
 		o.DiscountAmount = money4(in.DiscountAmount.Amount)

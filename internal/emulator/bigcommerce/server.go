@@ -74,6 +74,15 @@ type Server struct {
 	hooks       map[int]*hook
 	nextHook    int
 	cartCounter int
+
+	attrDefs       []*attributeDef // customer attributes, by id
+	nextAttrValue  int             // the last attribute value id given
+	attrValueOwner map[int]int     // attribute value id → customer, for values set through the API
+
+	metafields    map[int]*metafield   // customer metafields by id
+	mfKeys        map[metafieldKey]int // (customer, namespace, key) → id
+	mfCount       map[int]int          // metafields per customer
+	nextMetafield int
 }
 
 // New builds the store. It generates only the compact index; records are built when served.
@@ -125,11 +134,17 @@ func New(cfg Config) (*Server, error) {
 		carts:      map[string]*cart{},
 		cartTokens: map[string]string{},
 		hooks:      map[int]*hook{},
+
+		attrValueOwner: map[int]int{},
+		metafields:     map[int]*metafield{},
+		mfKeys:         map[metafieldKey]int{},
+		mfCount:        map[int]int{},
 	}
 	s.limited = cfg.RateLimit.Quota > 0
 	s.window = emulator.NewWindow(cfg.RateLimit.quota(), cfg.RateLimit.window())
 	s.hooksOut = newDeliverer(s)
 	s.seedTables()
+	s.seedAttributes()
 
 	s.mux = http.NewServeMux()
 	s.routes()
@@ -229,6 +244,24 @@ func (s *Server) routes() {
 	s.handle("POST /v3/customers", scopeCustomers, s.createCustomers)
 	s.handle("PUT /v3/customers", scopeCustomers, s.updateCustomers)
 	s.handle("DELETE /v3/customers", scopeCustomers, s.deleteCustomers)
+
+	s.handle("GET /v3/customers/attributes", scopeCustomers, s.listAttributes)
+	s.handle("POST /v3/customers/attributes", scopeCustomers, s.createAttributes)
+	s.handle("GET /v3/customers/attribute-values", scopeCustomers, s.listAttributeValues)
+	s.handle("PUT /v3/customers/attribute-values", scopeCustomers, s.upsertAttributeValues)
+	s.handle("DELETE /v3/customers/attribute-values", scopeCustomers, s.deleteAttributeValues)
+	s.handle("GET /v3/customers/form-field-values", scopeCustomers, s.listFormFieldValues)
+	s.handle("PUT /v3/customers/form-field-values", scopeCustomers, s.upsertFormFieldValues)
+	// /v3/customers/{customerId}/metafields[/{metafieldId}] would clash with /v3/customers/subscribers/{id}
+	// in a ServeMux (neither pattern is more specific), so one pattern takes the customers'
+	// sub-resources and customerPart dispatches them.
+	for _, method := range []string{"GET", "POST", "PUT", "DELETE"} {
+		s.handle(method+" /v3/customers/{customerId}/{part...}", scopeCustomers, s.customerPart)
+	}
+	s.handle("GET /v3/customers/metafields", scopeCustomers, s.listAllCustomerMetafields)
+	s.handle("POST /v3/customers/metafields", scopeCustomers, s.createCustomerMetafields)
+	s.handle("PUT /v3/customers/metafields", scopeCustomers, s.updateCustomerMetafields)
+	s.handle("DELETE /v3/customers/metafields", scopeCustomers, s.deleteCustomerMetafields)
 
 	s.handle("GET /v3/customers/subscribers", scopeCustomers, s.listSubscribers)
 	s.handle("POST /v3/customers/subscribers", scopeCustomers, s.createSubscriber)

@@ -95,7 +95,7 @@ func TestWebhookDeliveries(t *testing.T) {
 	h.do("DELETE", "v3/customers?id:in=1", nil)
 	h.json("POST", "v3/customers/subscribers", map[string]any{"email": "sub@example.com"}, nil)
 	var o order
-	h.json("POST", "v2/orders", map[string]any{"billing_address": map[string]string{"zip": "1", "email": "g@example.com"},
+	h.json("POST", "v2/orders", map[string]any{"billing_address": map[string]string{"zip": "10115", "email": "g@example.com"},
 		"products": []map[string]any{{"product_id": 1, "quantity": 1}}}, &o)
 	h.json("PUT", "v2/orders/1", map[string]any{"status_id": 5}, nil) // not store/order/created
 	h.json("PUT", "v3/catalog/products/2", map[string]any{"is_visible": false}, nil)
