@@ -3,6 +3,7 @@ package source
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,10 @@ func asInteger(v any) any {
 	switch v := v.(type) {
 	case int64:
 		return v
+	case uint64: // an UNSIGNED BIGINT: above int64's range it is kept as text, not wrapped around
+		if v <= math.MaxInt64 {
+			return int64(v)
+		}
 	case []byte, string:
 		s := text(v)
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
@@ -74,6 +79,8 @@ func asFloat(v any) any {
 	switch v := v.(type) {
 	case float64:
 		return v
+	case float32:
+		return widen(v)
 	case int64:
 		return float64(v)
 	case []byte, string:
@@ -158,10 +165,21 @@ func asIs(v any) any {
 		return v
 	case time.Time:
 		return v.UTC()
+	case float32:
+		return widen(v)
+	case uint64:
+		return asInteger(v)
 	case int64, float64, bool, string:
 		return v
 	}
 	return text(v)
+}
+
+// widen turns a float32 (MySQL's FLOAT) into the float64 of its shortest text: 0.1 stays 0.1 instead
+// of becoming 0.10000000149011612.
+func widen(f float32) float64 {
+	w, _ := strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
+	return w
 }
 
 // text is a value's text, as the database would print it.
@@ -173,8 +191,12 @@ func text(v any) string {
 		return string(v)
 	case int64:
 		return strconv.FormatInt(v, 10)
+	case uint64:
+		return strconv.FormatUint(v, 10)
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(v), 'f', -1, 32)
 	case time.Time:
 		return v.Format(time.RFC3339Nano)
 	}

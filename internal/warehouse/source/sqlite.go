@@ -14,9 +14,10 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// sqliteSource reads a SQLite file, opened read-only: SQLite has no server to refuse a write, so the
-// file itself is opened so that none can happen (mode=ro), and PRAGMA query_only refuses any that
-// tries.
+// sqliteSource reads a SQLite file. SQLite has no server to refuse a write, so three locks keep a
+// model from changing anything: the file is opened read-only (mode=ro), PRAGMA query_only is on, and
+// an authorizer lets a statement only read. The last one also refuses what the first two let through:
+// ATTACH, which would create and open another file for writing, and setting PRAGMAs.
 type sqliteSource struct {
 	failer
 	path string
@@ -85,7 +86,23 @@ func (s *sqliteSource) Query(ctx context.Context, q Query) (Rows, error) {
 	// No server enforces the timeout: the query's context interrupts SQLite when it runs out.
 	qctx, cancel := deadline(ctx, q.Timeout, 0)
 	r := &sqlRows{ctx: ctx, cancel: cancel, classify: func(err error) error { return s.classify(ctx, qctx, err, q.Timeout) }}
-	if r.rows, err = s.db.QueryContext(qctx, stmt); err != nil {
+	conn, err := s.db.Conn(qctx)
+	if err != nil {
+		r.Close()
+		return nil, r.classify(err)
+	}
+	r.cleanup = func() { conn.Close() }
+	if err := conn.Raw(func(driverConn any) error {
+		a, ok := driverConn.(sqlite.AuthorizerRegisterer)
+		if !ok {
+			return errors.New("the SQLite driver cannot restrict statements to reading")
+		}
+		return a.RegisterAuthorizer(readOnlyAuthorizer)
+	}); err != nil {
+		r.Close()
+		return nil, r.classify(err)
+	}
+	if r.rows, err = conn.QueryContext(qctx, stmt); err != nil {
 		r.Close()
 		return nil, r.classify(err)
 	}
@@ -147,14 +164,34 @@ func (s *sqliteSource) classify(ctx, qctx context.Context, err error, timeout ti
 	switch {
 	case timeout > 0 && qctx.Err() != nil && (code == sqlite3.SQLITE_INTERRUPT || errors.Is(err, context.DeadlineExceeded)):
 		return s.timeout("SQLite", timeout, err)
-	case code == sqlite3.SQLITE_READONLY:
-		return s.fail(PartReadOnly, err, "SQLite refused to run the model, which tries to write: a model is read-only, a SELECT")
+	case code == sqlite3.SQLITE_READONLY || code == sqlite3.SQLITE_AUTH: // SQLITE_AUTH comes from readOnlyAuthorizer alone
+		return s.fail(PartReadOnly, err, "SQLite refused to run the model, which tries to write or to change the connection: a model is read-only, a SELECT")
 	case code == sqlite3.SQLITE_NOTADB:
 		return s.fail(PartFormat, err, "%s is not a SQLite database", s.path)
 	case code == sqlite3.SQLITE_CANTOPEN || code == sqlite3.SQLITE_PERM:
 		return s.fail(PartFile, err, "the SQLite database at %s cannot be opened: %s", s.path, rootCause(err))
-	case code == sqlite3.SQLITE_AUTH:
-		return s.fail(PartPermission, err, "SQLite refused the query: %s", rootCause(err))
 	}
 	return s.fail(PartQuery, err, "SQLite refused the query: %s", rootCause(err))
+}
+
+// readOnlyAuthorizer lets a statement read tables, call functions and recurse, read a PRAGMA's value,
+// and use the PRAGMAs that describe the schema (pragma_table_info('t') and the like, whose argument
+// SQLite passes as the value); anything else is denied when the statement is prepared.
+func readOnlyAuthorizer(action sqlite.AuthorizerActionCode, arg1, arg2, _, _ string) sqlite.AuthorizerReturnCode {
+	switch action {
+	case sqlite.AuthSelect, sqlite.AuthRead, sqlite.AuthFunction, sqlite.AuthRecursive:
+		return sqlite.AuthorizerOK
+	case sqlite.AuthPragma:
+		if arg2 == "" || schemaPragmas[strings.ToLower(arg1)] {
+			return sqlite.AuthorizerOK
+		}
+	}
+	return sqlite.AuthorizerDeny
+}
+
+// schemaPragmas describe the database and change nothing, whatever their argument.
+var schemaPragmas = map[string]bool{
+	"table_info": true, "table_xinfo": true, "table_list": true, "index_list": true, "index_info": true,
+	"index_xinfo": true, "foreign_key_list": true, "database_list": true, "collation_list": true,
+	"function_list": true, "pragma_list": true, "module_list": true, "compile_options": true,
 }
