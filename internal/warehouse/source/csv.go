@@ -27,12 +27,16 @@ type csvSource struct {
 	client    *http.Client
 }
 
-// isCSV accepts csv:PATH, http(s) URLs, and paths (or file: URLs) ending in .csv.
+// isCSV accepts csv:PATH, http(s) URLs, and paths (or file: URLs) ending in .csv; not the URL of
+// another scheme (ftp://, s3://) that happens to end in .csv.
 func isCSV(raw string) bool {
 	if prefixed("csv:", "https://", "http://")(raw) {
 		return true
 	}
 	path, _, _ := strings.Cut(raw, "?")
+	if strings.Contains(path, "://") && !prefixed("file://")(path) {
+		return false
+	}
 	return strings.HasSuffix(strings.ToLower(path), ".csv")
 }
 
@@ -219,7 +223,7 @@ func (s *csvSource) body(ctx, qctx context.Context, timeout time.Duration) (io.R
 		f, err := os.Open(s.path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, s.fail(PartFile, err, "there is no file %s", s.path)
+			return nil, s.fail(PartFile, err, "there is no CSV file at %s", s.path)
 		case errors.Is(err, fs.ErrPermission):
 			return nil, s.fail(PartFile, err, "%s cannot be read: permission denied", s.where())
 		case err != nil:

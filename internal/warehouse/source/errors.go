@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"syscall"
 	"time"
@@ -57,8 +58,13 @@ type failer struct {
 	secrets []string
 }
 
-// fail returns an *Error whose message is msg with every secret hidden.
+// fail returns an *Error whose message is msg with every secret hidden. An *url.Error around err is
+// dropped: it quotes the whole URL, query string (a signed link's token) included.
 func (f failer) fail(part Part, err error, format string, args ...any) *Error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue == err {
+		err = ue.Err
+	}
 	return &Error{Engine: f.engine, Part: part, Msg: redactText(fmt.Sprintf(format, args...), f.secrets), Err: err}
 }
 

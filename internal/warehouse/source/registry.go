@@ -21,6 +21,9 @@ var engines = []engine{
 	{name: "csv", match: isCSV, open: openCSV},
 }
 
+// engineNames are the engines' names in sentences.
+var engineNames = map[string]string{"postgres": "PostgreSQL", "mysql": "MySQL/MariaDB", "sqlite": "SQLite", "csv": "CSV"}
+
 // examples are valid URLs of each engine, for error messages.
 var examples = map[string]string{
 	"postgres": "postgres://user:password@host:5432/database",
@@ -65,5 +68,5 @@ func unknownEngine(rawURL string) error {
 
 // badURL is the error for a URL of a known engine that cannot be used.
 func (f failer) badURL(rawURL, why string) error {
-	return f.fail(PartURL, nil, "%q is not a valid %s URL (%s): it should look like %s", Redact(rawURL), f.engine, why, examples[f.engine])
+	return f.fail(PartURL, nil, "%q is not a valid %s URL (%s): it should look like %s", Redact(rawURL), engineNames[f.engine], why, examples[f.engine])
 }
