@@ -16,8 +16,7 @@ import (
 )
 
 // csvSource reads a CSV file, local or over HTTPS. A CSV file has no server and no SQL: the query is
-// the file itself, read once from top to bottom. The CSV rules are in the package documentation of
-// csvRows.
+// the file itself, read once from top to bottom, by the rules in the package documentation.
 type csvSource struct {
 	failer
 	path      string   // a local file, or

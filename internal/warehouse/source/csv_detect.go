@@ -47,8 +47,12 @@ func detectEncoding(head []byte) string {
 	return "windows-1252"
 }
 
-// trimPartialRune drops a multi-byte character cut by the end of the sample.
+// trimPartialRune drops a multi-byte character cut by the end of a full sample; a shorter sample is
+// the whole file, whose last character is not cut.
 func trimPartialRune(b []byte) []byte {
+	if len(b) < sniffSize {
+		return b
+	}
 	for i := 1; i <= utf8.UTFMax && i <= len(b); i++ {
 		if utf8.RuneStart(b[len(b)-i]) {
 			if !utf8.FullRune(b[len(b)-i:]) {

@@ -12,20 +12,7 @@ import (
 	"time"
 )
 
-// csvRows reads a CSV file one record at a time. The rules:
-//
-//   - The first row is the header: every column needs a name, and no name may appear twice.
-//   - The delimiter is the one of , ; tab | found most often in the header line outside quotes,
-//     unless the URL sets it (?delimiter=;).
-//   - The encoding is UTF-8 or UTF-16 when a byte order mark says so, UTF-8 when the first 64 KiB are
-//     valid UTF-8, else Windows-1252, unless the URL sets it (?encoding=latin1).
-//   - Quoted fields may hold delimiters, quotes ("") and line breaks.
-//   - An empty cell is NULL: CSV cannot tell an empty string from a missing value.
-//   - A row with the wrong number of fields, or a quoting error, is reported for that row alone
-//     (RowErr, with its line) and the read goes on.
-//   - Each column's kind is inferred from the first 1,000 data rows: integer, decimal, boolean
-//     (true/false, yes/no), date (2006-01-02), timestamp (ISO 8601, UTC without a zone), else text.
-//     Numbers with a leading zero are text. A later cell that does not parse comes back as Unparsed.
+// csvRows reads a CSV file one record at a time, by the rules in the package documentation.
 type csvRows struct {
 	s       *csvSource
 	ctx     context.Context // the caller's

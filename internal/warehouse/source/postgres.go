@@ -37,9 +37,9 @@ func openPostgres(_ context.Context, rawURL string, opts Options) (Source, error
 		}
 		return nil, f.badURL(rawURL, why)
 	}
-	// Every transaction of the session is read-only, not only the one Query opens: a model cannot
-	// COMMIT its way out of it.
-	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	// Read-only is the transaction's (BEGIN READ ONLY), not a startup parameter such as
+	// default_transaction_read_only, which PgBouncer refuses: the extended protocol runs one statement,
+	// so nothing can follow a COMMIT to write outside it.
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = "bcsync"
 	}

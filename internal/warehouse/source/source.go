@@ -14,6 +14,7 @@ type Source interface {
 	Test(ctx context.Context) error
 	// Query starts reading q's rows. An error raised before the first row (a refused login, an unknown
 	// table, a write) is returned here; later ones end the iteration and are returned by Rows.Err.
+	// Errors are *Error, except when ctx itself is cancelled or expires: then it is ctx's error.
 	Query(ctx context.Context, q Query) (Rows, error)
 	// Close releases what the source keeps between calls.
 	Close() error
