@@ -24,6 +24,7 @@ type csvSource struct {
 	delimiter rune     // 0: detected from the header line
 	encoding  string   // "": detected from the bytes
 	client    *http.Client
+	ownClient bool // made here, so Close may close its idle connections
 }
 
 // isCSV accepts csv:PATH, http(s) URLs, and paths (or file: URLs) ending in .csv; not the URL of
@@ -60,7 +61,7 @@ func openCSV(_ context.Context, rawURL string, opts Options) (Source, error) {
 		s.link = u
 		s.client = opts.HTTPClient
 		if s.client == nil {
-			s.client = defaultHTTPClient(opts.connectTimeout())
+			s.client, s.ownClient = defaultHTTPClient(opts.connectTimeout()), true
 		}
 	default:
 		path := rawURL
@@ -161,7 +162,7 @@ func defaultHTTPClient(connect time.Duration) *http.Client {
 func (s *csvSource) Engine() string { return "csv" }
 
 func (s *csvSource) Close() error {
-	if s.link != nil && s.client != nil {
+	if s.ownClient {
 		s.client.CloseIdleConnections()
 	}
 	return nil
@@ -175,9 +176,15 @@ func (s *csvSource) where() string {
 	return "the CSV file " + s.path
 }
 
+// testTimeout bounds Test when ctx does not: a server that sends headers and then stalls would
+// otherwise keep it waiting for the first 64 KiB for ever.
+const testTimeout = 30 * time.Second
+
 // Test opens the file and reads its header: encoding, delimiter and column names are checked, no row.
 func (s *csvSource) Test(ctx context.Context) error {
-	r, err := s.open(ctx, ctx, 0)
+	qctx, cancel := context.WithTimeout(ctx, testTimeout)
+	defer cancel()
+	r, err := s.open(ctx, qctx, testTimeout)
 	if err != nil {
 		return err
 	}
@@ -258,7 +265,23 @@ func (s *csvSource) body(ctx, qctx context.Context, timeout time.Duration) (io.R
 		resp.Body.Close()
 		return nil, s.fail(PartFormat, nil, "%s is a web page (text/html), not a CSV file: use the link that downloads the file", s.where())
 	}
-	return resp.Body, nil
+	return ctxBody{ReadCloser: resp.Body, ctx: qctx}, nil
+}
+
+// ctxBody reports the end of a response body whose request's context has ended as that context's
+// error: cancelled mid-body, net/http sometimes answers io.EOF, and the part read so far would pass
+// for the whole file.
+type ctxBody struct {
+	io.ReadCloser
+	ctx context.Context
+}
+
+func (b ctxBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && b.ctx.Err() != nil {
+		err = b.ctx.Err()
+	}
+	return n, err
 }
 
 // readError classifies a failure to fetch or read the file.

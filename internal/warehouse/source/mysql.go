@@ -133,7 +133,12 @@ func (m *mysqlSource) Query(ctx context.Context, q Query) (Rows, error) {
 		return nil, err
 	}
 	qctx, cancel := deadline(ctx, q.Timeout, serverGrace)
-	classify := func(err error) error { return m.classify(ctx, err, q.Timeout, PartQuery) }
+	classify := func(err error) error {
+		if q.Timeout > 0 && qctx.Err() != nil && ctx.Err() == nil { // the driver may say "invalid connection"
+			return m.timeout(m.server(), q.Timeout, err)
+		}
+		return m.classify(ctx, err, q.Timeout, PartQuery)
+	}
 	conn, err := m.conn(qctx, ctx)
 	if err != nil {
 		cancel()

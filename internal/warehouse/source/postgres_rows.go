@@ -41,34 +41,34 @@ const statementName = "bcsync_model"
 func (r *pgRows) start(sql string, isTable bool) error {
 	conn, err := pgx.ConnectConfig(r.qctx, r.p.cfg.Copy())
 	if err != nil {
-		return r.p.classify(r.ctx, err, r.timeout, PartHost)
+		return r.classify(err, PartHost)
 	}
 	r.conn = conn
 	if r.tx, err = conn.BeginTx(r.qctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}); err != nil {
-		return r.p.classify(r.ctx, err, r.timeout, PartHost)
+		return r.classify(err, PartHost)
 	}
 	if r.timeout > 0 {
 		if _, err := r.tx.Exec(r.qctx, statementTimeout(r.timeout)); err != nil {
-			return r.p.classify(r.ctx, err, r.timeout, PartQuery)
+			return r.classify(err, PartQuery)
 		}
 	}
 	sd, err := conn.Prepare(r.qctx, statementName, sql)
 	if err != nil {
-		return r.p.classify(r.ctx, err, r.timeout, PartQuery)
+		return r.classify(err, PartQuery)
 	}
 	if len(sd.ParamOIDs) > 0 {
 		return r.p.fail(PartQuery, nil, "the query has parameters ($1 …): a model's SQL must be complete, with its values written in")
 	}
 	if err := r.describe(sd.Fields, isTable); err != nil {
-		return r.p.classify(r.ctx, err, r.timeout, PartQuery)
+		return r.classify(err, PartQuery)
 	}
 	if r.rows, err = r.tx.Query(r.qctx, statementName, pgResultFormats); err != nil {
-		return r.p.classify(r.ctx, err, r.timeout, PartQuery)
+		return r.classify(err, PartQuery)
 	}
 	r.more, r.peeked = r.rows.Next(), true
 	if !r.more {
 		if err := r.rows.Err(); err != nil {
-			return r.p.classify(r.ctx, err, r.timeout, PartQuery)
+			return r.classify(err, PartQuery)
 		}
 	}
 	return nil
@@ -134,6 +134,15 @@ func (r *pgRows) describe(fields []pgconn.FieldDescription, isTable bool) error 
 	return nil
 }
 
+// classify is postgres.classify, knowing that a query whose own deadline passed timed out: pgx may
+// report that as a network timeout.
+func (r *pgRows) classify(err error, fallback Part) error {
+	if r.timeout > 0 && r.qctx.Err() != nil && r.ctx.Err() == nil {
+		return r.p.timeout(r.p.server, r.timeout, err)
+	}
+	return r.p.classify(r.ctx, err, r.timeout, fallback)
+}
+
 func (r *pgRows) Columns() []Column { return slices.Clone(r.cols) }
 
 func (r *pgRows) Next() bool {
@@ -149,7 +158,7 @@ func (r *pgRows) Next() bool {
 	}
 	if !more {
 		if err := r.rows.Err(); err != nil {
-			r.err = r.p.classify(r.ctx, err, r.timeout, PartQuery)
+			r.err = r.classify(err, PartQuery)
 		}
 		r.release(false)
 		return false
@@ -225,7 +234,7 @@ const pgEpoch = 946684800
 func pgDecoder(oid uint32) func([]byte) any {
 	switch oid {
 	case pgtype.BoolOID:
-		return func(b []byte) any { return len(b) == 1 && b[0] == 1 }
+		return fixed(1, func(b []byte) any { return b[0] == 1 })
 	case pgtype.Int2OID:
 		return fixed(2, func(b []byte) any { return int64(int16(binary.BigEndian.Uint16(b))) })
 	case pgtype.Int4OID:
