@@ -217,11 +217,19 @@ func TestCSVTestNamesWhatIsWrongWithTheFile(t *testing.T) {
 	}
 }
 
-func TestCSVTakesNoSQL(t *testing.T) {
-	src := open(t, csvFile(t, "s.csv", []byte("a\n1\n")), source.Options{})
-	msg := wantPart(t, queryErr(src, source.Query{SQL: "SELECT * FROM s"}), source.PartQuery)
+func TestCSVIsOnlyReadAndTakesNoSQL(t *testing.T) {
+	content := []byte("a\n1\n")
+	path := csvFile(t, "s.csv", content)
+	before, _ := os.Stat(path)
+	src := open(t, path, source.Options{})
+	msg := wantPart(t, queryErr(src, source.Query{SQL: "DELETE FROM s"}), source.PartQuery)
 	if !contains(msg, "takes no SQL") {
 		t.Errorf("%q", msg)
+	}
+	readAll(t, src, source.Query{})
+	after, _ := os.Stat(path)
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, content) || !after.ModTime().Equal(before.ModTime()) {
+		t.Error("the file changed")
 	}
 }
 

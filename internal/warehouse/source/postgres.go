@@ -25,8 +25,18 @@ type postgres struct {
 func openPostgres(_ context.Context, rawURL string, opts Options) (Source, error) {
 	f := failer{engine: "postgres", secrets: Secrets(rawURL)}
 	// net/url's own error quotes the URL, password included, so it is replaced by a hint.
-	if _, err := url.Parse(rawURL); err != nil {
+	u, err := url.Parse(rawURL)
+	if err != nil {
 		return nil, f.badURL(rawURL, "special characters in the user or password, such as / @ : # ?, must be percent-encoded")
+	}
+	// The URL alone says where to connect and as whom. libpq's defaults would fill the gaps from
+	// bcsync's own process: a local socket with peer authentication, PGHOST, PGUSER, PGPASSWORD and
+	// ~/.pgpass, which are the operator's, not the data team's.
+	switch {
+	case u.Hostname() == "":
+		return nil, f.badURL(rawURL, "no host")
+	case u.User.Username() == "":
+		return nil, f.badURL(rawURL, "no user")
 	}
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
@@ -40,6 +50,7 @@ func openPostgres(_ context.Context, rawURL string, opts Options) (Source, error
 	// Read-only is the transaction's (BEGIN READ ONLY), not a startup parameter such as
 	// default_transaction_read_only, which PgBouncer refuses: the extended protocol runs one statement,
 	// so nothing can follow a COMMIT to write outside it.
+	cfg.Password, _ = u.User.Password() // none is none: not PGPASSWORD, not a .pgpass entry
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = "bcsync"
 	}
@@ -52,10 +63,10 @@ func openPostgres(_ context.Context, rawURL string, opts Options) (Source, error
 	cfg.StatementCacheCapacity = 0
 	cfg.DescriptionCacheCapacity = 0
 
-	server := "PostgreSQL at " + net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
-	if strings.HasPrefix(cfg.Host, "/") {
-		server = "PostgreSQL at " + cfg.Host
+	if strings.HasPrefix(cfg.Host, "/") { // ?host=/run/postgresql
+		return nil, f.badURL(rawURL, "a local socket is bcsync's own machine, not a warehouse")
 	}
+	server := "PostgreSQL at " + net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
 	return &postgres{failer: f, cfg: cfg, server: server}, nil
 }
 
