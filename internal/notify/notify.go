@@ -326,10 +326,11 @@ func Short(m Message) string {
 	if url != "" && utf8.RuneCountInString(title)+1+utf8.RuneCountInString(url) <= SMSLength {
 		tail = " " + url
 	}
-	room := SMSLength - utf8.RuneCountInString(title) - utf8.RuneCountInString(tail) - 1
+	const sep = " - "
+	room := SMSLength - utf8.RuneCountInString(title) - utf8.RuneCountInString(tail) - len(sep)
 	s := title
 	if summary != "" && room >= 12 {
-		s += " " + truncate(summary, room)
+		s += sep + truncate(summary, room)
 	}
 	return s + tail
 }

@@ -131,7 +131,7 @@ const (
 func SlackPayload(m Message) map[string]any {
 	text := Title(m)
 	if s := oneLine(m.Summary); s != "" {
-		text += ": " + s
+		text += " - " + s
 	}
 	blocks := []map[string]any{{
 		"type": "header",

@@ -184,7 +184,7 @@ func TestSlackPostsTextAndBlocks(t *testing.T) {
 	raw, _ := json.Marshal(h.payloads[0])
 	body := string(raw)
 	for _, want := range []string{
-		`"text":"[WARNING] Customers from warehouse (Shop): records rejected: 3 of 1,200 records were rejected \u0026lt;by\u0026gt; BigCommerce \u0026amp; co.`,
+		`"text":"[WARNING] Customers from warehouse (Shop): records rejected - 3 of 1,200 records were rejected \u0026lt;by\u0026gt; BigCommerce \u0026amp; co.`,
 		`"type":"header"`, `🟠 [WARNING] Customers from warehouse (Shop): records rejected`,
 		`*Rejected*\n3 of 1,200 (0.25%)`, `*Store*\nShop`, `*Sync*\nCustomers from warehouse (warehouse #12)`,
 		`\u003chttps://bcsync.example.com/syncs/warehouse/12/runs/381|Open the run in bcsync\u003e`,
