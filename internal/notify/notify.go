@@ -339,7 +339,8 @@ var gsmReplacer = strings.NewReplacer("…", "...", "–", "-", "—", "-", "‘
 
 func gsmish(s string) string { return gsmReplacer.Replace(s) }
 
-// truncate cuts s to at most n characters, ending in "..." when cut.
+// truncate cuts s to at most n characters, ending in "..." when cut; it cuts between words when a
+// space is near the end.
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -348,7 +349,13 @@ func truncate(s string, n int) string {
 		return string([]rune(s)[:n])
 	}
 	r := []rune(s)[:n-3]
-	return strings.TrimRight(string(r), " ") + "..."
+	for i := len(r) - 1; i > 0 && i >= len(r)-15; i-- {
+		if r[i] == ' ' {
+			r = r[:i]
+			break
+		}
+	}
+	return strings.TrimRight(string(r), " ,;:-") + "..."
 }
 
 // truncateBytes cuts s to at most n bytes on a character boundary, ending in "…" when cut.
