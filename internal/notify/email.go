@@ -146,7 +146,8 @@ func (c EmailConfig) secrets() []string {
 	return out
 }
 
-// Email sends a multipart message over SMTP.
+// Email sends a multipart message over SMTP. It is safe for concurrent use: each Send is a session of
+// its own.
 type Email struct {
 	server   smtpServer
 	from     *mail.Address
@@ -197,7 +198,7 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 	call := &apicall.Call{
 		API: "email", Method: "SMTP", URL: e.server.callURL(), Started: time.Now(),
 		RequestHeader: e.redactor.Header(map[string][]string{
-			"From": {e.from.String()}, "To": {joinAddresses(e.to)}, "Subject": {Title(m)},
+			"From": {e.from.String()}, "To": {strings.ReplaceAll(joinAddresses(e.to), "\r\n", "")}, "Subject": {Title(m)},
 		}),
 		RequestSize: int64(len(msg)),
 	}
@@ -313,6 +314,8 @@ func (e *Email) smtpError(parent, ctx context.Context, service, step string, err
 		se := &SendError{Channel: TypeEmail, Status: te.Code, Code: strconv.Itoa(te.Code), Retryable: te.Code >= 400 && te.Code < 500, Err: err}
 		reply := oneLine(fmt.Sprintf("%d %s", te.Code, te.Msg))
 		switch {
+		case e.server.user == "" && (te.Code == 530 || strings.HasPrefix(te.Msg, "5.7.0")):
+			se.Reason = fmt.Sprintf("%s requires a login (%s): put user:password in --smtp-url", service, reply)
 		case step == "AUTH" && !se.Retryable:
 			se.Reason = fmt.Sprintf("%s refused the user name or password (%s): check the credentials in --smtp-url", service, reply)
 		case se.Retryable:

@@ -454,6 +454,16 @@ func fakeSMTP(t *testing.T, starttlsReply string) (addr string, commands func() 
 	return l.Addr().String(), func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), cmds...) }
 }
 
+func TestEmailWithoutLoginWhereOneIsRequired(t *testing.T) {
+	cert, pool := testCert(t)
+	mb := newMailbox(t, withSTARTTLS, cert)
+	err := newTestEmail(t, "smtp://"+mb.addr, pool, nil).Send(context.Background(), sample())
+	se := sendError(t, err)
+	if se.Retryable || !strings.Contains(err.Error(), "requires a login (502 5.7.0 Please authenticate first): put user:password in --smtp-url") {
+		t.Errorf("%v", err)
+	}
+}
+
 func TestEmailRefusedSTARTTLSSendsNothing(t *testing.T) {
 	for _, tc := range []struct {
 		reply     string

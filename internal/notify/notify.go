@@ -66,12 +66,13 @@ type Message struct {
 	Detail    string // plain text, may span lines
 	Figures   []Figure
 	URL       string // the run in the UI; may be empty
-	DedupKey  string // stable per sync and condition; DedupKey(…) when empty
+	DedupKey  string // stable per sync and condition; DedupKey(Sync, Condition) when empty ("test" for a test)
 	At        time.Time
 }
 
 // Channel delivers a message. Send makes one attempt, bounded by the channel's timeout, and returns
-// nil or a *SendError.
+// nil or a *SendError; it never retries (the caller decides, with Retryable). Channels are safe for
+// concurrent use.
 type Channel interface {
 	Send(ctx context.Context, m Message) error
 }
@@ -163,7 +164,11 @@ func (m Message) prepare(now time.Time) (Message, error) {
 		return m, fmt.Errorf("the notification has no known severity (%q): it must be critical, warning or info", m.Severity)
 	}
 	if m.DedupKey == "" {
-		m.DedupKey = DedupKey(m.Sync, m.Condition)
+		cond := m.Condition
+		if m.State == Test {
+			cond = "test" // a test never touches the alert of a real condition
+		}
+		m.DedupKey = DedupKey(m.Sync, cond)
 	}
 	if m.At.IsZero() {
 		m.At = now

@@ -225,7 +225,7 @@ func TestPagerDutySeverityAndTest(t *testing.T) {
 	}
 	p := newPagerDuty(t)
 	m := sample()
-	m.State, m.Condition, m.DedupKey = Test, "test", ""
+	m.State, m.DedupKey = Test, ""
 	if err := newTestPagerDuty(t, p, testRoutingKey, nil).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
