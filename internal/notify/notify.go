@@ -1,11 +1,3 @@
-// Package notify delivers one notification through one channel: a Slack incoming webhook, a PagerDuty
-// Events API v2 integration, an SMS through Twilio, an email over SMTP, or a signed webhook. It decides
-// nothing about when to alert; it says what it is given, once, and reports how the delivery went with
-// a *SendError that tells a retryable failure from a permanent one.
-//
-// Every HTTP exchange goes through apicall.Transport (APIs "slack", "pagerduty", "twilio", "webhook")
-// and every SMTP delivery is reported as one synthetic apicall.Call (API "email"), all with the
-// channel's secrets redacted, to the Observer of Options: the live debugger and the metrics.
 package notify
 
 import (
