@@ -502,6 +502,16 @@ func TestEmailUntrustedCertificateIsPermanent(t *testing.T) {
 	}
 }
 
+func TestEmailImplicitTLSToAPlainPort(t *testing.T) {
+	cert, pool := testCert(t)
+	mb := newMailbox(t, withSTARTTLS, cert)
+	err := newTestEmail(t, credentialsURL("smtps", mb.addr), pool, nil).Send(context.Background(), sample())
+	se := sendError(t, err)
+	if se.Retryable || !strings.Contains(err.Error(), "did not answer in TLS") || !strings.Contains(err.Error(), "check the address and port") {
+		t.Errorf("%v", err)
+	}
+}
+
 func TestEmailRecipientAnswers(t *testing.T) {
 	cert, pool := testCert(t)
 	for _, tc := range []struct {

@@ -80,6 +80,9 @@ func transportError(ch Type, service string, parent context.Context, timeout tim
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		se.Err = context.DeadlineExceeded
 		se.Reason = fmt.Sprintf("%s did not answer within %s", service, timeout)
+	case notTLS(err):
+		se.Retryable = false
+		se.Reason = fmt.Sprintf("%s did not answer in TLS (%s): check the address and port", service, redact(err.Error()))
 	case certificateError(err):
 		se.Retryable = false
 		se.Reason = fmt.Sprintf("%s's TLS certificate was not trusted (%s): check the address, or the certificate authority given to bcsync", service, redact(err.Error()))
@@ -94,17 +97,22 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// certificateError reports a TLS failure that will not pass by itself: an untrusted or mismatched
-// certificate, or a server that does not speak TLS at all on that port.
+// certificateError reports a TLS failure that will not pass by itself: an untrusted, expired or
+// mismatched certificate, or a server that does not speak TLS at all on that port.
 func certificateError(err error) bool {
 	var (
-		cv  *tls.CertificateVerificationError
-		ua  x509.UnknownAuthorityError
-		he  x509.HostnameError
-		ci  x509.CertificateInvalidError
-		rec tls.RecordHeaderError
+		cv *tls.CertificateVerificationError
+		ua x509.UnknownAuthorityError
+		he x509.HostnameError
+		ci x509.CertificateInvalidError
 	)
-	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &rec)
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || notTLS(err)
+}
+
+// notTLS reports a server that answered a TLS handshake with something else (a plain-text port).
+func notTLS(err error) bool {
+	var rec tls.RecordHeaderError
+	return errors.As(err, &rec)
 }
 
 // snippet is the start of a service's answer, on one line, for an error message.

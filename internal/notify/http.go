@@ -93,7 +93,8 @@ func (p *poster) post(ctx context.Context, target string, header http.Header, bo
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
+	if err != nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
+		// A success whose body was cut is still a success: its status says the message was taken.
 		return nil, transportError(p.channel, p.service, ctx, p.timeout, err, p.redact)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswer)) // let the connection be reused

@@ -301,6 +301,29 @@ func TestSlackUnreachableAndSlow(t *testing.T) {
 	}
 }
 
+func TestCutAnswersAfterTheStatus(t *testing.T) {
+	for _, tc := range []struct {
+		status    string
+		delivered bool
+	}{{"200 OK", true}, {"503 Service Unavailable", false}} {
+		h := newSlackHook(t)
+		h.answer = func(w http.ResponseWriter) bool {
+			conn, buf, _ := w.(http.Hijacker).Hijack()
+			buf.WriteString("HTTP/1.1 " + tc.status + "\r\nContent-Length: 100\r\n\r\nok")
+			buf.Flush()
+			conn.Close()
+			return true
+		}
+		err := newTestSlack(t, h, nil).Send(context.Background(), sample())
+		if tc.delivered && err != nil {
+			t.Errorf("%s with a cut body: %v (the status says Slack took it)", tc.status, err)
+		}
+		if !tc.delivered && !Retryable(err) {
+			t.Errorf("%s with a cut body: %v", tc.status, err)
+		}
+	}
+}
+
 func TestSlackRecordedCallHidesTheWebhookURL(t *testing.T) {
 	h := newSlackHook(t)
 	log := &callLog{}
