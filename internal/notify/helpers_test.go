@@ -116,12 +116,12 @@ func sample() Message {
 
 // scoped is a context carrying a scope, as a sync run's alerts will.
 func scoped() context.Context {
-	return apicall.WithScope(context.Background(), apicall.Scope{ConnectionID: 7, RunID: 381})
+	return apicall.WithScope(context.Background(), apicall.Scope{SyncID: 7, RunID: 381})
 }
 
 func checkScope(t *testing.T, s apicall.Scope) {
 	t.Helper()
-	if s.ConnectionID != 7 || s.RunID != 381 {
+	if s.SyncID != 7 || s.RunID != 381 {
 		t.Errorf("the call's context carried scope %+v, want the caller's {7 381}", s)
 	}
 }
