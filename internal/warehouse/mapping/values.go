@@ -1,0 +1,187 @@
+package mapping
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"github.com/bcsync/bcsync/internal/money"
+)
+
+// Values are the field values of one row, sorted by field key. Each value's Go type follows its
+// field's Type:
+//
+//	text, email  string
+//	integer      int64
+//	decimal      money.Amount (exact)
+//	money        money.Amount (exact, not negative)
+//	boolean      bool
+//	date         time.Time at midnight UTC
+//	datetime     time.Time in UTC
+//	status       int: the id of one of the store's order statuses
+//	products     []bigcommerce.OrderProductInput
+//
+// and nil is NULL: the field is cleared on update, left out on create. A field whose mapping skips
+// NULLs is absent when its value is NULL. The zero Values holds nothing.
+type Values struct {
+	object Object
+	items  []Value
+	key    Key
+	hasKey bool
+}
+
+// Value is one field's value of a row.
+type Value struct {
+	Field *Field // the catalogue's field (not to be changed)
+	V     any    // see Values; nil is NULL
+	// From names where the value came from, for messages: "column points", "the constant", "the
+	// template".
+	From string
+	// Column is the column of a column mapping ("" for a constant or template).
+	Column string
+	// NullFrom says, for a NULL, which column was NULL ("column points", "the template's column tier").
+	NullFrom string
+
+	skipped   bool // NULL, and its mapping skips NULLs: kept only to report a required field
+	fromMatch bool // the match's email
+}
+
+// Key returns the row's match value; false when the row has none (insert mode; an upsert matched on the
+// id whose id is NULL, which creates its customer).
+func (v Values) Key() (Key, bool) { return v.key, v.hasKey }
+
+// Get returns the value of a field.
+func (v Values) Get(key string) (Value, bool) {
+	for _, x := range v.items {
+		if x.Field.Key == key && !x.skipped {
+			return x, true
+		}
+	}
+	return Value{}, false
+}
+
+// All returns the values, sorted by field key (NULLs skipped left out).
+func (v Values) All() []Value {
+	out := make([]Value, 0, len(v.items))
+	for _, x := range v.items {
+		if !x.skipped {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Len is the number of values.
+func (v Values) Len() int { return len(v.All()) }
+
+// Null is how Display shows a NULL.
+const Null = "NULL"
+
+// FormatValue renders a value of a field of type t as Display does: text as is, numbers in their
+// shortest exact form (12.5), true/false, dates 2006-01-02, dates and times in RFC 3339 (UTC), a status
+// by its id, product lines as compact JSON, NULL as Null. The engine renders the store's current values
+// with it too, so that "before → after" compares like with like.
+func FormatValue(t Type, v any) string {
+	switch x := v.(type) {
+	case nil:
+		return Null
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case money.Amount:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	case time.Time:
+		if t == TypeDate {
+			return x.UTC().Format(time.DateOnly)
+		}
+		return x.UTC().Format(time.RFC3339Nano)
+	case []bigcommerce.OrderProductInput:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Sprint(x)
+		}
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+// Display renders the values for people, field key → FormatValue: what a plan shows ("before → after").
+// NULLs show as Null; a NULL skipped is not shown (the field is left as it is).
+func (v Values) Display() map[string]string {
+	out := make(map[string]string, len(v.items))
+	for _, x := range v.All() {
+		out[x.Field.Key] = FormatValue(x.Field.Type, x.V)
+	}
+	return out
+}
+
+// Fingerprint is a digest of the values (field keys, NULLs and values, in key order; not the match
+// key): equal for two rows that write the same, different otherwise. It is stable across releases as
+// long as FormatValue is.
+func (v Values) Fingerprint() string {
+	h := sha256.New()
+	for _, x := range v.All() {
+		h.Write([]byte(x.Field.Key))
+		if x.V == nil {
+			h.Write([]byte{0, 'n', 0})
+			continue
+		}
+		h.Write([]byte{0, 'v'})
+		h.Write([]byte(FormatValue(x.Field.Type, x.V)))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// createProblems are the values that keep a record from being created: a required field NULL (or
+// skipped), and an address that lacks a part it needs.
+func (v Values) createProblems() []ValueProblem {
+	var out []ValueProblem
+	groups := map[string]bool{}
+	for _, x := range v.items {
+		if x.V != nil && !x.skipped {
+			for _, f := range nativeFields(v.object) {
+				if f.RequiredWith != "" && strings.HasPrefix(x.Field.Key, f.RequiredWith) {
+					groups[f.RequiredWith] = true
+				}
+			}
+		}
+	}
+	for _, x := range v.items {
+		if x.V != nil && !x.skipped {
+			continue
+		}
+		switch {
+		case x.Field.Required:
+			out = append(out, ValueProblem{Field: x.Field.Key, Column: x.Column,
+				Message: fmt.Sprintf("%s: %s is NULL, and %s cannot be created without it", x.Field.Key, x.NullFrom, article(v.object))})
+		case x.Field.RequiredWith != "" && groups[x.Field.RequiredWith]:
+			out = append(out, ValueProblem{Field: x.Field.Key, Column: x.Column,
+				Message: fmt.Sprintf("%s: %s is NULL, and an address needs it once any part is given", x.Field.Key, x.NullFrom)})
+		}
+	}
+	return out
+}
+
+// updateProblems are the NULLs that cannot clear their field (create-only fields are not written on
+// update).
+func (v Values) updateProblems() []ValueProblem {
+	var out []ValueProblem
+	for _, x := range v.items {
+		if x.V == nil && !x.skipped && !x.Field.Clearable && !x.Field.CreateOnly {
+			out = append(out, ValueProblem{Field: x.Field.Key, Column: x.Column,
+				Message: fmt.Sprintf("%s: %s is NULL, and %s cannot be cleared: skip NULLs to leave it as it is", x.Field.Key, x.NullFrom, x.Field.Key)})
+		}
+	}
+	return out
+}
