@@ -31,13 +31,9 @@ func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
 		return err
 	}
 	defer s.Stop(context.WithoutCancel(ctx))
-	before, err := a.Store.Runs(ctx, c.ID, 1, 0)
+	afterID, err := lastRunID(ctx, s, c.ID)
 	if err != nil {
 		return err
-	}
-	var afterID int64
-	if len(before) > 0 {
-		afterID = before[0].ID
 	}
 	err = s.SyncNow(ctx, c.ID)
 	attach := errors.Is(err, jobs.ErrAlreadyQueued)
@@ -57,27 +53,7 @@ func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
 		fmt.Println("sync queued")
 		return nil
 	}
-	// Without a bcsync serve or worker running, this process runs the sync itself.
-	working := false
-	takeOver := func(ctx context.Context) error {
-		if working {
-			return nil
-		}
-		if alive, err := a.Store.WorkersAlive(ctx); err != nil || alive {
-			return err
-		}
-		err := s.Start(ctx)
-		if errors.Is(err, store.ErrWorkersElsewhere) {
-			return nil // another process started meanwhile
-		}
-		working = err == nil
-		return err
-	}
-	w := &cli.Waiter{Store: a.Store, Active: func(ctx context.Context) (bool, error) { return s.Queue.Active(ctx, c.ID) }, Idle: takeOver}
-	if !c.JSON {
-		w.Out, w.TTY = os.Stdout, isTerminal(os.Stdout)
-	}
-	run, err := w.Wait(ctx, c.ID, afterID, attach)
+	run, err := waitForRun(ctx, s, c.ID, afterID, attach, c.JSON)
 	if err != nil {
 		return err
 	}
@@ -94,6 +70,40 @@ func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
 	return nil
 }
 
+// waitForRun follows the run after afterID (or the sync's running run, when attach) until it ends,
+// showing its progress unless asJSON. Without a bcsync serve or worker running, this process runs it.
+func waitForRun(ctx context.Context, s *app.Services, syncID, afterID int64, attach, asJSON bool) (*store.Run, error) {
+	working := false
+	takeOver := func(ctx context.Context) error {
+		if working {
+			return nil
+		}
+		if alive, err := s.Store.WorkersAlive(ctx); err != nil || alive {
+			return err
+		}
+		err := s.Start(ctx)
+		if errors.Is(err, store.ErrWorkersElsewhere) {
+			return nil // another process started meanwhile
+		}
+		working = err == nil
+		return err
+	}
+	w := &cli.Waiter{Store: s.Store, Active: func(ctx context.Context) (bool, error) { return s.Queue.Active(ctx, syncID) }, Idle: takeOver}
+	if !asJSON {
+		w.Out, w.TTY = os.Stdout, isTerminal(os.Stdout)
+	}
+	return w.Wait(ctx, syncID, afterID, attach)
+}
+
+// lastRunID is the id of a sync's newest run (0: none), to wait for the next one.
+func lastRunID(ctx context.Context, s *app.Services, syncID int64) (int64, error) {
+	before, err := s.Store.Runs(ctx, syncID, 1, 0)
+	if err != nil || len(before) == 0 {
+		return 0, err
+	}
+	return before[0].ID, nil
+}
+
 func isTerminal(f *os.File) bool {
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
@@ -106,25 +116,30 @@ type runsCmd struct {
 }
 
 func (c *runsCmd) Run(ctx context.Context, cfg app.Config) error {
-	a, err := app.Open(ctx, cfg)
-	if err != nil {
+	return listRuns(ctx, cfg, c.ID, c.Limit, c.JSON, func(s *app.Services) error {
+		_, err := s.Store.Connection(ctx, c.ID)
 		return err
-	}
-	defer a.Close()
-	if _, err := a.Store.Connection(ctx, c.ID); err != nil {
-		return err
-	}
-	runs, err := a.Store.Runs(ctx, c.ID, c.Limit, 0)
-	if err != nil {
-		return err
-	}
-	if c.JSON {
-		out := make([]resource.Run, len(runs))
-		for i, r := range runs {
-			out[i] = resource.NewRun(r, time.Now())
+	})
+}
+
+// listRuns prints a sync's runs, newest first, after exists says the sync is there.
+func listRuns(ctx context.Context, cfg app.Config, id int64, limit int, asJSON bool, exists func(*app.Services) error) error {
+	return withServices(ctx, cfg, false, func(s *app.Services) error {
+		if err := exists(s); err != nil {
+			return err
 		}
-		return cli.WriteJSON(os.Stdout, out)
-	}
-	cli.Runs(os.Stdout, runs)
-	return nil
+		runs, err := s.Store.Runs(ctx, id, limit, 0)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			out := make([]resource.Run, len(runs))
+			for i, r := range runs {
+				out[i] = resource.NewRun(r, time.Now())
+			}
+			return cli.WriteJSON(os.Stdout, out)
+		}
+		cli.Runs(os.Stdout, runs)
+		return nil
+	})
 }

@@ -20,18 +20,21 @@ import (
 	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/shop"
 	"github.com/bcsync/bcsync/internal/store"
+	"github.com/bcsync/bcsync/internal/warehouse"
 )
 
 // Services are what a running bcsync process uses: the stores and their clients, the run ledger, the
 // sync engines, the job queue and the recorder of API calls.
 type Services struct {
 	*App
-	Shops    *shop.Service
-	Runs     *ledger.Ledger
-	Engine   *marketing.Engine
-	Queue    *jobs.Queue
-	Recorder *debugger.Recorder
-	Auth     *auth.Service
+	Shops  *shop.Service
+	Runs   *ledger.Ledger
+	Engine *marketing.Engine
+	// Warehouse runs the warehouse syncs.
+	Warehouse *warehouse.Engine
+	Queue     *jobs.Queue
+	Recorder  *debugger.Recorder
+	Auth      *auth.Service
 	// Metrics count this process's API calls and read the rest from the state database.
 	Metrics *metrics.Metrics
 	working bool
@@ -43,6 +46,8 @@ type ServiceOptions struct {
 	Work bool
 	// Engine options beyond the observer (tests, benchmarks, the demo).
 	Engine marketing.Options
+	// Warehouse options (tests: sources over plain HTTP, small samples).
+	Warehouse warehouse.Options
 	// BigCommerce adjusts every store client's configuration (tests, benchmarks).
 	BigCommerce func(*bigcommerce.Config)
 	// Observers see every API call besides the debugger's recorder (metrics).
@@ -88,10 +93,13 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 		QuotaShare: a.Config.QuotaShare, BigCommerce: bcHook})
 	runs := ledger.New(a.Store, ledger.Options{KeepRuns: a.Config.KeepRuns, Logger: a.Logger})
 	engine := marketing.New(a.Store, shops, runs, eo)
+	wo := opts.Warehouse
+	wo.Logger = a.Logger
+	wh := warehouse.New(a.Store, shops, runs, wo)
 	qc := jobs.Config{Store: a.Store, Logger: a.Logger, Workers: a.Config.Workers, Slice: a.Config.Slice, RescueAfter: a.Config.RescueAfter,
 		PollEvery: opts.PollEvery, DispatchEvery: cmp.Or(opts.DispatchEvery, a.Config.ScheduleEvery)}
 	if opts.Work {
-		qc.Runners = map[store.SyncKind]jobs.Runner{store.KindMarketing: engine}
+		qc.Runners = map[store.SyncKind]jobs.Runner{store.KindMarketing: engine, store.KindWarehouse: wh}
 		if qc.Slice == 0 && a.Store.Engine() == store.SQLite {
 			// One process owns an SQLite database and reclaims its jobs at start: no need to slice.
 			qc.Slice = 24 * time.Hour
@@ -102,7 +110,7 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 		rec.Close()
 		return nil, err
 	}
-	return &Services{App: a, Shops: shops, Runs: runs, Engine: engine, Queue: q, Recorder: rec, Auth: auth.New(a.Store), Metrics: m,
+	return &Services{App: a, Shops: shops, Runs: runs, Engine: engine, Warehouse: wh, Queue: q, Recorder: rec, Auth: auth.New(a.Store), Metrics: m,
 		working: opts.Work}, nil
 }
 
@@ -210,6 +218,7 @@ func (s *Services) RemoveStore(ctx context.Context, storeID int64) error {
 // stopSync stops a sync's run in this process and cancels its queued and running jobs.
 func (s *Services) stopSync(ctx context.Context, syncID int64) error {
 	s.Engine.Stop(syncID)
+	s.Warehouse.Stop(syncID)
 	return s.Queue.Cancel(ctx, syncID)
 }
 
@@ -270,4 +279,80 @@ func (s *Services) syncState(ctx context.Context, syncID int64) (last, current *
 	}
 	queued, err = s.Queue.Active(ctx, syncID)
 	return
+}
+
+// RunWarehouse queues a run of a warehouse sync (full: every row sent again, nothing removed), or says
+// one is queued or running already (jobs.ErrAlreadyQueued).
+func (s *Services) RunWarehouse(ctx context.Context, syncID int64, full bool) error {
+	if _, err := s.Store.WarehouseSync(ctx, syncID); err != nil {
+		return err
+	}
+	trigger := jobs.TriggerManual
+	if full {
+		trigger = warehouse.TriggerFull
+	}
+	return s.Queue.Enqueue(ctx, syncID, trigger)
+}
+
+// ApproveWarehouse approves the plan a warehouse sync's guard stopped and queues the run that carries
+// out exactly it.
+func (s *Services) ApproveWarehouse(ctx context.Context, syncID int64) error {
+	if err := s.Warehouse.Approve(ctx, syncID); err != nil {
+		return err
+	}
+	return s.Queue.Enqueue(ctx, syncID, warehouse.TriggerApproval)
+}
+
+// TestWarehouseRow sends one row of a warehouse sync's model now and returns what became of it with
+// the calls it made.
+func (s *Services) TestWarehouseRow(ctx context.Context, syncID int64, key string) (*resource.TestRow, error) {
+	if active, err := s.Queue.Active(ctx, syncID); err != nil || active {
+		if err == nil {
+			err = warehouse.ErrRunGoingOn
+		}
+		return nil, err
+	}
+	res, err := s.Warehouse.TestRow(ctx, syncID, key)
+	if err != nil {
+		return nil, err
+	}
+	s.Recorder.Flush()
+	calls, err := s.Store.APICalls(ctx, syncID, store.APICallFilter{RunID: res.RunID, Limit: 100, Bodies: true})
+	if err != nil {
+		return nil, err
+	}
+	return resource.NewTestRow(res, calls), nil
+}
+
+// RemoveWarehouseSync removes a warehouse sync: it stops at once and its state goes; nothing is
+// changed in the store.
+func (s *Services) RemoveWarehouseSync(ctx context.Context, syncID int64) error {
+	if _, err := s.Store.WarehouseSync(ctx, syncID); err != nil {
+		return err
+	}
+	if err := s.stopSync(ctx, syncID); err != nil {
+		return err
+	}
+	return s.Store.DeleteSync(ctx, syncID)
+}
+
+// DescribeWarehouseSync gathers what is known of a warehouse sync: its runs and its latest plan.
+func (s *Services) DescribeWarehouseSync(ctx context.Context, w *store.WarehouseSync) (resource.WarehouseSync, error) {
+	sh, err := s.Store.Shop(ctx, w.StoreID)
+	if err != nil {
+		return resource.WarehouseSync{}, err
+	}
+	ss := resource.SyncState{Sync: &w.Sync}
+	if ss.LastRun, ss.Current, ss.Queued, err = s.syncState(ctx, w.ID); err != nil {
+		return resource.WarehouseSync{}, err
+	}
+	out := resource.NewWarehouseSync(sh, w, ss, time.Now())
+	p, state, err := s.Warehouse.LatestPlan(ctx, w.ID)
+	switch {
+	case err == nil:
+		out.Plan = &resource.PlanState{State: state, Plan: p}
+	case !errors.Is(err, store.ErrNotFound):
+		return out, err
+	}
+	return out, nil
 }

@@ -53,9 +53,10 @@ const (
 
 // Run is one run of one sync, as it goes.
 type Run struct {
-	l   *Ledger
-	run *store.Run
-	log *slog.Logger
+	l       *Ledger
+	run     *store.Run
+	log     *slog.Logger
+	resumed bool
 
 	mu       sync.Mutex
 	current  *store.StreamCounts
@@ -68,16 +69,23 @@ func (l *Ledger) Begin(ctx context.Context, syncID int64, trigger string, parts 
 	if err != nil {
 		return nil, err
 	}
+	resumed := run != nil
 	if run == nil {
 		if run, err = l.store.StartRun(ctx, syncID, trigger, parts); err != nil {
 			return nil, err
 		}
 	}
-	return &Run{l: l, run: run, log: l.opts.Logger.With(slog.Int64("sync_id", syncID), slog.Int64("run_id", run.ID))}, nil
+	return &Run{l: l, run: run, resumed: resumed, log: l.opts.Logger.With(slog.Int64("sync_id", syncID), slog.Int64("run_id", run.ID))}, nil
 }
 
 // ID is the run's id.
 func (r *Run) ID() int64 { return r.run.ID }
+
+// Resumed says the run was begun before (by a time slice that yielded, or a process that stopped).
+func (r *Run) Resumed() bool { return r.resumed }
+
+// TriggeredBy says why the run started.
+func (r *Run) TriggeredBy() string { return r.run.TriggeredBy }
 
 // SyncID is the id of the sync the run belongs to.
 func (r *Run) SyncID() int64 { return r.run.SyncID }
@@ -134,6 +142,35 @@ func (r *Run) Leave(ctx context.Context, state string) {
 	r.Save(ctx, true)
 }
 
+// Set replaces a part's counts (a warehouse run's plan, made again by each slice of the run).
+func (r *Run) Set(part string, position int, c store.StreamCounts) {
+	r.mu.Lock()
+	cur := r.find(part)
+	if cur == nil {
+		r.run.Streams = append(r.run.Streams, store.StreamCounts{Stream: part, Position: position})
+		cur = &r.run.Streams[len(r.run.Streams)-1]
+	}
+	c.Stream, c.Position, c.StartedAt = part, position, cur.StartedAt
+	if c.StartedAt.IsZero() {
+		c.StartedAt = r.l.opts.Now()
+	}
+	*cur = c
+	r.mu.Unlock()
+	if err := r.l.store.SaveStreamCounts(context.Background(), r.run.ID, c); err != nil {
+		r.log.Warn("could not save progress", slog.Any("error", err))
+	}
+}
+
+// Counts returns a part's counts so far.
+func (r *Run) Counts(part string) store.StreamCounts {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c := r.find(part); c != nil {
+		return *c
+	}
+	return store.StreamCounts{Stream: part, State: Pending, Total: -1}
+}
+
 // Count adds to the current part's counts; Save writes them.
 func (r *Run) Count(read, sent, unchanged, rejected int64) {
 	r.mu.Lock()
@@ -171,7 +208,7 @@ func (r *Run) Save(ctx context.Context, force bool) {
 	}
 }
 
-// Reject records records of a part that could not be synced, and counts them in the current part.
+// Reject records records of a part that could not be synced, and counts them in that part.
 func (r *Run) Reject(ctx context.Context, part string, rs ...store.Rejected) error {
 	if len(rs) == 0 {
 		return nil
@@ -179,7 +216,11 @@ func (r *Run) Reject(ctx context.Context, part string, rs ...store.Rejected) err
 	for i := range rs {
 		rs[i].SyncID, rs[i].RunID, rs[i].Stream = r.run.SyncID, r.run.ID, part
 	}
-	r.Count(0, 0, 0, int64(len(rs)))
+	r.mu.Lock()
+	if c := r.find(part); c != nil {
+		c.Rejected += int64(len(rs))
+	}
+	r.mu.Unlock()
 	return r.l.store.AddRejected(ctx, rs)
 }
 
@@ -213,7 +254,12 @@ func (r *Run) Finish(ctx context.Context, failures []string) (store.RunStatus, e
 
 // Fail ends the run as failed for reason (e.g. refused credentials), then prunes.
 func (r *Run) Fail(ctx context.Context, reason string) error {
-	if err := r.l.store.FinishRun(ctx, r.run.ID, store.RunFailed, reason); err != nil {
+	return r.End(ctx, store.RunFailed, reason)
+}
+
+// End ends the run with a status of the caller's (a warehouse run blocked by its guard), then prunes.
+func (r *Run) End(ctx context.Context, status store.RunStatus, reason string) error {
+	if err := r.l.store.FinishRun(ctx, r.run.ID, status, reason); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
 	r.prune(ctx)

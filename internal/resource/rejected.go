@@ -11,19 +11,23 @@ import (
 
 // Rejected is a record a run could not sync, with the reason.
 type Rejected struct {
-	ID         int64     `json:"id"`
-	RunID      int64     `json:"run_id"`
-	Stream     string    `json:"stream"`
-	Key        string    `json:"key"`
-	Email      string    `json:"email,omitempty"`
-	Reason     string    `json:"reason"`
-	Detail     string    `json:"detail,omitempty"`
+	ID     int64  `json:"id"`
+	RunID  int64  `json:"run_id"`
+	Stream string `json:"stream"`
+	Key    string `json:"key"`
+	Email  string `json:"email,omitempty"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+	// Request and Response are what was sent and what the store answered, when a call refused it.
+	Request    string    `json:"request,omitempty"`
+	Response   string    `json:"response,omitempty"`
 	RejectedAt time.Time `json:"rejected_at"`
 }
 
 // NewRejected converts a rejected record.
 func NewRejected(r store.Rejected) Rejected {
-	return Rejected{ID: r.ID, RunID: r.RunID, Stream: r.Stream, Key: r.Key, Email: r.Email, Reason: r.Reason, Detail: r.Detail, RejectedAt: r.CreatedAt}
+	return Rejected{ID: r.ID, RunID: r.RunID, Stream: r.Stream, Key: r.Key, Email: r.Email, Reason: r.Reason, Detail: r.Detail,
+		Request: r.Request, Response: r.Response, RejectedAt: r.CreatedAt}
 }
 
 // WriteRejectedCSV writes rejected records as CSV, reading them a page at a time (newest first; a

@@ -15,8 +15,13 @@ type RecordState struct {
 	Fingerprint string // of the payload last accepted by the destination
 	AmountE4    int64  // orders: total in units of 1/10,000 (exact sums in SQL)
 	OccurredAt  time.Time
-	Status      int64 // orders: status id; products: 1 when sent (visible)
-	UpdatedAt   time.Time
+	Status      int64 // orders: status id; products: 1 when sent (visible); warehouse rows: see warehouse
+	// TargetID is the destination record a source record was matched to or created as (warehouse rows:
+	// the BigCommerce id).
+	TargetID string
+	// Attempts counts the attempts in a row that failed (warehouse rows are retried on every run).
+	Attempts  int
+	UpdatedAt time.Time
 }
 
 // batchSize bounds the parameters of one IN (…) query.
@@ -32,7 +37,7 @@ func (s *Store) RecordStates(ctx context.Context, syncID int64, stream string, k
 		for _, k := range part {
 			args = append(args, k)
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT key, email, fingerprint, amount_e4, occurred_at, status, updated_at FROM records
+		rows, err := s.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM records
 			WHERE sync_id = $1 AND stream = $2 AND key IN (`+placeholders(3, len(part))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: record states: %w", err)
@@ -44,12 +49,14 @@ func (s *Store) RecordStates(ctx context.Context, syncID int64, stream string, k
 	return out, nil
 }
 
+const recordColumns = `key, email, fingerprint, amount_e4, occurred_at, status, target_id, attempts, updated_at`
+
 func scanRecordStates(rows *sql.Rows, each func(RecordState)) error {
 	defer rows.Close()
 	for rows.Next() {
 		var r RecordState
 		var occurred, updated int64
-		if err := rows.Scan(&r.Key, &r.Email, &r.Fingerprint, &r.AmountE4, &occurred, &r.Status, &updated); err != nil {
+		if err := rows.Scan(&r.Key, &r.Email, &r.Fingerprint, &r.AmountE4, &occurred, &r.Status, &r.TargetID, &r.Attempts, &updated); err != nil {
 			return fmt.Errorf("store: record states: %w", err)
 		}
 		r.OccurredAt, r.UpdatedAt = fromMS(occurred), fromMS(updated)
@@ -68,16 +75,18 @@ func (s *Store) SaveRecordStates(ctx context.Context, syncID int64, stream strin
 	}
 	now := ms(s.now())
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (sync_id, stream, key, email, fingerprint, amount_e4, occurred_at, status, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (sync_id, stream, key, email, fingerprint, amount_e4, occurred_at, status,
+			target_id, attempts, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			ON CONFLICT (sync_id, stream, key) DO UPDATE SET email = excluded.email, fingerprint = excluded.fingerprint,
-			amount_e4 = excluded.amount_e4, occurred_at = excluded.occurred_at, status = excluded.status, updated_at = excluded.updated_at`)
+			amount_e4 = excluded.amount_e4, occurred_at = excluded.occurred_at, status = excluded.status,
+			target_id = excluded.target_id, attempts = excluded.attempts, updated_at = excluded.updated_at`)
 		if err != nil {
 			return fmt.Errorf("store: save record states: %w", err)
 		}
 		defer stmt.Close()
 		for _, r := range states {
-			if _, err := stmt.ExecContext(ctx, syncID, stream, r.Key, r.Email, r.Fingerprint, r.AmountE4, ms(r.OccurredAt), r.Status, now); err != nil {
+			if _, err := stmt.ExecContext(ctx, syncID, stream, r.Key, r.Email, r.Fingerprint, r.AmountE4, ms(r.OccurredAt), r.Status,
+				r.TargetID, r.Attempts, now); err != nil {
 				return fmt.Errorf("store: save record state %s/%s: %w", stream, r.Key, err)
 			}
 		}
@@ -127,7 +136,7 @@ func (s *Store) RecordsByEmail(ctx context.Context, syncID int64, stream string,
 		for _, e := range part {
 			args = append(args, e)
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT key, email, fingerprint, amount_e4, occurred_at, status, updated_at FROM records
+		rows, err := s.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM records
 			WHERE sync_id = $1 AND stream = $2 AND email IN (`+placeholders(3, len(part))+`) ORDER BY key`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: records by email: %w", err)
@@ -234,4 +243,33 @@ func (s *Store) EmailsChangedSince(ctx context.Context, syncID int64, stream str
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// RecordStatesAfter returns up to limit states of a stream whose key sorts after afterKey, in key
+// order: a whole stream read in chunks.
+func (s *Store) RecordStatesAfter(ctx context.Context, syncID int64, stream, afterKey string, limit int) ([]RecordState, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM records WHERE sync_id = $1 AND stream = $2 AND key > $3
+		ORDER BY key LIMIT $4`, syncID, stream, afterKey, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: record states: %w", err)
+	}
+	var out []RecordState
+	if err := scanRecordStates(rows, func(r RecordState) { out = append(out, r) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CountRecords counts a stream's records with one of the given statuses.
+func (s *Store) CountRecords(ctx context.Context, syncID int64, stream string, statuses ...int64) (int64, error) {
+	args := []any{syncID, stream}
+	for _, st := range statuses {
+		args = append(args, st)
+	}
+	var n int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM records WHERE sync_id = $1 AND stream = $2 AND status IN (`+
+		placeholders(3, len(statuses))+`)`, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count records: %w", err)
+	}
+	return n, nil
 }

@@ -10,14 +10,17 @@ import (
 
 // Rejected is a record that could not be synced, with the reason.
 type Rejected struct {
-	ID        int64
-	SyncID    int64
-	RunID     int64
-	Stream    string
-	Key       string
-	Email     string
-	Reason    string // a short code, e.g. InvalidEmail, ContactEmailDoesNotExist
-	Detail    string
+	ID     int64
+	SyncID int64
+	RunID  int64
+	Stream string
+	Key    string
+	Email  string
+	Reason string // a short code, e.g. InvalidEmail, ContactEmailDoesNotExist
+	Detail string
+	// Request and Response are the exchange that refused the record, redacted, when one did.
+	Request   string
+	Response  string
 	CreatedAt time.Time
 }
 
@@ -28,14 +31,14 @@ func (s *Store) AddRejected(ctx context.Context, rs []Rejected) error {
 	}
 	now := ms(s.now())
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO rejected_records (sync_id, run_id, stream, key, email, reason, detail, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO rejected_records (sync_id, run_id, stream, key, email, reason, detail, request,
+			response, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`)
 		if err != nil {
 			return fmt.Errorf("store: add rejected: %w", err)
 		}
 		defer stmt.Close()
 		for _, r := range rs {
-			if _, err := stmt.ExecContext(ctx, r.SyncID, r.RunID, r.Stream, r.Key, r.Email, r.Reason, r.Detail, now); err != nil {
+			if _, err := stmt.ExecContext(ctx, r.SyncID, r.RunID, r.Stream, r.Key, r.Email, r.Reason, r.Detail, r.Request, r.Response, now); err != nil {
 				return fmt.Errorf("store: add rejected: %w", err)
 			}
 		}
@@ -47,17 +50,22 @@ func (s *Store) AddRejected(ctx context.Context, rs []Rejected) error {
 type RejectedFilter struct {
 	RunID    int64
 	Query    string // matches the email (substring, case-insensitive) or the key (exact)
+	Key      string // the key, exactly
 	Limit    int
 	BeforeID int64
 }
 
 // RejectedRecords returns a sync's rejected records, newest first.
 func (s *Store) RejectedRecords(ctx context.Context, syncID int64, f RejectedFilter) ([]Rejected, error) {
-	q := `SELECT id, sync_id, run_id, stream, key, email, reason, detail, created_at FROM rejected_records WHERE sync_id = $1`
+	q := `SELECT id, sync_id, run_id, stream, key, email, reason, detail, request, response, created_at FROM rejected_records WHERE sync_id = $1`
 	args := []any{syncID}
 	if f.RunID > 0 {
 		args = append(args, f.RunID)
 		q += fmt.Sprintf(" AND run_id = $%d", len(args))
+	}
+	if f.Key != "" {
+		args = append(args, f.Key)
+		q += fmt.Sprintf(" AND key = $%d", len(args))
 	}
 	if f.Query != "" {
 		args = append(args, "%"+strings.ToLower(f.Query)+"%", f.Query)
@@ -81,7 +89,7 @@ func (s *Store) RejectedRecords(ctx context.Context, syncID int64, f RejectedFil
 	for rows.Next() {
 		var r Rejected
 		var created int64
-		if err := rows.Scan(&r.ID, &r.SyncID, &r.RunID, &r.Stream, &r.Key, &r.Email, &r.Reason, &r.Detail, &created); err != nil {
+		if err := rows.Scan(&r.ID, &r.SyncID, &r.RunID, &r.Stream, &r.Key, &r.Email, &r.Reason, &r.Detail, &r.Request, &r.Response, &created); err != nil {
 			return nil, fmt.Errorf("store: rejected records: %w", err)
 		}
 		r.CreatedAt = fromMS(created)

@@ -17,6 +17,8 @@ const (
 	// RunPartial means the run finished but rejected some records.
 	RunPartial RunStatus = "partial"
 	RunFailed  RunStatus = "failed"
+	// RunBlocked means a warehouse run stopped before writing: its plan waits for approval.
+	RunBlocked RunStatus = "blocked"
 )
 
 // Run is one run of one sync.

@@ -52,6 +52,9 @@ const (
 	StatusOK Status = "ok"
 	// StatusNeedsAttention means syncing stopped for a reason only the user can fix (refused credentials).
 	StatusNeedsAttention Status = "needs_attention"
+	// StatusAwaitingApproval means a warehouse sync's last plan was stopped by its guard: nothing runs
+	// on schedule until a person approves or discards it.
+	StatusAwaitingApproval Status = "awaiting_approval"
 )
 
 const syncColumns = `id, kind, store_id, name, enabled, status, status_message, interval_ms, cron, next_run_at, run_requested_at, created_at, updated_at`

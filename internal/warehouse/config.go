@@ -1,0 +1,147 @@
+package warehouse
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/bcsync/bcsync/internal/store"
+	"github.com/bcsync/bcsync/internal/warehouse/mapping"
+	"github.com/bcsync/bcsync/internal/warehouse/source"
+)
+
+// Objects a sync writes.
+const (
+	objectCustomers = "customers"
+	objectOrders    = "orders"
+)
+
+// Modes: insert creates records for new rows only; update changes matched records only; upsert
+// updates matched records and creates the others.
+const (
+	modeInsert = "insert"
+	modeUpdate = "update"
+	modeUpsert = "upsert"
+)
+
+// Delete behaviours, when a row leaves the model: nothing (default), clear the mapped fields, or
+// delete the record (orders: archive, as BigCommerce does).
+const (
+	deleteNothing = "nothing"
+	deleteClear   = "clear"
+	deleteDelete  = "delete"
+)
+
+// Guard defaults: block a run that would remove or clear more than 10% of the synced rows, or whose
+// model's row count moved more than 25% from the average of the last 5 runs.
+const (
+	DefaultGuardRemoveShare = 0.10
+	DefaultGuardCountShare  = 0.25
+	guardRuns               = 5
+)
+
+// config is a warehouse sync's configuration, checked.
+type config struct {
+	object, mode, delete    string
+	matchColumn, matchField string
+	mappings                []mapping.Mapping
+	removeShare, countShare float64
+	keyIndex                int // of the model's primary key among its columns, once read
+	// store is what the mapping needs to know of the store (attributes, form fields, order statuses),
+	// read before the model.
+	store    mapping.Store
+	compiled *mapping.Compiled // once the model's columns are known
+}
+
+func configOf(w *store.WarehouseSync) (*config, error) {
+	cfg := &config{object: w.Object, mode: w.Mode, delete: w.Delete, matchColumn: w.MatchColumn, matchField: w.MatchField,
+		removeShare: w.GuardRemoveShare, countShare: w.GuardCountShare}
+	if err := json.Unmarshal([]byte(w.Mappings), &cfg.mappings); err != nil {
+		return nil, fmt.Errorf("warehouse sync %d: its mapping: %w", w.ID, err)
+	}
+	return cfg, checkShape(cfg)
+}
+
+// spec is the configuration as the mapping package takes it.
+func (cfg *config) spec() mapping.Spec {
+	return mapping.Spec{Object: mapping.Object(cfg.object), Mode: mapping.Mode(cfg.mode),
+		Match: mapping.Match{Column: cfg.matchColumn, Field: cfg.matchField}, Mappings: cfg.mappings}
+}
+
+// mapper compiles the mapping against the model's columns.
+func (cfg *config) mapper(cols []source.Column) (mapper, error) {
+	c, err := mapping.Compile(cfg.spec(), cols, cfg.store)
+	if err != nil {
+		return nil, err
+	}
+	cfg.compiled = c
+	return compiled{c}, nil
+}
+
+// mapper turns a model row into what is sent.
+type mapper interface {
+	row(values []any) (mappedRow, error)
+}
+
+// mappedRow is a row's values as sent, with its match key and fingerprint.
+type mappedRow struct {
+	values mapping.Values
+	key    mapping.Key
+	hasKey bool
+	// print is the fingerprint of everything the row writes, its match included: a row whose match
+	// changed is matched again.
+	print string
+}
+
+type compiled struct{ c *mapping.Compiled }
+
+func (c compiled) row(values []any) (mappedRow, error) {
+	v, err := c.c.Apply(values)
+	if err != nil {
+		return mappedRow{}, err
+	}
+	m := mappedRow{values: v, print: v.Fingerprint()}
+	if m.key, m.hasKey = v.Key(); m.hasKey {
+		m.print += "|" + m.key.String()
+	}
+	return m, nil
+}
+
+// checkShape checks what does not depend on the model or the store: object, mode, match, delete
+// behaviour and guard thresholds.
+func checkShape(cfg *config) error {
+	switch cfg.object {
+	case objectCustomers:
+		if cfg.mode != modeInsert && cfg.mode != modeUpdate && cfg.mode != modeUpsert {
+			return &InputError{"mode", fmt.Sprintf("customers are written in the mode insert, update or upsert, not %q", cfg.mode)}
+		}
+		if cfg.matchField != "id" && cfg.matchField != "email" {
+			return &InputError{"match", fmt.Sprintf("customers are matched on their id or their email, not %q", cfg.matchField)}
+		}
+	case objectOrders:
+		if cfg.mode != modeInsert && cfg.mode != modeUpdate {
+			return &InputError{"mode", fmt.Sprintf("orders are written in the mode insert or update, not %q", cfg.mode)}
+		}
+		if cfg.matchField != "id" {
+			return &InputError{"match", fmt.Sprintf("orders are matched on their id, not %q", cfg.matchField)}
+		}
+	default:
+		return &InputError{"object", fmt.Sprintf("a sync writes customers or orders, not %q", cfg.object)}
+	}
+	if cfg.matchColumn == "" {
+		return &InputError{"match", "name the model's column that matches the BigCommerce " + cfg.matchField + ", as --match COLUMN=" + cfg.matchField}
+	}
+	switch cfg.delete {
+	case deleteNothing, deleteClear, deleteDelete:
+	default:
+		return &InputError{"delete", fmt.Sprintf("the delete behaviour is nothing, clear or delete, not %q", cfg.delete)}
+	}
+	for _, v := range []struct {
+		name  string
+		share float64
+	}{{"guard-remove-share", cfg.removeShare}, {"guard-count-share", cfg.countShare}} {
+		if v.share <= 0 || v.share > 1 {
+			return &InputError{v.name, fmt.Sprintf("the %s is a share between 0 and 1 (e.g. 0.1 for 10%%), not %g", v.name, v.share)}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package warehouse_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/bcsync/bcsync/internal/bigcommerce"
+	bcemu "github.com/bcsync/bcsync/internal/emulator/bigcommerce"
+	"github.com/bcsync/bcsync/internal/schedule"
+	"github.com/bcsync/bcsync/internal/store"
+	"github.com/bcsync/bcsync/internal/warehouse"
+	"github.com/bcsync/bcsync/internal/warehouse/mapping"
+)
+
+// An upsert matched on email creates the customers no email finds and updates the others; a run
+// with no change makes no call; a changed row is sent alone.
+func TestCustomersUpsertByEmailCreatesUpdatesAndThenSendsOnlyChanges(t *testing.T) {
+	e := newEnv(t, bcemu.Config{Seed: 5, Customers: 20})
+	ctx := context.Background()
+	all, err := bigcommerce.All(e.client().Customers(ctx, bigcommerce.CustomerQuery{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newSQLiteModel(t, `CREATE TABLE crm (id INTEGER PRIMARY KEY, email TEXT, first TEXT, last TEXT, company TEXT)`)
+	// Two rows of customers the store has, three new ones.
+	m.exec(`INSERT INTO crm VALUES (1, ?, 'Anna', 'Known', 'Acme'), (2, ?, 'Bob', 'Known', NULL)`, strings.ToUpper(all[0].Email), all[1].Email)
+	for i := 3; i <= 5; i++ {
+		m.exec(`INSERT INTO crm VALUES (?, ?, 'New', ?, 'Newco')`, i, "new"+string(rune('0'+i))+"@example.com", "Person")
+	}
+	src, err := e.eng.AddSource(ctx, "crm", "sqlite:"+m.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := e.eng.AddModel(ctx, warehouse.ModelInput{Name: "people", SourceID: src.ID, Table: "crm", PrimaryKey: "id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := e.eng.AddSync(ctx, warehouse.SyncInput{Name: "CRM", StoreID: e.shopID, ModelID: model.ID, Schedule: schedule.Manual,
+		Spec: mapping.Spec{Object: mapping.Customers, Mode: mapping.Upsert, Match: mapping.Match{Column: "email", Field: mapping.MatchEmail},
+			Mappings: []mapping.Mapping{{Field: "first_name", Column: "first"}, {Field: "last_name", Column: "last"}, {Field: "company", Column: "company"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := e.eng.PlanSync(ctx, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Adds != 5 || plan.Changes != 0 || plan.Invalid != 0 || plan.Blocked {
+		t.Fatalf("plan = %+v", plan)
+	}
+	run := e.run(w.ID, "manual")
+	c := counts(run)
+	if run.Status != store.RunSucceeded || c["add"].Sent != 5 {
+		t.Fatalf("run %s %+v", run.Status, run.Streams)
+	}
+	got, err := e.client().CustomersByEmail(ctx, []string{all[0].Email, "new3@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[strings.ToLower(all[0].Email)].FirstName != "Anna" || got[strings.ToLower(all[0].Email)].ID != all[0].ID || got["new3@example.com"].LastName != "Person" {
+		t.Fatalf("customers after the run: %+v", got)
+	}
+
+	before := requests(e)
+	run = e.run(w.ID, "manual")
+	if n := requests(e) - before; n != 0 || counts(run)["plan"].Unchanged != 5 {
+		t.Fatalf("a run with no change made %d calls: %+v", n, run.Streams)
+	}
+
+	m.exec(`UPDATE crm SET company = 'Globex' WHERE id = 2`)
+	before = requests(e)
+	run = e.run(w.ID, "manual")
+	if n := requests(e) - before; n != 1 || counts(run)["change"].Sent != 1 {
+		t.Fatalf("one change made %d calls: %+v", n, run.Streams)
+	}
+}
