@@ -51,6 +51,31 @@ func New(svc *app.Services, a *auth.Service) *Handler {
 	route("POST /api/v1/stores", h.createStore)
 	route("GET /api/v1/stores/{id}", h.getStore)
 	route("DELETE /api/v1/stores/{id}", h.deleteStore)
+	route("GET /api/v1/warehouse/sources", h.listSources)
+	route("POST /api/v1/warehouse/sources", h.createSource)
+	route("GET /api/v1/warehouse/sources/{id}", h.getSource)
+	route("DELETE /api/v1/warehouse/sources/{id}", h.deleteSource)
+	route("POST /api/v1/warehouse/sources/{id}/test", h.testSource)
+	route("GET /api/v1/warehouse/models", h.listModels)
+	route("POST /api/v1/warehouse/models", h.createModel)
+	route("GET /api/v1/warehouse/models/{id}", h.getModel)
+	route("DELETE /api/v1/warehouse/models/{id}", h.deleteModel)
+	route("GET /api/v1/warehouse/models/{id}/preview", h.previewModel)
+	route("GET /api/v1/warehouse/syncs", h.listWarehouseSyncs)
+	route("POST /api/v1/warehouse/syncs", h.createWarehouseSync)
+	route("GET /api/v1/warehouse/syncs/{id}", h.getWarehouseSync)
+	route("DELETE /api/v1/warehouse/syncs/{id}", h.deleteWarehouseSync)
+	route("POST /api/v1/warehouse/syncs/{id}/plan", h.planWarehouseSync)
+	route("GET /api/v1/warehouse/syncs/{id}/plan", h.latestPlan)
+	route("POST /api/v1/warehouse/syncs/{id}/run", h.runWarehouseSync)
+	route("POST /api/v1/warehouse/syncs/{id}/approve", h.approveWarehouseSync)
+	route("POST /api/v1/warehouse/syncs/{id}/discard", h.discardWarehouseSync)
+	route("POST /api/v1/warehouse/syncs/{id}/test", h.testWarehouseRow)
+	route("GET /api/v1/warehouse/syncs/{id}/runs", h.listRuns)
+	route("GET /api/v1/warehouse/syncs/{id}/runs/{run}", h.getRun)
+	route("GET /api/v1/warehouse/syncs/{id}/rejected", h.listRejected)
+	route("GET /api/v1/warehouse/syncs/{id}/calls", h.listCalls)
+	route("GET /api/v1/warehouse/syncs/{id}/calls/{call}", h.getCall)
 	route("GET /api/v1/fields", h.listFields)
 	route("GET /api/v1/tokens", h.listTokens)
 	route("POST /api/v1/tokens", h.createToken)
@@ -161,6 +186,21 @@ func limit(r *http.Request, def, max int) (int, error) {
 		return 0, badParam("limit", "between 1 and "+strconv.Itoa(max))
 	}
 	return int(n), nil
+}
+
+// syncOf returns the id of the sync named in the path, after checking it exists: a connection's
+// (/api/v1/connections/{id}/…) or a warehouse sync's (/api/v1/warehouse/syncs/{id}/…).
+func (h *Handler) syncOf(r *http.Request) (int64, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, err
+	}
+	if strings.HasPrefix(r.Pattern, "GET /api/v1/warehouse/") || strings.HasPrefix(r.Pattern, "POST /api/v1/warehouse/") {
+		_, err = h.svc.Store.WarehouseSync(r.Context(), id)
+	} else {
+		_, err = h.svc.Store.Connection(r.Context(), id)
+	}
+	return id, err
 }
 
 // connection loads the connection named in the path.

@@ -13,7 +13,7 @@ import (
 // ?api=bigcommerce|dotdigital, ?status=2xx|3xx|4xx|5xx|error, ?run=, ?limit= (≤ 500), ?before=<id>,
 // ?after=<id> (the calls recorded since: poll with the newest id seen).
 func (h *Handler) listCalls(w http.ResponseWriter, r *http.Request) error {
-	c, err := h.connection(r)
+	id, err := h.syncOf(r)
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (h *Handler) listCalls(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.Limit = n + 1
-	calls, err := h.svc.Store.APICalls(r.Context(), c.ID, f)
+	calls, err := h.svc.Store.APICalls(r.Context(), id, f)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (h *Handler) listCalls(w http.ResponseWriter, r *http.Request) error {
 
 // getCall is one recorded call with its (redacted) headers and bodies.
 func (h *Handler) getCall(w http.ResponseWriter, r *http.Request) error {
-	c, err := h.connection(r)
+	syncID, err := h.syncOf(r)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (h *Handler) getCall(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	call, err := h.svc.Store.APICall(r.Context(), c.ID, id)
+	call, err := h.svc.Store.APICall(r.Context(), syncID, id)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 
 // listRuns pages through a connection's runs, newest first: ?limit= (≤ 200) and ?before=<run id>.
 func (h *Handler) listRuns(w http.ResponseWriter, r *http.Request) error {
-	c, err := h.connection(r)
+	id, err := h.syncOf(r)
 	if err != nil {
 		return err
 	}
@@ -23,7 +23,7 @@ func (h *Handler) listRuns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	runs, err := h.svc.Store.Runs(r.Context(), c.ID, n+1, before)
+	runs, err := h.svc.Store.Runs(r.Context(), id, n+1, before)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (h *Handler) listRuns(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) getRun(w http.ResponseWriter, r *http.Request) error {
-	c, err := h.connection(r)
+	syncID, err := h.syncOf(r)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (h *Handler) getRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if run.SyncID != c.ID {
+	if run.SyncID != syncID {
 		return store.ErrNotFound
 	}
 	writeJSON(w, http.StatusOK, resource.NewRun(run, time.Now()))
@@ -64,7 +64,7 @@ func (h *Handler) getRun(w http.ResponseWriter, r *http.Request) error {
 // listRejected searches rejected records: ?q= (an email, or part of one, or a record's id), ?run=,
 // ?limit= (≤ 1000), ?before=<id>; ?format=csv (or Accept: text/csv) exports every match as CSV.
 func (h *Handler) listRejected(w http.ResponseWriter, r *http.Request) error {
-	c, err := h.connection(r)
+	id, err := h.syncOf(r)
 	if err != nil {
 		return err
 	}
@@ -72,13 +72,13 @@ func (h *Handler) listRejected(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := store.RejectedFilter{RunID: run, Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	f := store.RejectedFilter{RunID: run, Query: strings.TrimSpace(r.URL.Query().Get("q")), Key: r.URL.Query().Get("key")}
 	if r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv") {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="bcsync-`+itoa(c.ID)+`-rejected.csv"`)
+		w.Header().Set("Content-Disposition", `attachment; filename="bcsync-`+itoa(id)+`-rejected.csv"`)
 		if err := resource.WriteRejectedCSV(w, func(before int64, limit int) ([]store.Rejected, error) {
 			f.BeforeID, f.Limit = before, limit
-			return h.svc.Store.RejectedRecords(r.Context(), c.ID, f)
+			return h.svc.Store.RejectedRecords(r.Context(), id, f)
 		}); err != nil {
 			h.log.Error("exporting rejected records failed", "error", err)
 		}
@@ -92,7 +92,7 @@ func (h *Handler) listRejected(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.Limit = n + 1
-	recs, err := h.svc.Store.RejectedRecords(r.Context(), c.ID, f)
+	recs, err := h.svc.Store.RejectedRecords(r.Context(), id, f)
 	if err != nil {
 		return err
 	}

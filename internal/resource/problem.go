@@ -14,6 +14,9 @@ import (
 	"github.com/bcsync/bcsync/internal/marketing"
 	"github.com/bcsync/bcsync/internal/shop"
 	"github.com/bcsync/bcsync/internal/store"
+	"github.com/bcsync/bcsync/internal/warehouse"
+	"github.com/bcsync/bcsync/internal/warehouse/mapping"
+	"github.com/bcsync/bcsync/internal/warehouse/source"
 )
 
 // Problem is an error as a user sees it: the API answers it as JSON, the UI shows Message beside
@@ -24,6 +27,9 @@ type Problem struct {
 	Message string `json:"error"`
 	// Field names the input at fault, as the API's JSON and the UI's form name it.
 	Field string `json:"field,omitempty"`
+	// Problems lists each thing wrong with a warehouse sync's mapping, by mapping (index), when the
+	// mapping was refused.
+	Problems []mapping.Problem `json:"problems,omitempty"`
 }
 
 func (p *Problem) Error() string { return p.Message }
@@ -43,6 +49,10 @@ func ProblemOf(err error) *Problem {
 	var storeCred *shop.CredentialError
 	var cred *marketing.CredentialError
 	var linked *marketing.LinkedError
+	var input *warehouse.InputError
+	var inUse *store.InUseError
+	var check *mapping.CheckError
+	var src *source.Error
 	var settings *marketing.SettingsError
 	var mapping *marketing.MappingError
 	switch {
@@ -53,44 +63,57 @@ func ProblemOf(err error) *Problem {
 	case errors.As(err, &cred):
 		return credentialProblem(cred)
 	case errors.As(err, &linked):
-		return &Problem{http.StatusConflict, "store_connected", fmt.Sprintf("This store is connected to Dotdigital already (connection %d): a store syncs with one Dotdigital account. Remove that connection first to connect it to another account.", linked.ConnectionID), FieldBigCommerceAPIPath}
+		return &Problem{http.StatusConflict, "store_connected", fmt.Sprintf("This store is connected to Dotdigital already (connection %d): a store syncs with one Dotdigital account. Remove that connection first to connect it to another account.", linked.ConnectionID), FieldBigCommerceAPIPath, nil}
 	case errors.Is(err, marketing.ErrSameList):
-		return &Problem{http.StatusUnprocessableEntity, "same_list", "Subscribers and customers cannot sync to the same list: customers include people who did not opt in to marketing.", "customer_list"}
+		return &Problem{http.StatusUnprocessableEntity, "same_list", "Subscribers and customers cannot sync to the same list: customers include people who did not opt in to marketing.", "customer_list", nil}
 	case errors.As(err, &settings):
-		return &Problem{http.StatusUnprocessableEntity, "invalid_setting", capitalize(settings.Reason) + ".", ""}
+		return &Problem{http.StatusUnprocessableEntity, "invalid_setting", capitalize(settings.Reason) + ".", "", nil}
 	case errors.As(err, &mapping):
 		label := mapping.Source
 		if f, ok := marketing.LookupSource(mapping.Source); ok {
 			label = f.Label
 		}
-		return &Problem{http.StatusUnprocessableEntity, "invalid_mapping", fmt.Sprintf("%s cannot be mapped to %s: %s.", label, mapping.DataField, mapping.Reason), mapping.Source}
+		return &Problem{http.StatusUnprocessableEntity, "invalid_mapping", fmt.Sprintf("%s cannot be mapped to %s: %s.", label, mapping.DataField, mapping.Reason), mapping.Source, nil}
+	case errors.As(err, &input):
+		return &Problem{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: capitalize(input.Reason) + ".", Field: input.Field}
+	case errors.As(err, &check):
+		return &Problem{Status: http.StatusUnprocessableEntity, Code: "invalid_mapping", Message: capitalize(check.Error()) + ".", Field: "mappings",
+			Problems: check.Problems}
+	case errors.As(err, &inUse):
+		return &Problem{Status: http.StatusConflict, Code: "in_use", Message: capitalize(inUse.Error()) + "."}
+	case errors.As(err, &src):
+		return &Problem{Status: http.StatusBadGateway, Code: "source_" + strings.ReplaceAll(string(src.Part), "-", "_"), Message: capitalize(src.Msg) + "."}
+	case errors.Is(err, warehouse.ErrNothingToApprove):
+		return &Problem{http.StatusConflict, "nothing_to_approve", "No plan of this sync waits for approval.", "", nil}
+	case errors.Is(err, warehouse.ErrRunGoingOn):
+		return &Problem{http.StatusConflict, "run_going_on", "A run of this sync is going on: test a row when it ends.", "", nil}
 	case errors.Is(err, jobs.ErrAlreadyQueued):
-		return &Problem{http.StatusConflict, "already_queued", "A run of this sync is already queued or running; no second one was queued.", ""}
+		return &Problem{http.StatusConflict, "already_queued", "A run of this sync is already queued or running; no second one was queued.", "", nil}
 	case errors.Is(err, marketing.ErrDataSyncOff):
-		return &Problem{http.StatusConflict, "data_sync_off", "Data sync is off for this connection: turn it on to sync.", "data_sync"}
+		return &Problem{http.StatusConflict, "data_sync_off", "Data sync is off for this connection: turn it on to sync.", "data_sync", nil}
 	case errors.Is(err, store.ErrNotFound):
-		return &Problem{http.StatusNotFound, "not_found", "Not found.", ""}
+		return &Problem{http.StatusNotFound, "not_found", "Not found.", "", nil}
 	case errors.Is(err, store.ErrExists):
-		return &Problem{http.StatusConflict, "exists", "It exists already.", ""}
+		return &Problem{http.StatusConflict, "exists", "It exists already.", "", nil}
 	case errors.Is(err, auth.ErrBadCredentials):
-		return &Problem{http.StatusUnauthorized, "bad_credentials", "The username or password is not right.", "password"}
+		return &Problem{http.StatusUnauthorized, "bad_credentials", "The username or password is not right.", "password", nil}
 	case errors.Is(err, auth.ErrThrottled):
-		return &Problem{http.StatusTooManyRequests, "throttled", "Too many failed sign-ins for this account: wait a minute and try again.", ""}
+		return &Problem{http.StatusTooManyRequests, "throttled", "Too many failed sign-ins for this account: wait a minute and try again.", "", nil}
 	case errors.Is(err, auth.ErrTokenName):
-		return &Problem{http.StatusUnprocessableEntity, "invalid", "Give the token a name, to tell it from others when you revoke one.", "name"}
+		return &Problem{http.StatusUnprocessableEntity, "invalid", "Give the token a name, to tell it from others when you revoke one.", "name", nil}
 	case errors.Is(err, auth.ErrNotSignedIn):
-		return &Problem{http.StatusUnauthorized, "unauthorized", "Sign in, or send an API token as Authorization: Bearer <token>.", ""}
+		return &Problem{http.StatusUnauthorized, "unauthorized", "Sign in, or send an API token as Authorization: Bearer <token>.", "", nil}
 	case errors.Is(err, dotdigital.ErrUnauthorized), errors.Is(err, dotdigital.ErrWrongRegion):
-		return &Problem{http.StatusBadGateway, "dotdigital_refused", "Dotdigital refused this connection's API user; check its credentials.", ""}
+		return &Problem{http.StatusBadGateway, "dotdigital_refused", "Dotdigital refused this connection's API user; check its credentials.", "", nil}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &Problem{http.StatusGatewayTimeout, "timeout", "An API took too long to answer; try again.", ""}
+		return &Problem{http.StatusGatewayTimeout, "timeout", "An API took too long to answer; try again.", "", nil}
 	}
-	return &Problem{http.StatusInternalServerError, "internal", "Something went wrong on our side; the log has the details.", ""}
+	return &Problem{http.StatusInternalServerError, "internal", "Something went wrong on our side; the log has the details.", "", nil}
 }
 
 func credentialProblem(e *marketing.CredentialError) *Problem {
 	bad := func(code, field, msg string) *Problem {
-		return &Problem{http.StatusUnprocessableEntity, code, msg, field}
+		return &Problem{http.StatusUnprocessableEntity, code, msg, field, nil}
 	}
 	if e.API == "BigCommerce" {
 		switch {

@@ -111,4 +111,3 @@ func counts(r *store.Run) map[string]store.StreamCounts {
 }
 
 func requests(e *env) int64 { return e.emu.Stats().Total }
-

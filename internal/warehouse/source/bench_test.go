@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/warehouse/source"
+	"github.com/bcsync/bcsync/internal/warehouse/source/sourcetest"
 )
 
 // BenchmarkReadPostgres reads a table of 1,000,000 rows × 20 columns of every common type through
@@ -14,7 +15,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkReadPostgres -benchtime 1x ./internal/warehouse/source/
 func BenchmarkReadPostgres(b *testing.B) {
-	rawURL, exec := postgresSchema(b)
+	rawURL, exec := sourcetest.Postgres(b)
 	const rows = 1_000_000
 	exec(`CREATE TABLE wide AS SELECT
 		g AS id, g::int4 AS c_int, (g * 7)::int8 AS c_big, (g % 1000)::int2 AS c_small,

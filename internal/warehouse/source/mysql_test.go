@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/warehouse/source"
+	"github.com/bcsync/bcsync/internal/warehouse/source/sourcetest"
 )
 
 func TestMySQLReportsTypesKindsNullabilityAndNormalisedValues(t *testing.T) {
-	rawURL, exec := mysqlDatabase(t)
+	rawURL, exec := sourcetest.MySQL(t)
 	exec(`SET time_zone = '+00:00'`)
 	exec(`CREATE TABLE everything (
 		id INT NOT NULL PRIMARY KEY, big BIGINT, price DECIMAL(12,2), ratio FLOAT, score DOUBLE, active BOOLEAN,
@@ -46,14 +47,14 @@ func TestMySQLReportsTypesKindsNullabilityAndNormalisedValues(t *testing.T) {
 }
 
 func TestMySQLStreamsRowsWithoutHoldingThem(t *testing.T) {
-	rawURL, _ := mysqlDatabase(t)
+	rawURL, _ := sourcetest.MySQL(t)
 	src := open(t, rawURL, source.Options{})
 	readFlat(t, src, source.Query{SQL: `SELECT seq AS id, CONCAT('customer-', seq, '@example.com') AS email, seq * 1.25 AS amount
 		FROM seq_1_to_200000`}, 200000)
 }
 
 func TestMySQLClosingEarlyDoesNotReadTheRest(t *testing.T) {
-	rawURL, _ := mysqlDatabase(t)
+	rawURL, _ := sourcetest.MySQL(t)
 	src := open(t, rawURL, source.Options{})
 	rows, err := src.Query(context.Background(), source.Query{SQL: `SELECT seq FROM seq_1_to_100000000`})
 	if err != nil {
@@ -69,7 +70,7 @@ func TestMySQLClosingEarlyDoesNotReadTheRest(t *testing.T) {
 }
 
 func TestMySQLRefusesModelsThatWriteAndChangesNothing(t *testing.T) {
-	rawURL, exec := mysqlDatabase(t)
+	rawURL, exec := sourcetest.MySQL(t)
 	exec(`CREATE TABLE t (a int)`)
 	exec(`INSERT INTO t VALUES (1), (2), (3)`)
 	src := open(t, rawURL, source.Options{})
@@ -95,7 +96,7 @@ func TestMySQLRefusesModelsThatWriteAndChangesNothing(t *testing.T) {
 }
 
 func TestMySQLStopsAQueryAtItsTimeout(t *testing.T) {
-	rawURL, _ := mysqlDatabase(t)
+	rawURL, _ := sourcetest.MySQL(t)
 	src := open(t, rawURL, source.Options{})
 	start := time.Now()
 	err := queryErr(src, source.Query{SQL: `SELECT SLEEP(5)`, Timeout: 200 * time.Millisecond})
@@ -113,7 +114,7 @@ func TestMySQLStopsAQueryAtItsTimeout(t *testing.T) {
 }
 
 func TestMySQLTestNamesWhatIsWrong(t *testing.T) {
-	rawURL, exec := mysqlDatabase(t)
+	rawURL, exec := sourcetest.MySQL(t)
 	base, _ := url.Parse(rawURL)
 	with := func(change func(u *url.URL)) string {
 		u := *base
@@ -124,7 +125,7 @@ func TestMySQLTestNamesWhatIsWrong(t *testing.T) {
 	if err := open(t, rawURL, source.Options{}).Test(ctx); err != nil {
 		t.Fatalf("Test of a working URL: %v", err)
 	}
-	user := randomName("etl_")
+	user := sourcetest.RandomName("etl_")
 	exec(`CREATE USER '` + user + `'@'%' IDENTIFIED BY 'right-password'`)
 	t.Cleanup(func() { exec(`DROP USER '` + user + `'@'%'`) })
 	db := strings.TrimPrefix(base.Path, "/")
@@ -166,7 +167,7 @@ func TestMySQLTestNamesWhatIsWrong(t *testing.T) {
 }
 
 func TestMySQLQueryErrorsCarryTheDatabaseMessage(t *testing.T) {
-	rawURL, exec := mysqlDatabase(t)
+	rawURL, exec := sourcetest.MySQL(t)
 	exec(`CREATE TABLE t (a int)`)
 	src := open(t, rawURL, source.Options{})
 	for sql, says := range map[string]string{

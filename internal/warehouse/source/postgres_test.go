@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/warehouse/source"
+	"github.com/bcsync/bcsync/internal/warehouse/source/sourcetest"
 )
 
 func TestPostgresReportsTypesKindsNullabilityAndNormalisedValues(t *testing.T) {
-	rawURL, exec := postgresSchema(t)
+	rawURL, exec := sourcetest.Postgres(t)
 	exec(`CREATE TYPE mood AS ENUM ('happy', 'sad')`)
 	exec(`CREATE TABLE everything (
 		id integer NOT NULL PRIMARY KEY, big bigint, price numeric(12,2), ratio real, score double precision,
@@ -41,7 +42,7 @@ func TestPostgresReportsTypesKindsNullabilityAndNormalisedValues(t *testing.T) {
 }
 
 func TestPostgresKeepsNumericExactAndLeavesNullabilityOfExpressionsUnknown(t *testing.T) {
-	rawURL, _ := postgresSchema(t)
+	rawURL, _ := sourcetest.Postgres(t)
 	src := open(t, rawURL, source.Options{})
 	cols, rows := readAll(t, src, source.Query{SQL: `SELECT 12345678901234567890.1234567890::numeric AS big, 0.1::numeric + 0.2 AS sum, 'NaN'::numeric AS nan;`})
 	wantColumns(t, cols, "big numeric decimal unknown", "sum numeric decimal unknown", "nan numeric decimal unknown")
@@ -49,14 +50,14 @@ func TestPostgresKeepsNumericExactAndLeavesNullabilityOfExpressionsUnknown(t *te
 }
 
 func TestPostgresStreamsRowsWithoutHoldingThem(t *testing.T) {
-	rawURL, _ := postgresSchema(t)
+	rawURL, _ := sourcetest.Postgres(t)
 	src := open(t, rawURL, source.Options{})
 	readFlat(t, src, source.Query{SQL: `SELECT g AS id, 'customer-' || g || '@example.com' AS email, g * 1.25 AS amount, now() AS at
 		FROM generate_series(1, 200000) g`}, 200000)
 }
 
 func TestPostgresClosingEarlyDoesNotReadTheRest(t *testing.T) {
-	rawURL, _ := postgresSchema(t)
+	rawURL, _ := sourcetest.Postgres(t)
 	src := open(t, rawURL, source.Options{})
 	rows, err := src.Query(context.Background(), source.Query{SQL: `SELECT generate_series(1, 100000000) AS g`})
 	if err != nil {
@@ -72,7 +73,7 @@ func TestPostgresClosingEarlyDoesNotReadTheRest(t *testing.T) {
 }
 
 func TestPostgresRefusesModelsThatWriteAndChangesNothing(t *testing.T) {
-	rawURL, exec := postgresSchema(t)
+	rawURL, exec := sourcetest.Postgres(t)
 	exec(`CREATE TABLE t (a int)`)
 	exec(`INSERT INTO t VALUES (1), (2), (3)`)
 	exec(`CREATE SEQUENCE s`)
@@ -100,7 +101,7 @@ func TestPostgresRefusesModelsThatWriteAndChangesNothing(t *testing.T) {
 }
 
 func TestPostgresStopsAQueryAtItsTimeout(t *testing.T) {
-	rawURL, _ := postgresSchema(t)
+	rawURL, _ := sourcetest.Postgres(t)
 	src := open(t, rawURL, source.Options{})
 	start := time.Now()
 	err := queryErr(src, source.Query{SQL: `SELECT pg_sleep(5)`, Timeout: 200 * time.Millisecond})
@@ -114,7 +115,7 @@ func TestPostgresStopsAQueryAtItsTimeout(t *testing.T) {
 }
 
 func TestPostgresTestNamesWhatIsWrong(t *testing.T) {
-	rawURL, exec := postgresSchema(t)
+	rawURL, exec := sourcetest.Postgres(t)
 	base, _ := url.Parse(rawURL)
 	with := func(change func(u *url.URL)) string {
 		u := *base
@@ -145,7 +146,7 @@ func TestPostgresTestNamesWhatIsWrong(t *testing.T) {
 	}
 
 	t.Run("the user may not read the table", func(t *testing.T) {
-		role := randomName("reader_")
+		role := sourcetest.RandomName("reader_")
 		exec(`CREATE TABLE secrets (a int)`)
 		exec(`CREATE ROLE ` + role + ` LOGIN`)
 		t.Cleanup(func() { exec(`DROP OWNED BY ` + role); exec(`DROP ROLE ` + role) })
@@ -162,7 +163,7 @@ func TestPostgresTestNamesWhatIsWrong(t *testing.T) {
 }
 
 func TestPostgresQueryErrorsCarryTheDatabaseMessage(t *testing.T) {
-	rawURL, exec := postgresSchema(t)
+	rawURL, exec := sourcetest.Postgres(t)
 	exec(`CREATE TABLE t (a int)`)
 	src := open(t, rawURL, source.Options{})
 	for sql, says := range map[string]string{

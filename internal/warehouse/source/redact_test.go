@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/warehouse/source"
+	"github.com/bcsync/bcsync/internal/warehouse/source/sourcetest"
 )
 
 func TestRedactHidesPasswordsAndSecretParameters(t *testing.T) {
@@ -93,13 +94,13 @@ func TestPasswordsNeverAppearInErrors(t *testing.T) {
 		})
 	}
 	t.Run("PostgreSQL refuses the user", func(t *testing.T) {
-		base, _ := postgresSchema(t)
+		base, _ := sourcetest.Postgres(t)
 		u, _ := url.Parse(base)
 		u.User = url.UserPassword("nobody_here", password)
 		check(t, testURL(u.String()))
 	})
 	t.Run("MariaDB refuses the password", func(t *testing.T) {
-		base, _ := mysqlDatabase(t)
+		base, _ := sourcetest.MySQL(t)
 		u, _ := url.Parse(base)
 		u.User = url.UserPassword("nobody_here", password)
 		check(t, testURL(u.String()))
