@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/bcsync/bcsync/internal/warehouse/source"
@@ -277,6 +278,9 @@ func valueMessage(field, from string, value any, p *problem) string {
 		return fmt.Sprintf("%s: in %s, %s", field, from, p.says)
 	}
 	shown, _ := asText(value, source.KindUnknown)
+	if f, ok := value.(float64); ok {
+		shown = strconv.FormatFloat(f, 'g', -1, 64) // NaN, +Inf
+	}
 	if from == "the constant" {
 		return fmt.Sprintf("%s: the constant %q %s", field, truncate(shown), p.says)
 	}
