@@ -64,10 +64,13 @@ func (e *CheckError) ForMapping(i int) []Problem {
 //   - the fields a record cannot be created without, in the modes that create (insert, upsert), and the
 //     parts of an address once any part is mapped.
 func Check(spec Spec, columns []source.Column, store Store) error {
-	c := checker{spec: spec, store: store, cols: map[string]source.Column{}}
+	c := checker{spec: spec, store: store, cols: map[string]source.Column{}, count: map[string]int{}}
 	for _, col := range columns {
-		c.cols[col.Name] = col
-		c.colNames = append(c.colNames, col.Name)
+		if c.count[col.Name] == 0 {
+			c.cols[col.Name] = col
+			c.colNames = append(c.colNames, col.Name)
+		}
+		c.count[col.Name]++
 	}
 	c.check()
 	if len(c.problems) == 0 {
@@ -80,6 +83,7 @@ type checker struct {
 	spec     Spec
 	store    Store
 	cols     map[string]source.Column
+	count    map[string]int // columns by name: a model may name two alike (SELECT a.id, b.id)
 	colNames []string
 	problems []Problem
 	fields   []*Field // per mapping, nil when unknown
@@ -136,8 +140,13 @@ func (c *checker) checkMatch() {
 	}
 }
 
-// column finds a model column, or adds a problem naming close names.
+// column finds a model column, or adds a problem naming close names, or saying that the model has
+// several columns of that name.
 func (c *checker) column(mapping int, field, name string) (source.Column, bool) {
+	if n := c.count[name]; n > 1 {
+		c.add(mapping, field, "the model has %d columns named %q: give them different names in the model's SQL", n, name)
+		return source.Column{}, false
+	}
 	if col, ok := c.cols[name]; ok {
 		return col, true
 	}

@@ -190,6 +190,11 @@ func TestCheckReportsTheSyncAndTheMatchApartFromTheMappings(t *testing.T) {
 	if got := err.(*CheckError).Problems; len(got) != 1 || got[0].Mapping != InMatch || got[0].Message != `the model has no column "oid"` {
 		t.Errorf("an unknown match column: %+v", got)
 	}
+	err = Check(Spec{Object: Orders, Mode: Update, Match: Match{Column: "id", Field: MatchID}, Mappings: []Mapping{{Field: "staff_notes", Column: "note"}}},
+		columns("id:integer", "note", "note:integer"), testStore)
+	if got := problems(t, err); !slices.Equal(got, []string{`the model has 2 columns named "note": give them different names in the model's SQL`}) {
+		t.Errorf("a column named twice: %q", got)
+	}
 	if err := Check(Spec{Object: "carts"}, nil, testStore); err == nil || err.Error() != `a sync writes customers or orders, not "carts"` {
 		t.Errorf("an unknown object: %v", err)
 	}

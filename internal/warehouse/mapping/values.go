@@ -51,8 +51,8 @@ type Value struct {
 	fromMatch bool // the match's email
 }
 
-// Key returns the row's match value; false when the row has none (insert mode; an upsert matched on the
-// id whose id is NULL, which creates its customer).
+// Key returns the row's match value; false when the row has none: in insert mode (unless matched on
+// the email), and in upsert mode matched on the id when the id is NULL (the row creates its customer).
 func (v Values) Key() (Key, bool) { return v.key, v.hasKey }
 
 // Get returns the value of a field.
