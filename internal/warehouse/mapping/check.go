@@ -255,9 +255,9 @@ func (c *checker) checkRequired() {
 	}
 	groups := map[string]bool{}
 	for key := range mapped {
-		for _, f := range nativeFields(s.Object) {
-			if f.RequiredWith != "" && strings.HasPrefix(key, f.RequiredWith) {
-				groups[f.RequiredWith] = true
+		for _, g := range requiredGroups {
+			if strings.HasPrefix(key, g) {
+				groups[g] = true
 			}
 		}
 	}
