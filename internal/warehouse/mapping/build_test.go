@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/bcsync/bcsync/internal/bigcommerce"
 	"github.com/bcsync/bcsync/internal/warehouse/source"
 )
@@ -349,4 +351,68 @@ func TestDisplayIsSortedAndStableAndTheFingerprintFollowsTheValues(t *testing.T)
 	if t2, _ := c.Apply(text); t2.Fingerprint() == v.Fingerprint() {
 		t.Error(`the phone "NULL" has the fingerprint of a NULL phone`)
 	}
+}
+
+// fits checks a body against a schema of the descriptions.
+func fits(t *testing.T, doc *openapi3.T, schema string, body any) {
+	t.Helper()
+	ref, ok := doc.Components.Schemas[schema]
+	if !ok {
+		t.Fatalf("no schema %s", schema)
+	}
+	var value any
+	if err := json.Unmarshal([]byte(jsonOf(t, body)), &value); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.Value.VisitJSON(value, openapi3.MultiErrors()); err != nil {
+		t.Errorf("%s does not fit %s: %v", jsonOf(t, body), schema, err)
+	}
+}
+
+func TestBuiltInputsFitTheDescriptionsWriteSchemas(t *testing.T) {
+	customers, orders := loadSpec(t, "customers.v3.yml"), loadSpec(t, "orders.v2.oas2.yml")
+
+	c := mustCompile(t, everyCustomerField, everyCustomerColumn)
+	v, err := c.Apply(everyCustomerRow(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, _ := v.CustomerCreate()
+	fits(t, customers, "customer_Post", created)
+	updated, _ := v.CustomerUpdate(77)
+	fits(t, customers, "customer_Put", updated)
+	fits(t, customers, "customer_Put", c.ClearCustomer(bigcommerce.Customer{ID: 77}, nil).Customer)
+	for _, a := range v.AttributeValues(77) {
+		fits(t, customers, "attributeValue_Base", a)
+	}
+	for _, m := range v.Metafields(77, nil, "").Create {
+		fits(t, customers, "MetafieldBase_Post", m)
+	}
+
+	spec := orderInsert(Mapping{Field: "status", Constant: constant("Shipped")}, Mapping{Field: "customer_id", Constant: constant("12")},
+		Mapping{Field: "date_created", Column: "placed"}, Mapping{Field: "discount_amount", Constant: constant("5.5")},
+		Mapping{Field: "shipping_cost_ex_tax", Constant: constant("7")}, Mapping{Field: "staff_notes", Constant: constant("n")},
+		Mapping{Field: "shipping_address.city", Constant: constant("Austin")}, Mapping{Field: "external_source", Constant: constant("M-MIG")})
+	o := mustCompile(t, spec, orderColumns("placed:timestamp"))
+	row := orderRow(time.Date(2012, 11, 20, 0, 0, 0, 0, time.UTC))
+	row[len(row)-2] = json.RawMessage(`[{"product_id":12,"variant_id":3,"quantity":2},{"name":"Mug","sku":"M","quantity":1,"price_ex_tax":45,"price_inc_tax":50}]`)
+	ov, err := o.Apply(row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := ov.OrderCreate()
+	fits(t, orders, "order_Post", in)
+
+	upd := mustCompile(t, Spec{Object: Orders, Mode: Update, Match: Match{Column: "id", Field: MatchID}, Mappings: []Mapping{
+		{Field: "status", Constant: constant("2")}, {Field: "billing_address.zip", Constant: constant("78751")},
+		{Field: "products", Constant: constant(`[{"id":5,"quantity":0}]`)}, {Field: "customer_message", Column: "msg"}}},
+		columns("id:integer", "msg"))
+	uv, err := upd.Apply([]any{int64(100), nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	change, _ := uv.OrderUpdate()
+	fits(t, orders, "order_Put", change)
+	cleared, _ := upd.ClearOrder()
+	fits(t, orders, "order_Put", cleared)
 }
