@@ -138,6 +138,10 @@ var customerFields = []Field{
 		Enum: []string{"residential", "commercial"}},
 }
 
+// requiredGroups are the key prefixes of the groups of optional fields some of whose parts are needed
+// once any is given (Field.RequiredWith).
+var requiredGroups = []string{"address."}
+
 // addressRequired are the parts a customer's address needs (customerAddresses_CustomerPost.required).
 var addressRequired = []string{"address.first_name", "address.last_name", "address.address1", "address.city", "address.country_code"}
 

@@ -368,6 +368,9 @@ func TestCatalogueListsNativeFieldsByGroupThenTheStoresOwnSortedByName(t *testin
 			if f.Required && f.Clearable {
 				t.Errorf("%s is required and clearable", f.Key)
 			}
+			if f.RequiredWith != "" && (!slices.Contains(requiredGroups, f.RequiredWith) || !strings.HasPrefix(f.Key, f.RequiredWith)) {
+				t.Errorf("%s is required with %q, which is not one of requiredGroups %v", f.Key, f.RequiredWith, requiredGroups)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/bcsync/bcsync/internal/warehouse/source"
@@ -63,10 +64,13 @@ func (e *CheckError) ForMapping(i int) []Problem {
 //   - the fields a record cannot be created without, in the modes that create (insert, upsert), and the
 //     parts of an address once any part is mapped.
 func Check(spec Spec, columns []source.Column, store Store) error {
-	c := checker{spec: spec, store: store, cols: map[string]source.Column{}}
+	c := checker{spec: spec, store: store, cols: map[string]source.Column{}, count: map[string]int{}}
 	for _, col := range columns {
-		c.cols[col.Name] = col
-		c.colNames = append(c.colNames, col.Name)
+		if c.count[col.Name] == 0 {
+			c.cols[col.Name] = col
+			c.colNames = append(c.colNames, col.Name)
+		}
+		c.count[col.Name]++
 	}
 	c.check()
 	if len(c.problems) == 0 {
@@ -79,6 +83,7 @@ type checker struct {
 	spec     Spec
 	store    Store
 	cols     map[string]source.Column
+	count    map[string]int // columns by name: a model may name two alike (SELECT a.id, b.id)
 	colNames []string
 	problems []Problem
 	fields   []*Field // per mapping, nil when unknown
@@ -135,8 +140,13 @@ func (c *checker) checkMatch() {
 	}
 }
 
-// column finds a model column, or adds a problem naming close names.
+// column finds a model column, or adds a problem naming close names, or saying that the model has
+// several columns of that name.
 func (c *checker) column(mapping int, field, name string) (source.Column, bool) {
+	if n := c.count[name]; n > 1 {
+		c.add(mapping, field, "the model has %d columns named %q: give them different names in the model's SQL", n, name)
+		return source.Column{}, false
+	}
 	if col, ok := c.cols[name]; ok {
 		return col, true
 	}
@@ -245,9 +255,9 @@ func (c *checker) checkRequired() {
 	}
 	groups := map[string]bool{}
 	for key := range mapped {
-		for _, f := range nativeFields(s.Object) {
-			if f.RequiredWith != "" && strings.HasPrefix(key, f.RequiredWith) {
-				groups[f.RequiredWith] = true
+		for _, g := range requiredGroups {
+			if strings.HasPrefix(key, g) {
+				groups[g] = true
 			}
 		}
 	}
@@ -277,6 +287,9 @@ func valueMessage(field, from string, value any, p *problem) string {
 		return fmt.Sprintf("%s: in %s, %s", field, from, p.says)
 	}
 	shown, _ := asText(value, source.KindUnknown)
+	if f, ok := value.(float64); ok {
+		shown = strconv.FormatFloat(f, 'g', -1, 64) // NaN, +Inf
+	}
 	if from == "the constant" {
 		return fmt.Sprintf("%s: the constant %q %s", field, truncate(shown), p.says)
 	}

@@ -32,6 +32,7 @@ type compiled struct {
 	constant  any // converted, for a constant
 	parts     []compiledPart
 	fromMatch bool
+	from      string // Mapping.from, once
 }
 
 type compiledPart struct {
@@ -62,12 +63,12 @@ func Compile(spec Spec, columns []source.Column, store Store) (*Compiled, error)
 		if spec.Match.Field == MatchEmail {
 			f, _ := Lookup(spec.Object, "email", store)
 			c.maps = append(c.maps, compiled{field: f, m: Mapping{Field: "email", Column: spec.Match.Column},
-				col: c.mcol, kind: c.match.Kind, fromMatch: true})
+				col: c.mcol, kind: c.match.Kind, fromMatch: true, from: "column " + spec.Match.Column})
 		}
 	}
 	for i, m := range spec.Mappings {
 		f, _ := Lookup(spec.Object, m.Field, store)
-		cm := compiled{field: f, m: m, col: -1}
+		cm := compiled{field: f, m: m, col: -1, from: m.from()}
 		switch {
 		case m.Column != "":
 			cm.col = index[m.Column]
@@ -298,10 +299,7 @@ func (c *Compiled) nullMatchWhy() string {
 
 // value is one field's value of a row.
 func (c *Compiled) value(cm *compiled, row []any) (Value, *ValueProblem) {
-	val := Value{Field: &cm.field, From: cm.m.from(), fromMatch: cm.fromMatch}
-	if cm.fromMatch {
-		val.From = "column " + cm.m.Column
-	}
+	val := Value{Field: &cm.field, From: cm.from, fromMatch: cm.fromMatch}
 	var raw any
 	kind := cm.kind
 	switch {

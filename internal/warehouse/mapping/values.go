@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,8 +52,8 @@ type Value struct {
 	fromMatch bool // the match's email
 }
 
-// Key returns the row's match value; false when the row has none (insert mode; an upsert matched on the
-// id whose id is NULL, which creates its customer).
+// Key returns the row's match value; false when the row has none: in insert mode (unless matched on
+// the email), and in upsert mode matched on the id when the id is NULL (the row creates its customer).
 func (v Values) Key() (Key, bool) { return v.key, v.hasKey }
 
 // Get returns the value of a field.
@@ -77,7 +78,24 @@ func (v Values) All() []Value {
 }
 
 // Len is the number of values.
-func (v Values) Len() int { return len(v.All()) }
+func (v Values) Len() int {
+	n := 0
+	for i := range v.items {
+		if !v.items[i].skipped {
+			n++
+		}
+	}
+	return n
+}
+
+// each calls f with each value, in key order, NULLs skipped left out, without copying them.
+func (v Values) each(f func(x *Value)) {
+	for i := range v.items {
+		if !v.items[i].skipped {
+			f(&v.items[i])
+		}
+	}
+}
 
 // Null is how Display shows a NULL.
 const Null = "NULL"
@@ -119,9 +137,7 @@ func FormatValue(t Type, v any) string {
 // NULLs show as Null; a NULL skipped is not shown (the field is left as it is).
 func (v Values) Display() map[string]string {
 	out := make(map[string]string, len(v.items))
-	for _, x := range v.All() {
-		out[x.Field.Key] = FormatValue(x.Field.Type, x.V)
-	}
+	v.each(func(x *Value) { out[x.Field.Key] = FormatValue(x.Field.Type, x.V) })
 	return out
 }
 
@@ -130,34 +146,39 @@ func (v Values) Display() map[string]string {
 // long as FormatValue is.
 func (v Values) Fingerprint() string {
 	h := sha256.New()
-	for _, x := range v.All() {
-		h.Write([]byte(x.Field.Key))
+	buf := make([]byte, 0, 256)
+	v.each(func(x *Value) {
+		buf = append(buf[:0], x.Field.Key...)
 		if x.V == nil {
-			h.Write([]byte{0, 'n', 0})
-			continue
+			buf = append(buf, 0, 'n', 0)
+		} else {
+			buf = append(buf, 0, 'v')
+			buf = append(buf, FormatValue(x.Field.Type, x.V)...)
+			buf = append(buf, 0)
 		}
-		h.Write([]byte{0, 'v'})
-		h.Write([]byte(FormatValue(x.Field.Type, x.V)))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
+		h.Write(buf)
+	})
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
 }
 
 // createProblems are the values that keep a record from being created: a required field NULL (or
 // skipped), and an address that lacks a part it needs.
 func (v Values) createProblems() []ValueProblem {
 	var out []ValueProblem
-	groups := map[string]bool{}
-	for _, x := range v.items {
+	var given []string // the groups of optional fields with a part given (a customer's address)
+	for i := range v.items {
+		x := &v.items[i]
 		if x.V != nil && !x.skipped {
-			for _, f := range nativeFields(v.object) {
-				if f.RequiredWith != "" && strings.HasPrefix(x.Field.Key, f.RequiredWith) {
-					groups[f.RequiredWith] = true
+			for _, g := range requiredGroups {
+				if strings.HasPrefix(x.Field.Key, g) && !slices.Contains(given, g) {
+					given = append(given, g)
 				}
 			}
 		}
 	}
-	for _, x := range v.items {
+	for i := range v.items {
+		x := &v.items[i]
 		if x.V != nil && !x.skipped {
 			continue
 		}
@@ -165,7 +186,7 @@ func (v Values) createProblems() []ValueProblem {
 		case x.Field.Required:
 			out = append(out, ValueProblem{Field: x.Field.Key, Column: x.Column,
 				Message: fmt.Sprintf("%s: %s is NULL, and %s cannot be created without it", x.Field.Key, x.NullFrom, article(v.object))})
-		case x.Field.RequiredWith != "" && groups[x.Field.RequiredWith]:
+		case x.Field.RequiredWith != "" && slices.Contains(given, x.Field.RequiredWith):
 			out = append(out, ValueProblem{Field: x.Field.Key, Column: x.Column,
 				Message: fmt.Sprintf("%s: %s is NULL, and an address needs it once any part is given", x.Field.Key, x.NullFrom)})
 		}
@@ -177,7 +198,8 @@ func (v Values) createProblems() []ValueProblem {
 // update).
 func (v Values) updateProblems() []ValueProblem {
 	var out []ValueProblem
-	for _, x := range v.items {
+	for i := range v.items {
+		x := &v.items[i]
 		if x.V == nil && !x.skipped && !x.Field.Clearable && !x.Field.CreateOnly {
 			out = append(out, ValueProblem{Field: x.Field.Key, Column: x.Column,
 				Message: fmt.Sprintf("%s: %s is NULL, and %s cannot be cleared: skip NULLs to leave it as it is", x.Field.Key, x.NullFrom, x.Field.Key)})
