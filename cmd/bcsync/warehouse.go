@@ -221,7 +221,7 @@ type syncAddCmd struct {
 	Model            int64    `help:"Model id." required:""`
 	Object           string   `help:"What to write." enum:"customers,orders" required:""`
 	Mode             string   `help:"customers: insert, update or upsert; orders: insert or update." enum:"insert,update,upsert" required:""`
-	Match            string   `help:"The model's column that matches the record: COLUMN=id or COLUMN=email (customers)." required:"" placeholder:"COLUMN=FIELD"`
+	Match            string   `help:"The model's column that matches the record: COLUMN=id or COLUMN=email (customers). Needed in update and upsert modes." placeholder:"COLUMN=FIELD"`
 	Map              []string `help:"A column to a field, e.g. --map points=store_credit or --map 'tier=attribute:Loyalty tier' (repeatable)." placeholder:"COLUMN=FIELD" sep:"none"`
 	Constant         []string `name:"map-constant" help:"A constant to a field, e.g. --map-constant external_source=M-MIG (repeatable)." placeholder:"FIELD=VALUE" sep:"none"`
 	Template         []string `name:"map-template" help:"A template of columns to a field, e.g. --map-template 'notes=Tier {tier}' (repeatable)." placeholder:"FIELD=TEMPLATE" sep:"none"`
@@ -398,8 +398,10 @@ type syncRejectedCmd struct {
 	ID    int64  `arg:"" help:"Sync id."`
 	Key   string `help:"Only the rows of this primary key."`
 	RunID int64  `name:"run" help:"Only the rows of this run."`
+	Query string `name:"q" help:"Only the rows whose primary key is this, or whose email contains it."`
 	Limit int    `help:"How many rows, newest first." default:"100"`
-	JSON  bool   `help:"Print JSON."`
+	JSON  bool   `help:"Print JSON." xor:"format"`
+	CSV   bool   `name:"csv" help:"Print every matching row as CSV, with the request sent and the store's response (the limit does not apply)." xor:"format"`
 }
 
 func (c *syncRejectedCmd) Run(ctx context.Context, cfg app.Config) error {
@@ -407,7 +409,15 @@ func (c *syncRejectedCmd) Run(ctx context.Context, cfg app.Config) error {
 		if _, err := s.Store.WarehouseSync(ctx, c.ID); err != nil {
 			return err
 		}
-		recs, err := s.Store.RejectedRecords(ctx, c.ID, store.RejectedFilter{RunID: c.RunID, Key: c.Key, Limit: c.Limit})
+		f := store.RejectedFilter{RunID: c.RunID, Key: c.Key, Query: c.Query}
+		if c.CSV {
+			return resource.WriteRejectedCSV(os.Stdout, func(before int64, limit int) ([]store.Rejected, error) {
+				f.BeforeID, f.Limit = before, limit
+				return s.Store.RejectedRecords(ctx, c.ID, f)
+			})
+		}
+		f.Limit = c.Limit
+		recs, err := s.Store.RejectedRecords(ctx, c.ID, f)
 		if err != nil {
 			return err
 		}

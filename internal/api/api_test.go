@@ -25,8 +25,9 @@ type client struct {
 	token string
 }
 
-func newClient(t *testing.T) *client {
-	env := apptest.New(t)
+func newClient(t *testing.T) *client { return newClientOf(t, apptest.New(t)) }
+
+func newClientOf(t *testing.T, env *apptest.Env) *client {
 	srv := httptest.NewServer(api.New(env.Services, env.Services.Auth))
 	t.Cleanup(srv.Close)
 	return &client{t: t, env: env, url: srv.URL, token: env.Token}

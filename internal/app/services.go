@@ -306,11 +306,28 @@ func (s *Services) ApproveWarehouse(ctx context.Context, syncID int64) error {
 // TestWarehouseRow sends one row of a warehouse sync's model now and returns what became of it with
 // the calls it made.
 func (s *Services) TestWarehouseRow(ctx context.Context, syncID int64, key string) (*resource.TestRow, error) {
-	if active, err := s.Queue.Active(ctx, syncID); err != nil || active {
-		if err == nil {
-			err = warehouse.ErrRunGoingOn
+	// A run's job is still active for a moment after its run ended: a test right after a run waits
+	// that moment out rather than being refused.
+	for wait := 0; ; wait++ {
+		active, err := s.Queue.Active(ctx, syncID)
+		if err != nil {
+			return nil, err
 		}
-		return nil, err
+		if !active {
+			break
+		}
+		running, err := s.Store.RunningRun(ctx, syncID)
+		if err != nil {
+			return nil, err
+		}
+		if running != nil || wait == 40 {
+			return nil, warehouse.ErrRunGoingOn
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	res, err := s.Warehouse.TestRow(ctx, syncID, key)
 	if err != nil {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"database/sql"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bcsync/bcsync/internal/bigcommerce"
 	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/warehouse"
 	"github.com/bcsync/bcsync/internal/warehouse/source/sourcetest"
@@ -197,4 +199,40 @@ func newSQLiteFile(t *testing.T, path, schema string) func(string, ...any) {
 	}
 	exec(schema)
 	return exec
+}
+
+// Rejected rows, from the command line: listed with their reason, searched by key, and exported as
+// CSV with the request sent and the store's answer.
+func TestWarehouseRejectedRowsAreListedAndExportedFromTheCommandLine(t *testing.T) {
+	w := newWorld(t, sizes{customers: 1})
+	taken := all(t, w.store().Customers(ctx(), bigcommerce.CustomerQuery{}))[0].Email
+	path := filepath.Join(t.TempDir(), "dwh.db")
+	db := newSQLiteFile(t, path, `CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT, first TEXT, last TEXT)`)
+	db(`INSERT INTO people VALUES (1, 'ok@example.com', 'Ok', 'Row'), (2, 'not an email', 'Bad', 'Email'), (3, ?, 'Taken', 'Email')`, taken)
+	storeID := w.addStore()
+	src := lastID(t, w.bcsync("warehouse", "source", "add", "--name", "dwh", "--url", "sqlite:"+path))
+	model := lastID(t, w.bcsync("warehouse", "model", "add", "--name", "People", "--source", src, "--table", "people", "--primary-key", "id"))
+	sync := lastID(t, w.bcsync("warehouse", "sync", "add", "--name", "People", "--store", storeID, "--model", model, "--object", "customers",
+		"--mode", "insert", "--map", "email=email", "--map", "first=first_name", "--map", "last=last_name"))
+	run := parseRun(t, w.bcsync("warehouse", "sync", "run", sync, "--wait", "--json"))
+	if run.Status != "partial" || run.Streams["add"].Sent != 1 || run.Streams["add"].Rejected != 1 || run.Streams["plan"].Rejected != 1 {
+		t.Fatalf("run = %+v", run)
+	}
+	if out := w.bcsync("warehouse", "sync", "rejected", sync, "--q", "3"); !strings.Contains(out, "Refused") || strings.Contains(out, "not an email") {
+		t.Fatalf("rejected --q 3:\n%s", out)
+	}
+	rows, err := csv.NewReader(strings.NewReader(w.bcsync("warehouse", "sync", "rejected", sync, "--csv"))).ReadAll()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("CSV: %v %v", rows, err)
+	}
+	byKey := map[string][]string{}
+	for _, r := range rows[1:] {
+		byKey[r[3]] = r
+	}
+	if r := byKey["3"]; r[5] != "Refused" || !strings.Contains(r[8], taken) || !strings.HasPrefix(r[9], "422 ") {
+		t.Fatalf("the refused row: %q", r)
+	}
+	if r := byKey["2"]; r[5] != "Invalid" || !strings.Contains(r[6], "not an email") || r[8] != "" {
+		t.Fatalf("the invalid row: %q", r)
+	}
 }

@@ -34,7 +34,7 @@ func NewRejected(r store.Rejected) Rejected {
 // page is the records before the id given).
 func WriteRejectedCSV(w io.Writer, page func(before int64, limit int) ([]store.Rejected, error)) error {
 	out := csv.NewWriter(w)
-	out.Write([]string{"id", "run_id", "stream", "key", "email", "reason", "detail", "rejected_at"})
+	out.Write([]string{"id", "run_id", "stream", "key", "email", "reason", "detail", "rejected_at", "request", "response"})
 	const size = 1000
 	var before int64
 	for {
@@ -44,7 +44,7 @@ func WriteRejectedCSV(w io.Writer, page func(before int64, limit int) ([]store.R
 		}
 		for _, rec := range recs {
 			out.Write([]string{strconv.FormatInt(rec.ID, 10), strconv.FormatInt(rec.RunID, 10), rec.Stream, csvSafe(rec.Key), csvSafe(rec.Email),
-				csvSafe(rec.Reason), csvSafe(rec.Detail), rec.CreatedAt.UTC().Format(time.RFC3339)})
+				csvSafe(rec.Reason), csvSafe(rec.Detail), rec.CreatedAt.UTC().Format(time.RFC3339), csvSafe(rec.Request), csvSafe(rec.Response)})
 		}
 		out.Flush()
 		if err := out.Error(); err != nil {

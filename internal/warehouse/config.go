@@ -3,6 +3,7 @@ package warehouse
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/bcsync/bcsync/internal/store"
 	"github.com/bcsync/bcsync/internal/warehouse/mapping"
@@ -50,6 +51,9 @@ type config struct {
 	// read before the model.
 	store    mapping.Store
 	compiled *mapping.Compiled // once the model's columns are known
+	// refusedSince: rows refused at or after it are not tried again (set to the start of a resumed run,
+	// which tries each row once).
+	refusedSince time.Time
 }
 
 func configOf(w *store.WarehouseSync) (*config, error) {
@@ -109,26 +113,17 @@ func (c compiled) row(values []any) (mappedRow, error) {
 // checkShape checks what does not depend on the model or the store: object, mode, match, delete
 // behaviour and guard thresholds.
 func checkShape(cfg *config) error {
-	switch cfg.object {
-	case objectCustomers:
-		if cfg.mode != modeInsert && cfg.mode != modeUpdate && cfg.mode != modeUpsert {
-			return &InputError{"mode", fmt.Sprintf("customers are written in the mode insert, update or upsert, not %q", cfg.mode)}
-		}
-		if cfg.matchField != "id" && cfg.matchField != "email" {
-			return &InputError{"match", fmt.Sprintf("customers are matched on their id or their email, not %q", cfg.matchField)}
-		}
-	case objectOrders:
-		if cfg.mode != modeInsert && cfg.mode != modeUpdate {
-			return &InputError{"mode", fmt.Sprintf("orders are written in the mode insert or update, not %q", cfg.mode)}
-		}
-		if cfg.matchField != "id" {
-			return &InputError{"match", fmt.Sprintf("orders are matched on their id, not %q", cfg.matchField)}
-		}
-	default:
-		return &InputError{"object", fmt.Sprintf("a sync writes customers or orders, not %q", cfg.object)}
+	o, m := mapping.Object(cfg.object), mapping.Mode(cfg.mode)
+	if err := o.Validate(); err != nil {
+		return &InputError{"object", err.Error()}
 	}
-	if cfg.matchColumn == "" {
-		return &InputError{"match", "name the model's column that matches the BigCommerce " + cfg.matchField + ", as --match COLUMN=" + cfg.matchField}
+	if err := mapping.ValidateMode(o, m); err != nil {
+		return &InputError{"mode", err.Error()}
+	}
+	// Insert mode needs no match: a new row creates a record. An email match still names new
+	// customers' emails and keeps a row from creating a second customer with an email already taken.
+	if err := mapping.ValidateMatch(o, m, mapping.Match{Column: cfg.matchColumn, Field: cfg.matchField}); err != nil {
+		return &InputError{"match", err.Error()}
 	}
 	switch cfg.delete {
 	case deleteNothing, deleteClear, deleteDelete:

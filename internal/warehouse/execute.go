@@ -6,6 +6,7 @@ import (
 
 	"github.com/bcsync/bcsync/internal/ledger"
 	"github.com/bcsync/bcsync/internal/store"
+	"github.com/bcsync/bcsync/internal/warehouse/mapping"
 )
 
 // writer writes one object's records into the store.
@@ -138,6 +139,20 @@ func partOf(o op) string {
 	return partRemove
 }
 
+// unclearOutcome is a create that failed without saying whether it went through, and which a look
+// right after did not find (lookErr, when the look itself failed). The row stays pending: the next run
+// looks for the record again before creating it, so it is never made twice. The run reports it among
+// its rejected rows, so that it does not pass for sent.
+func unclearOutcome(c classified, pending store.RecordState, lookErr error) outcome {
+	detail := "the store did not answer whether it created this record, and it is not there yet: the next run looks for it again before creating it"
+	if lookErr != nil {
+		detail += " (looking for it failed: " + lookErr.Error() + ")"
+	}
+	pending.Status = rowPending
+	pending.Attempts = c.prev.Attempts + 1
+	return outcome{op: c.op, state: pending, reject: &store.Rejected{Key: c.key, Reason: "Unknown", Detail: detail}}
+}
+
 // pending marks rows about to be created.
 func (r *runner) pending(states []store.RecordState) error {
 	for i := range states {
@@ -176,7 +191,8 @@ func (r *runner) settle(ctx context.Context, outs []outcome) error {
 		}
 		errs = append(errs, r.run.Reject(ctx, part, rejected[part]...))
 	}
-	r.run.Save(ctx, false)
+	// Saved with the states, so that a run resumed after a kill counts what the killed slice sent.
+	r.run.Save(ctx, true)
 	return errors.Join(errs...)
 }
 
@@ -189,14 +205,14 @@ func positionOf(part string) int {
 	return len(parts)
 }
 
-// recordDuplicates reports the rows of every duplicated primary key: which copy is right cannot be
-// known, so none is sent. The keys show only once the whole model was read; they are found by
-// reading it again, which only a model with duplicates costs.
+// recordDuplicates reports the rows of every duplicated primary key or match value: which copy is
+// right cannot be known, so none is sent. The keys show only once the whole model was read; they are
+// found by reading it again, which only a model with duplicates costs.
 func (r *runner) recordDuplicates(ctx context.Context, p *planned) error {
-	if len(p.dups) == 0 {
+	if len(p.dups) == 0 && len(p.matchDups) == 0 {
 		return nil
 	}
-	src, rows, _, err := r.e.readModel(ctx, r.w, r.cfg)
+	src, rows, mp, err := r.e.readModel(ctx, r.w, r.cfg)
 	if err != nil {
 		return err
 	}
@@ -208,8 +224,19 @@ func (r *runner) recordDuplicates(ctx context.Context, p *planned) error {
 			continue
 		}
 		key, err := keyOf(rows.Values()[r.cfg.keyIndex])
-		if err == nil && p.dups[hash64(key)] {
+		switch {
+		case err != nil:
+		case p.dups[hash64(key)]:
 			rs = append(rs, store.Rejected{Key: key, Reason: "Invalid", Detail: dupReason(key)})
+		case p.matchDups[hash64(key)]:
+			rej := store.Rejected{Key: key, Reason: "Invalid", Detail: matchDupReason(r.cfg.matchField, "")}
+			if m, err := mp.row(rows.Values()); err == nil && m.hasKey {
+				rej.Detail = matchDupReason(r.cfg.matchField, m.key.String())
+				if m.key.Field == mapping.MatchEmail {
+					rej.Email = m.key.Email
+				}
+			}
+			rs = append(rs, rej)
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -77,6 +77,7 @@ const rowsStream = "rows"
 type entry struct {
 	key   uint64
 	print uint64
+	match uint64 // of the row's match value (0: none)
 	op    op
 }
 
@@ -85,6 +86,10 @@ type planned struct {
 	*Plan
 	entries []entry // sorted by key
 	dups    map[uint64]bool
+	// matchDups holds the keys of rows whose match value is on another row too: both would write one
+	// record, so neither is sent. matchField names the match for messages.
+	matchDups  map[uint64]bool
+	matchField string
 	// sum is the order-independent digest of the operations so far.
 	sum [2]uint64
 }
@@ -109,7 +114,8 @@ func (r *row) label() string {
 // planRows reads a model and classifies every row against the sync's row states. each, when set, is
 // called for every row classified (in batches), after the state lookup: the run uses it to send.
 func (e *Engine) planRows(ctx context.Context, w *store.WarehouseSync, cfg *config, full bool, each func([]classified) error) (*planned, error) {
-	p := &planned{Plan: &Plan{SyncID: w.ID, Delete: cfg.delete, Full: full, PlannedAt: e.opts.Now().UTC(), Samples: []Sample{}}, dups: map[uint64]bool{}}
+	p := &planned{Plan: &Plan{SyncID: w.ID, Delete: cfg.delete, Full: full, PlannedAt: e.opts.Now().UTC(), Samples: []Sample{}},
+		dups: map[uint64]bool{}, matchDups: map[uint64]bool{}, matchField: cfg.matchField}
 	src, rows, mp, err := e.readModel(ctx, w, cfg)
 	if err != nil {
 		return nil, err
@@ -196,10 +202,12 @@ func (e *Engine) classify(ctx context.Context, w *store.WarehouseSync, cfg *conf
 		switch {
 		case r.err != nil:
 			c.op = opInvalid
-		case !c.had || c.prev.Status == rowRemoved || (c.prev.Fingerprint == "" && c.prev.Status != rowPending):
+		case !c.had || c.prev.Status == rowRemoved || c.prev.Status == rowPending || c.prev.Fingerprint == "":
 			c.op = opAdd
 		case c.prev.Status == rowSynced && c.prev.Fingerprint == r.mapped.print && !full:
 			c.op = opUnchanged
+		case c.prev.Status == rowFailed && !cfg.refusedSince.IsZero() && !c.prev.UpdatedAt.Before(cfg.refusedSince):
+			c.op = opUnchanged // refused earlier in this run: tried again by the next
 		case cfg.mode == modeInsert && c.prev.Status == rowSynced:
 			c.op = opUnchanged // insert mode writes new rows only
 		default:
@@ -220,11 +228,14 @@ func (p *planned) add(c *classified, samples int) {
 			return // no key: it cannot be a duplicate, nor keep a synced row from being removed
 		}
 	}
-	print := uint64(0)
+	var print, match uint64
 	if c.op != opInvalid {
 		print = hash64(c.mapped.print)
+		if c.mapped.hasKey {
+			match = hash64(c.mapped.key.String())
+		}
 	}
-	p.entries = append(p.entries, entry{key: hash64(c.key), print: print, op: c.op})
+	p.entries = append(p.entries, entry{key: hash64(c.key), print: print, match: match, op: c.op})
 	switch c.op {
 	case opAdd:
 		p.Adds++
@@ -273,22 +284,14 @@ func (p *planned) finishRows() {
 		if j-i > 1 {
 			p.dups[p.entries[i].key] = true
 			for k := i; k < j; k++ {
-				switch p.entries[k].op {
-				case opAdd:
-					p.Adds--
-				case opChange:
-					p.Changes--
-				case opUnchanged:
-					p.Unchanged--
-				case opInvalid:
-					p.Invalid-- // counted again below, as a duplicate
-				}
-				p.Invalid++
-				p.entries[k].op = opInvalid
+				p.invalidate(k)
 			}
-			p.dupSamples()
 		}
 		i = j
+	}
+	p.findMatchDups()
+	if len(p.dups) > 0 || len(p.matchDups) > 0 {
+		p.dupSamples()
 	}
 	for _, en := range p.entries {
 		if en.op == opAdd || en.op == opChange {
@@ -297,12 +300,62 @@ func (p *planned) finishRows() {
 	}
 }
 
-// dupSamples turns samples of rows whose key turned out duplicated into invalid ones.
+// invalidate makes the entry at i invalid, moving it from the count it was in.
+func (p *planned) invalidate(i int) {
+	switch p.entries[i].op {
+	case opAdd:
+		p.Adds--
+	case opChange:
+		p.Changes--
+	case opUnchanged:
+		p.Unchanged--
+	case opInvalid:
+		p.Invalid-- // counted again below, as a duplicate
+	}
+	p.Invalid++
+	p.entries[i].op = opInvalid
+}
+
+// findMatchDups makes invalid every row whose match value (an email, a BigCommerce id) another row
+// has too: both would write the same record, and which one is right cannot be known. The entries are
+// sorted by key; the match values are sorted apart.
+func (p *planned) findMatchDups() {
+	type at struct {
+		match uint64
+		i     int
+	}
+	var ms []at
+	for i, en := range p.entries {
+		if en.match != 0 && en.op != opInvalid {
+			ms = append(ms, at{en.match, i})
+		}
+	}
+	sort.Slice(ms, func(a, b int) bool { return ms[a].match < ms[b].match })
+	for i := 0; i < len(ms); {
+		j := i + 1
+		for j < len(ms) && ms[j].match == ms[i].match {
+			j++
+		}
+		if j-i > 1 {
+			for k := i; k < j; k++ {
+				p.matchDups[p.entries[ms[k].i].key] = true
+				p.invalidate(ms[k].i)
+			}
+		}
+		i = j
+	}
+}
+
+// dupSamples turns samples of rows whose key or match value turned out duplicated into invalid ones.
 func (p *planned) dupSamples() {
 	out := p.Samples[:0]
 	for _, s := range p.Samples {
-		if p.dups[hash64(s.Key)] && s.Reason != dupReason(s.Key) {
+		h := hash64(s.Key)
+		switch {
+		case p.dups[h] && s.Reason != dupReason(s.Key):
 			s = Sample{Op: "invalid", Key: s.Key, Reason: dupReason(s.Key)}
+		case p.matchDups[h] && s.Op != "invalid":
+			s = Sample{Op: "invalid", Key: s.Key, Reason: matchDupReason(p.matchField, s.After[p.matchField])}
 		}
 		out = append(out, s)
 	}
@@ -414,6 +467,14 @@ func (e *Engine) readModel(ctx context.Context, w *store.WarehouseSync, cfg *con
 		return nil, nil, nil, err
 	}
 	return src, rows, mp, nil
+}
+
+// matchDupReason says why every row of a duplicated match value is invalid.
+func matchDupReason(field, value string) string {
+	if value == "" {
+		return fmt.Sprintf("another row has the same %s: both would write one customer, and which row is right cannot be known", field)
+	}
+	return fmt.Sprintf("the %s %s is on more than one row: they would write one record, and which row is right cannot be known", field, value)
 }
 
 // dupReason says why every row of a duplicated key is invalid.

@@ -137,10 +137,13 @@ func (r *runner) do(ctx context.Context) (bool, error) {
 	if r.cfg.store, err = e.storeFields(ctx, r.w.StoreID, bc, r.cfg, false); err != nil {
 		return false, err
 	}
-	// The first slice reports the invalid rows as it plans; later slices plan again and go on.
+	// The first slice reports the invalid rows as it plans; later slices plan again and go on, without
+	// trying again the rows this run refused.
 	var record func([]classified) error
 	if !r.run.Resumed() {
 		record = r.recordInvalid
+	} else {
+		r.cfg.refusedSince = r.run.StartedAt().Truncate(time.Millisecond)
 	}
 	p, err := e.planRows(ctx, r.w, r.cfg, full, record)
 	if err != nil {
@@ -151,7 +154,10 @@ func (r *runner) do(ctx context.Context) (bool, error) {
 			return false, err
 		}
 	}
-	r.run.Set(partPlan, 0, store.StreamCounts{State: ledger.Done, Read: p.Rows, Unchanged: p.Unchanged, Rejected: p.Invalid, Total: p.Rows})
+	if !r.run.Resumed() {
+		r.run.Set(partPlan, 0, store.StreamCounts{State: ledger.Done, Read: p.Rows, Unchanged: p.Unchanged, Rejected: p.Invalid, Total: p.Rows})
+	}
+	r.setTotals(p)
 	if !r.run.Resumed() {
 		if err := r.check(ctx, p); err != nil {
 			return false, err
@@ -175,6 +181,22 @@ func (r *runner) do(ctx context.Context) (bool, error) {
 	r.log.Info("warehouse run finished", slog.String("status", string(status)), slog.Int64("adds", p.Adds), slog.Int64("changes", p.Changes),
 		slog.Int64("removes", p.Removes), slog.Int64("invalid", p.Invalid))
 	return true, nil
+}
+
+// setTotals gives each part its total: what earlier slices settled plus what this slice plans. Rows a
+// killed slice handed over without learning their outcome are planned again, so they are taken out of
+// its reads.
+func (r *runner) setTotals(p *planned) {
+	for i, part := range parts[1:] {
+		c := r.run.Counts(part)
+		c.Read = c.Sent + c.Rejected
+		planned := map[string]int64{partAdd: p.Adds, partChange: p.Changes, partRemove: p.Removes}[part]
+		c.Total = c.Read + planned
+		if c.State == "" {
+			c.State = ledger.Pending
+		}
+		r.run.Set(part, i+1, c)
+	}
 }
 
 // check runs the plan through the guard, or, for an approved plan, makes sure it is the one approved.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
 	"github.com/bcsync/bcsync/internal/store"
@@ -35,16 +36,25 @@ func (w *customers) send(ctx context.Context, rows []classified, pending func([]
 	// finds (looked up in one call for the batch).
 	targets := make([]target, 0, len(rows))
 	var lookups []string
+	var idLookups []int
 	for _, c := range rows {
 		t := target{c: c}
 		key, hasKey := c.mapped.key, c.mapped.hasKey
 		switch {
 		case cfg.matchField == mapping.MatchID && hasKey && cfg.mode != modeInsert:
-			t.id = key.ID
+			// An id synced before is known to exist; a new one is looked up, so that an id naming no
+			// customer is refused alone instead of failing its batch of ten.
+			if c.had && c.prev.Status == rowSynced && c.prev.TargetID == strconv.Itoa(key.ID) {
+				t.id = key.ID
+			} else {
+				idLookups = append(idLookups, key.ID)
+			}
 		case c.had && c.prev.TargetID != "" && c.prev.Status != rowPending && (!hasKey || c.prev.Email == key.Email):
 			t.id, _ = strconv.Atoi(c.prev.TargetID)
 		case cfg.matchField == mapping.MatchEmail && hasKey:
 			lookups = append(lookups, key.Email)
+		case c.had && c.prev.Status == rowPending && createEmail(c) != "":
+			lookups = append(lookups, createEmail(c)) // did the last run's create go through?
 		}
 		targets = append(targets, t)
 	}
@@ -55,11 +65,25 @@ func (w *customers) send(ctx context.Context, rows []classified, pending func([]
 			return nil, err
 		}
 	}
-	var creates, updates []target
+	var byID map[int]bigcommerce.Customer
+	if len(idLookups) > 0 {
+		var err error
+		if byID, err = w.bc.CustomersByID(ctx, idLookups); err != nil {
+			return nil, err
+		}
+	}
+	var creates, updates, adopted []target
 	for _, t := range targets {
 		c := t.c
-		if t.id == 0 && c.mapped.hasKey && c.mapped.key.Field == mapping.MatchEmail {
-			if cu, ok := found[c.mapped.key.Email]; ok {
+		if t.id == 0 && c.mapped.hasKey && c.mapped.key.Field == mapping.MatchID && cfg.mode != modeInsert {
+			if _, ok := byID[c.mapped.key.ID]; !ok {
+				outs = append(outs, w.refuse(c, "NoMatch", fmt.Sprintf("no customer has the id %d: a row matched on the id changes that customer only", c.mapped.key.ID), nil, nil))
+				continue
+			}
+			t.id = c.mapped.key.ID
+		}
+		if email := createEmail(c); t.id == 0 && email != "" && (c.mapped.key.Field == mapping.MatchEmail || c.had && c.prev.Status == rowPending) {
+			if cu, ok := found[email]; ok {
 				t.id = cu.ID
 				switch {
 				case c.had && c.prev.Status == rowPending:
@@ -72,7 +96,7 @@ func (w *customers) send(ctx context.Context, rows []classified, pending func([]
 		}
 		switch {
 		case t.adopt:
-			outs = append(outs, w.accept(c, t.id))
+			adopted = append(adopted, t)
 		case t.id != 0 && cfg.mode != modeInsert:
 			updates = append(updates, t)
 		case t.id == 0 && cfg.mode != modeUpdate:
@@ -81,6 +105,11 @@ func (w *customers) send(ctx context.Context, rows []classified, pending func([]
 		default:
 			outs = append(outs, w.refuse(c, "NoMatch", fmt.Sprintf("no customer has the %s %s: update mode changes existing customers only", cfg.matchField, c.mapped.key), nil, nil))
 		}
+	}
+	metaOuts, err := w.metafields(ctx, adopted)
+	outs = append(outs, metaOuts...)
+	if err != nil {
+		return outs, err
 	}
 	created, err := w.create(ctx, creates, pending)
 	outs = append(outs, created...)
@@ -119,25 +148,60 @@ func (w *customers) create(ctx context.Context, ts []target, pending func([]stor
 	if err != nil && len(results) == 0 {
 		return outs, err
 	}
-	var metaRows []target
+	var made, unclear []target
 	for _, res := range results {
 		t := ok[res.Index]
-		if res.Err != nil {
-			if errors.Is(res.Err, bigcommerce.ErrMaybeApplied) {
-				continue // stays pending: the next run looks it up by email
-			}
+		switch {
+		case errors.Is(res.Err, bigcommerce.ErrMaybeApplied):
+			unclear = append(unclear, t)
+		case res.Err != nil:
 			outs = append(outs, w.refuse(t.c, "Refused", res.Err.Error(), inputs[res.Index], res.Err))
-			continue
+		default:
+			t.id = res.Customer.ID
+			made = append(made, t)
 		}
-		t.id = res.Customer.ID
-		if t.c.mapped.values.Len() > 0 && w.r.cfg.compiled.Uses(mapping.Metafield) {
-			metaRows = append(metaRows, t)
-			continue
-		}
-		outs = append(outs, w.accept(t.c, t.id))
 	}
-	metaOuts, err := w.metafields(ctx, metaRows)
+	found, unknown := w.findCreated(ctx, unclear)
+	outs = append(outs, unknown...)
+	metaOuts, err := w.metafields(ctx, append(made, found...))
 	return append(outs, metaOuts...), err
+}
+
+// findCreated looks up by email the customers whose create failed without saying whether it went
+// through. Those not found stay pending, reported as unknown: the next run looks again before
+// creating them.
+func (w *customers) findCreated(ctx context.Context, ts []target) (found []target, unknown []outcome) {
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	emails := make([]string, len(ts))
+	for i, t := range ts {
+		emails[i] = createEmail(t.c)
+	}
+	byEmail, err := w.bc.CustomersByEmail(ctx, emails)
+	for i, t := range ts {
+		if cu, ok := byEmail[emails[i]]; ok && err == nil {
+			t.id = cu.ID
+			found = append(found, t)
+			continue
+		}
+		unknown = append(unknown, unclearOutcome(t.c, w.state(t.c, 0, true), err))
+	}
+	return found, unknown
+}
+
+// createEmail is the email a row creates its customer with, as the store compares emails: its match
+// when it is matched on email, else its mapped email.
+func createEmail(c classified) string {
+	if c.mapped.hasKey && c.mapped.key.Field == mapping.MatchEmail {
+		return c.mapped.key.Email
+	}
+	if v, ok := c.mapped.values.Get("email"); ok {
+		if s, ok := v.V.(string); ok {
+			return strings.ToLower(strings.TrimSpace(s))
+		}
+	}
+	return ""
 }
 
 // update sends changes to known customers, then their attribute values and metafields.

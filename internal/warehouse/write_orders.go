@@ -47,10 +47,9 @@ func (w *orders) send(ctx context.Context, rows []classified, pending func([]sto
 	})
 }
 
-// each runs f for every row, a few at a time; it stops at the first error that is not a row's.
+// each runs f for every row, a few at a time. An error that is not a row's fails the run.
 func (w *orders) each(ctx context.Context, rows []classified, f func(context.Context, classified) (outcome, error)) ([]outcome, error) {
 	outs := make([]outcome, len(rows))
-	skip := make([]bool, len(rows))
 	errs := make([]error, len(rows))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, orderWorkers)
@@ -60,29 +59,19 @@ func (w *orders) each(ctx context.Context, rows []classified, f func(context.Con
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			o, err := f(ctx, c)
-			if errors.Is(err, errLeavePending) {
-				skip[i] = true
-				return
-			}
-			outs[i], errs[i] = o, err
+			outs[i], errs[i] = f(ctx, c)
 		}()
 	}
 	wg.Wait()
-	var out []outcome
+	// What went through is kept even when another row's call failed the run.
+	var done []outcome
 	for i := range rows {
-		if errs[i] != nil {
-			return out, errs[i]
-		}
-		if !skip[i] {
-			out = append(out, outs[i])
+		if errs[i] == nil {
+			done = append(done, outs[i])
 		}
 	}
-	return out, nil
+	return done, errors.Join(errs...)
 }
-
-// errLeavePending leaves a row pending for the next run (an insert whose outcome is unknown).
-var errLeavePending = errors.New("outcome unknown")
 
 // externalID is the key bcsync puts on the orders it creates (BigCommerce's external_order_id).
 func (w *orders) externalID(key string) string {
@@ -113,7 +102,12 @@ func (w *orders) insert(ctx context.Context, c classified) (outcome, error) {
 	o, err := w.bc.CreateOrder(ctx, in)
 	switch {
 	case errors.Is(err, bigcommerce.ErrMaybeApplied):
-		return outcome{}, errLeavePending
+		// Look right away: a create whose answer was lost has usually gone through.
+		found, lookErr := w.bc.OrdersByExternalID(ctx, ext)
+		if lookErr == nil && len(found) > 0 {
+			return w.accept(c, found[0].ID), nil
+		}
+		return unclearOutcome(c, store.RecordState{Key: c.key, Fingerprint: c.mapped.print}, lookErr), nil
 	case rowError(err):
 		return w.refuse(c, "Refused", err.Error(), in, err), nil
 	case err != nil:

@@ -34,6 +34,21 @@ const Password = "correct-horse-battery"
 // fields and programmes.
 func New(t *testing.T) *Env {
 	t.Helper()
+	return open(t, app.ServiceOptions{})
+}
+
+// NewWorking is New with workers started: runs queued through the services are carried out.
+func NewWorking(t *testing.T) *Env {
+	t.Helper()
+	e := open(t, app.ServiceOptions{Work: true})
+	if err := e.Services.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func open(t *testing.T, opts app.ServiceOptions) *Env {
+	t.Helper()
 	ctx := context.Background()
 	bc, err := bcemu.New(bcemu.Config{Seed: 3, Customers: 20, Subscribers: 10, Orders: 30, Products: 10})
 	if err != nil {
@@ -52,7 +67,7 @@ func New(t *testing.T) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	s, err := a.Services(app.ServiceOptions{})
+	s, err := a.Services(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
