@@ -253,23 +253,29 @@ type WarehouseSync struct {
 	// from the average of the last runs, waits for approval.
 	GuardRemoveShare float64
 	GuardCountShare  float64
+	// StoreFields is what the mapping last read of the store (JSON, warehouse/mapping.Store), at
+	// StoreFieldsAt.
+	StoreFields   string
+	StoreFieldsAt time.Time
 }
 
 const warehouseSyncSelect = `SELECT y.id, y.kind, y.store_id, y.name, y.enabled, y.status, y.status_message, y.interval_ms, y.cron,
 	y.next_run_at, y.run_requested_at, y.created_at, y.updated_at,
-	w.model_id, w.object, w.mode, w.match_column, w.match_field, w.mappings, w.delete_behavior, w.guard_remove_share, w.guard_count_share
+	w.model_id, w.object, w.mode, w.match_column, w.match_field, w.mappings, w.delete_behavior, w.guard_remove_share, w.guard_count_share,
+	w.store_fields, w.store_fields_at
 	FROM syncs y JOIN warehouse_syncs w ON w.sync_id = y.id`
 
 func scanWarehouseSync(row rowScanner) (*WarehouseSync, error) {
 	var w WarehouseSync
 	var kind, status string
-	var intervalMS, requested, created, updated int64
+	var intervalMS, requested, created, updated, fieldsAt int64
 	var next sql.NullInt64
 	if err := row.Scan(&w.ID, &kind, &w.StoreID, &w.Name, &w.Enabled, &status, &w.StatusMessage, &intervalMS, &w.Cron, &next, &requested,
 		&created, &updated, &w.ModelID, &w.Object, &w.Mode, &w.MatchColumn, &w.MatchField, &w.Mappings, &w.Delete,
-		&w.GuardRemoveShare, &w.GuardCountShare); err != nil {
+		&w.GuardRemoveShare, &w.GuardCountShare, &w.StoreFields, &fieldsAt); err != nil {
 		return nil, err
 	}
+	w.StoreFieldsAt = fromMS(fieldsAt)
 	w.Kind, w.Status, w.Interval = SyncKind(kind), Status(status), time.Duration(intervalMS)*time.Millisecond
 	w.NextRunAt, w.RunRequestedAt, w.CreatedAt, w.UpdatedAt = nullMS(next), fromMS(requested), fromMS(created), fromMS(updated)
 	return &w, nil
@@ -303,6 +309,15 @@ func (s *Store) WarehouseSync(ctx context.Context, id int64) (*WarehouseSync, er
 		return nil, fmt.Errorf("store: warehouse sync %d: %w", id, err)
 	}
 	return w, nil
+}
+
+// SaveStoreFields keeps what a warehouse sync's mapping read of its store.
+func (s *Store) SaveStoreFields(ctx context.Context, syncID int64, fields string, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE warehouse_syncs SET store_fields = $2, store_fields_at = $3 WHERE sync_id = $1`,
+		syncID, fields, ms(at)); err != nil {
+		return fmt.Errorf("store: warehouse sync %d: store fields: %w", syncID, err)
+	}
+	return nil
 }
 
 // WarehouseSyncs returns every warehouse sync, oldest first.

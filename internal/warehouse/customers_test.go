@@ -7,7 +7,9 @@ import (
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
 	bcemu "github.com/bcsync/bcsync/internal/emulator/bigcommerce"
+	"github.com/bcsync/bcsync/internal/ledger"
 	"github.com/bcsync/bcsync/internal/schedule"
+	"github.com/bcsync/bcsync/internal/shop"
 	"github.com/bcsync/bcsync/internal/store"
 	"github.com/bcsync/bcsync/internal/warehouse"
 	"github.com/bcsync/bcsync/internal/warehouse/mapping"
@@ -73,5 +75,41 @@ func TestCustomersUpsertByEmailCreatesUpdatesAndThenSendsOnlyChanges(t *testing.
 	run = e.run(w.ID, "manual")
 	if n := requests(e) - before; n != 1 || counts(run)["change"].Sent != 1 {
 		t.Fatalf("one change made %d calls: %+v", n, run.Streams)
+	}
+}
+
+// A sync writing a customer attribute keeps what it read of the store's attributes: a later run with
+// nothing to send, even by another process, makes no call at all.
+func TestARunWithNothingToSendMakesNoCallEvenWithStoreFields(t *testing.T) {
+	e := newEnv(t, bcemu.Config{})
+	ctx := context.Background()
+	m := newSQLiteModel(t, `CREATE TABLE crm (id INTEGER PRIMARY KEY, email TEXT, first TEXT, last TEXT, tier TEXT)`)
+	m.exec(`INSERT INTO crm VALUES (1, 'a@example.com', 'Ann', 'A', 'Gold'), (2, 'b@example.com', 'Bob', 'B', 'Silver')`)
+	src, _ := e.eng.AddSource(ctx, "crm", "sqlite:"+m.path)
+	model, err := e.eng.AddModel(ctx, warehouse.ModelInput{Name: "people", SourceID: src.ID, Table: "crm", PrimaryKey: "id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := e.eng.AddSync(ctx, warehouse.SyncInput{Name: "CRM", StoreID: e.shopID, ModelID: model.ID, CreateAttributes: true,
+		Spec: mapping.Spec{Object: mapping.Customers, Mode: mapping.Upsert, Match: mapping.Match{Column: "email", Field: mapping.MatchEmail},
+			Mappings: []mapping.Mapping{{Field: "first_name", Column: "first"}, {Field: "last_name", Column: "last"}, {Field: "attribute:Loyalty tier", Column: "tier"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run := e.run(w.ID, "manual"); run.Status != store.RunSucceeded {
+		t.Fatalf("first run %s %q %+v", run.Status, run.Error, run.Streams)
+	}
+	got, _ := e.client().CustomersByEmail(ctx, []string{"a@example.com"})
+	if a := got["a@example.com"]; len(a.Attributes) != 1 || a.Attributes[0].Value != "Gold" {
+		t.Fatalf("the attribute value: %+v", a.Attributes)
+	}
+	// Another process: a new engine over the same state.
+	e.eng = warehouse.New(e.st, shop.New(e.st, shop.Options{}), ledger.New(e.st, ledger.Options{}), warehouse.Options{})
+	before := requests(e)
+	if run := e.run(w.ID, "manual"); run.Status != store.RunSucceeded || counts(run)["plan"].Unchanged != 2 {
+		t.Fatalf("second run %s %+v", run.Status, run.Streams)
+	}
+	if n := requests(e) - before; n != 0 {
+		t.Fatalf("a run with nothing to send made %d calls", n)
 	}
 }

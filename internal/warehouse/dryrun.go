@@ -27,7 +27,7 @@ func (e *Engine) PlanSync(ctx context.Context, syncID int64) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.store, err = e.storeFields(ctx, w.StoreID, bc, cfg, false); err != nil {
+	if cfg.store, err = e.storeFields(ctx, w, bc, cfg, false); err != nil {
 		return nil, err
 	}
 	p, err := e.planRows(ctx, w, cfg, false, nil)

@@ -134,7 +134,7 @@ func (r *runner) do(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if r.cfg.store, err = e.storeFields(ctx, r.w.StoreID, bc, r.cfg, false); err != nil {
+	if r.cfg.store, err = e.storeFields(ctx, r.w, bc, r.cfg, false); err != nil {
 		return false, err
 	}
 	// The first slice reports the invalid rows as it plans; later slices plan again and go on, without
@@ -164,6 +164,13 @@ func (r *runner) do(ctx context.Context) (bool, error) {
 		}
 		if p.Blocked {
 			return true, nil
+		}
+	}
+	// The fields kept may be a day old: a run that writes reads them again first (what it sends is
+	// mapped again from them; a row they change is left for the next run, as the plan did not show it).
+	if p.Adds+p.Changes+p.Removes > 0 && fieldsUsed(r.cfg) != "---" && e.opts.Now().Sub(r.w.StoreFieldsAt) > storeFieldsFresh {
+		if r.cfg.store, err = e.storeFields(ctx, r.w, bc, r.cfg, true); err != nil {
+			return false, err
 		}
 	}
 	if err := r.execute(ctx, p, full); err != nil {

@@ -2,62 +2,53 @@ package warehouse
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"github.com/bcsync/bcsync/internal/store"
 	"github.com/bcsync/bcsync/internal/warehouse/mapping"
 )
 
-// storeFieldsTTL keeps the store's attribute definitions, form fields and order statuses for a while,
-// so that a run with nothing to send makes no call.
-const storeFieldsTTL = 10 * time.Minute
+// What a sync read of its store's fields is used for a day before it is read again, so that a run with
+// nothing to send makes no call; a run with something to send reads them again when they are older
+// than storeFieldsFresh.
+const (
+	storeFieldsTTL   = 24 * time.Hour
+	storeFieldsFresh = 10 * time.Minute
+)
 
-type fieldsCache struct {
-	mu      sync.Mutex
-	entries map[int64]cachedFields
+// keptFields is what is kept of a store's fields, with what the mapping used when they were read.
+type keptFields struct {
+	What  string        `json:"what"`
+	Store mapping.Store `json:"store"`
 }
 
-type cachedFields struct {
-	store mapping.Store
-	what  string
-	at    time.Time
-}
-
-// storeFields reads what a sync's mapping needs to know of its store: the customer attributes, the
-// signup form's fields and the order statuses, each only when a mapping uses one. fresh skips the cache.
-func (e *Engine) storeFields(ctx context.Context, storeID int64, bc *bigcommerce.Client, cfg *config, fresh bool) (mapping.Store, error) {
-	var attrs, forms, statuses bool
-	for _, m := range cfg.mappings {
-		switch {
-		case strings.HasPrefix(m.Field, mapping.AttributePrefix):
-			attrs = true
-		case strings.HasPrefix(m.Field, mapping.FormFieldPrefix):
-			forms = true
-		case m.Field == "status":
-			statuses = true
-		}
-	}
-	what := string([]byte{flag(attrs), flag(forms), flag(statuses)})
+// storeFields returns what a sync's mapping needs to know of its store: the customer attributes, the
+// signup form's fields and the order statuses, each only when a mapping uses one. They are read from
+// the store when fresh is set, when the mapping uses more than was kept, or when what was kept is older
+// than storeFieldsTTL; a saved sync keeps what was read.
+func (e *Engine) storeFields(ctx context.Context, w *store.WarehouseSync, bc *bigcommerce.Client, cfg *config, fresh bool) (mapping.Store, error) {
+	what := fieldsUsed(cfg)
 	if what == "---" {
 		return mapping.Store{}, nil
 	}
-	e.fields.mu.Lock()
-	c, ok := e.fields.entries[storeID]
-	e.fields.mu.Unlock()
-	if ok && !fresh && c.what == what && e.opts.Now().Sub(c.at) < storeFieldsTTL {
-		return c.store, nil
+	if !fresh && w.StoreFields != "" && e.opts.Now().Sub(w.StoreFieldsAt) < storeFieldsTTL {
+		var kept keptFields
+		if err := json.Unmarshal([]byte(w.StoreFields), &kept); err == nil && kept.What == what {
+			return kept.Store, nil
+		}
 	}
 	var st mapping.Store
 	var err error
-	if attrs {
+	if what[0] == 'y' {
 		if st.Attributes, err = bc.CustomerAttributes(ctx); err != nil {
 			return st, err
 		}
 	}
-	if forms {
+	if what[1] == 'y' {
 		// The API lists no form's fields, only their values: the names seen on customers are the fields.
 		for page, err := range bc.FormFieldValues(ctx, bigcommerce.FormFieldQuery{}) {
 			if err != nil {
@@ -71,15 +62,44 @@ func (e *Engine) storeFields(ctx context.Context, storeID int64, bc *bigcommerce
 			break // the first page shows the form
 		}
 	}
-	if statuses {
+	if what[2] == 'y' {
 		if st.OrderStatuses, err = bigcommerce.All(bc.OrderStatuses(ctx)); err != nil {
 			return st, err
 		}
 	}
-	e.fields.mu.Lock()
-	e.fields.entries[storeID] = cachedFields{store: st, what: what, at: e.opts.Now()}
-	e.fields.mu.Unlock()
+	if w.ID != 0 {
+		if err := e.keepStoreFields(ctx, w, keptFields{What: what, Store: st}); err != nil {
+			return st, err
+		}
+	}
 	return st, nil
+}
+
+// keepStoreFields saves what was read of the store's fields with the sync.
+func (e *Engine) keepStoreFields(ctx context.Context, w *store.WarehouseSync, kept keptFields) error {
+	body, err := json.Marshal(kept)
+	if err != nil {
+		return err
+	}
+	w.StoreFields, w.StoreFieldsAt = string(body), e.opts.Now()
+	return e.store.SaveStoreFields(context.WithoutCancel(ctx), w.ID, w.StoreFields, w.StoreFieldsAt)
+}
+
+// fieldsUsed says which of the store's fields the mapping uses: attributes, form fields, order
+// statuses, as y or - each.
+func fieldsUsed(cfg *config) string {
+	var attrs, forms, statuses bool
+	for _, m := range cfg.mappings {
+		switch {
+		case strings.HasPrefix(m.Field, mapping.AttributePrefix):
+			attrs = true
+		case strings.HasPrefix(m.Field, mapping.FormFieldPrefix):
+			forms = true
+		case m.Field == "status":
+			statuses = true
+		}
+	}
+	return string([]byte{flag(attrs), flag(forms), flag(statuses)})
 }
 
 func flag(b bool) byte {

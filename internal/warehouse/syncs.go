@@ -54,7 +54,8 @@ func (e *Engine) AddSync(ctx context.Context, in SyncInput) (*store.WarehouseSyn
 		ModelID: in.ModelID, Object: string(in.Spec.Object), Mode: string(in.Spec.Mode), MatchColumn: in.Spec.Match.Column,
 		MatchField: in.Spec.Match.Field, Mappings: string(mappings), Delete: in.Delete, GuardRemoveShare: in.GuardRemoveShare,
 		GuardCountShare: in.GuardCountShare}
-	if err := e.checkSync(ctx, w, in.CreateAttributes); err != nil {
+	cfg, err := e.checkSync(ctx, w, in.CreateAttributes)
+	if err != nil {
 		return nil, err
 	}
 	if next := in.Schedule.Next(e.opts.Now()); !next.IsZero() {
@@ -63,47 +64,52 @@ func (e *Engine) AddSync(ctx context.Context, in SyncInput) (*store.WarehouseSyn
 	if err := e.store.CreateWarehouseSync(ctx, w); err != nil {
 		return nil, err
 	}
+	if what := fieldsUsed(cfg); what != "---" {
+		if err := e.keepStoreFields(ctx, w, keptFields{What: what, Store: cfg.store}); err != nil {
+			return nil, err
+		}
+	}
 	return w, nil
 }
 
 // checkSync checks a sync's configuration against its store, model and the store's fields.
-func (e *Engine) checkSync(ctx context.Context, w *store.WarehouseSync, createAttributes bool) error {
+func (e *Engine) checkSync(ctx context.Context, w *store.WarehouseSync, createAttributes bool) (*config, error) {
 	cfg, err := configOf(w)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := e.store.Shop(ctx, w.StoreID); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return &InputError{"store", fmt.Sprintf("there is no store %d (bcsync store list)", w.StoreID)}
+			return nil, &InputError{"store", fmt.Sprintf("there is no store %d (bcsync store list)", w.StoreID)}
 		}
-		return err
+		return nil, err
 	}
 	m, err := e.store.Model(ctx, w.ModelID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return &InputError{"model", fmt.Sprintf("there is no model %d (bcsync warehouse model list)", w.ModelID)}
+			return nil, &InputError{"model", fmt.Sprintf("there is no model %d (bcsync warehouse model list)", w.ModelID)}
 		}
-		return err
+		return nil, err
 	}
 	cols, err := e.columns(ctx, m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bc, err := e.client(ctx, w.StoreID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if cfg.store, err = e.storeFields(ctx, w.StoreID, bc, cfg, true); err != nil {
-		return fmt.Errorf("reading the store's fields: %w", err)
+	if cfg.store, err = e.storeFields(ctx, w, bc, cfg, true); err != nil {
+		return nil, fmt.Errorf("reading the store's fields: %w", err)
 	}
 	if createAttributes {
 		made, err := e.createAttributes(ctx, bc, cfg, cols)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cfg.store.Attributes = append(cfg.store.Attributes, made...)
 	}
-	return mapping.Check(cfg.spec(), cols, cfg.store)
+	return cfg, mapping.Check(cfg.spec(), cols, cfg.store)
 }
 
 // createAttributes creates the customer attributes the mapping names that the store lacks.

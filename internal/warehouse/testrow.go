@@ -46,7 +46,7 @@ func (e *Engine) TestRow(ctx context.Context, syncID int64, key string) (*TestRe
 	if err != nil {
 		return nil, err
 	}
-	if cfg.store, err = e.storeFields(ctx, w.StoreID, bc, cfg, false); err != nil {
+	if cfg.store, err = e.storeFields(ctx, w, bc, cfg, false); err != nil {
 		return nil, err
 	}
 	found, err := e.findRow(ctx, w, cfg, key)

@@ -61,14 +61,12 @@ type Engine struct {
 
 	mu      sync.Mutex
 	running map[int64]context.CancelFunc
-	fields  fieldsCache
 }
 
 // New returns an engine over the state store, the stores (their paced clients) and the run ledger.
 func New(s *store.Store, shops *shop.Service, runs *ledger.Ledger, opts Options) *Engine {
 	opts.defaults()
-	return &Engine{store: s, shops: shops, runs: runs, opts: opts, running: map[int64]context.CancelFunc{},
-		fields: fieldsCache{entries: map[int64]cachedFields{}}}
+	return &Engine{store: s, shops: shops, runs: runs, opts: opts, running: map[int64]context.CancelFunc{}}
 }
 
 func (e *Engine) sourceOptions() source.Options {

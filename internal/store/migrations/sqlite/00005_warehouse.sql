@@ -39,7 +39,11 @@ CREATE TABLE warehouse_syncs (
     mappings           TEXT    NOT NULL DEFAULT '[]', -- JSON
     delete_behavior    TEXT    NOT NULL DEFAULT 'nothing', -- nothing, clear, delete
     guard_remove_share REAL    NOT NULL DEFAULT 0.1,
-    guard_count_share  REAL    NOT NULL DEFAULT 0.25
+    guard_count_share  REAL    NOT NULL DEFAULT 0.25,
+    -- What the mapping needs to know of the store (attributes, form fields, order statuses), as last
+    -- read, so that a run with nothing to send reads nothing from the store.
+    store_fields       TEXT    NOT NULL DEFAULT '',
+    store_fields_at    BIGINT  NOT NULL DEFAULT 0
 );
 CREATE INDEX warehouse_syncs_by_model ON warehouse_syncs (model_id);
 
