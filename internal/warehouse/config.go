@@ -3,6 +3,7 @@ package warehouse
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/bcsync/bcsync/internal/store"
@@ -78,7 +79,7 @@ func (cfg *config) mapper(cols []source.Column) (mapper, error) {
 		return nil, err
 	}
 	cfg.compiled = c
-	return compiled{c}, nil
+	return compiled{c: c, parts: cfg.object == objectCustomers && (c.Uses(mapping.Attribute) || c.Uses(mapping.Metafield))}, nil
 }
 
 // mapper turns a model row into what is sent.
@@ -96,7 +97,10 @@ type mappedRow struct {
 	print string
 }
 
-type compiled struct{ c *mapping.Compiled }
+type compiled struct {
+	c     *mapping.Compiled
+	parts bool // whether the fingerprint has its parts' digests: customers with attributes or metafields
+}
 
 func (c compiled) row(values []any) (mappedRow, error) {
 	v, err := c.c.Apply(values)
@@ -107,7 +111,32 @@ func (c compiled) row(values []any) (mappedRow, error) {
 	if m.key, m.hasKey = v.Key(); m.hasKey {
 		m.print += "|" + m.key.String()
 	}
+	if c.parts {
+		m.print += partsMark + "c" + v.FingerprintOf(mapping.Native, mapping.FormField) + "a" + v.FingerprintOf(mapping.Attribute) +
+			"m" + v.FingerprintOf(mapping.Metafield)
+	}
 	return m, nil
+}
+
+// partsMark starts the digests of a row's parts in its fingerprint: the customer's own fields (c),
+// its attribute values (a), its metafields (m). A customer's parts are written by separate calls, so a
+// change that leaves a part as the store last accepted it does not send that part.
+const partsMark = "#parts:"
+
+// printPart returns the digest of one part (c, a or m) of a fingerprint, if it has parts.
+func printPart(print string, part byte) (string, bool) {
+	i := strings.LastIndex(print, partsMark)
+	if i < 0 {
+		return "", false
+	}
+	parts := print[i+len(partsMark):]
+	for len(parts) >= 17 {
+		if parts[0] == part {
+			return parts[1:17], true
+		}
+		parts = parts[17:]
+	}
+	return "", false
 }
 
 // checkShape checks what does not depend on the model or the store: object, mode, match, delete

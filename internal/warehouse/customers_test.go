@@ -2,6 +2,7 @@ package warehouse_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -79,8 +80,9 @@ func TestCustomersUpsertByEmailCreatesUpdatesAndThenSendsOnlyChanges(t *testing.
 }
 
 // A sync writing a customer attribute keeps what it read of the store's attributes: a later run with
-// nothing to send, even by another process, makes no call at all.
-func TestARunWithNothingToSendMakesNoCallEvenWithStoreFields(t *testing.T) {
+// nothing to send, even by another process, makes no call at all. A change sends only the part of the
+// customer it touches.
+func TestARunSendsOnlyThePartsOfACustomerThatChangedAndNothingWhenNothingDid(t *testing.T) {
 	e := newEnv(t, bcemu.Config{})
 	ctx := context.Background()
 	m := newSQLiteModel(t, `CREATE TABLE crm (id INTEGER PRIMARY KEY, email TEXT, first TEXT, last TEXT, tier TEXT)`)
@@ -111,5 +113,30 @@ func TestARunWithNothingToSendMakesNoCallEvenWithStoreFields(t *testing.T) {
 	}
 	if n := requests(e) - before; n != 0 {
 		t.Fatalf("a run with nothing to send made %d calls", n)
+	}
+
+	// A change sends only the part it touches: the customer's own fields, or its attribute values.
+	for _, c := range []struct {
+		change, call string
+	}{
+		{`UPDATE crm SET first = 'Anna' WHERE id = 1`, "PUT /stores/{store_hash}/v3/customers"},
+		{`UPDATE crm SET tier = 'Platinum' WHERE id = 2`, "PUT /stores/{store_hash}/v3/customers/attribute-values"},
+	} {
+		m.exec(c.change)
+		stats := e.emu.Stats().Requests
+		run := e.run(w.ID, "manual")
+		var sent []string
+		for op, n := range e.emu.Stats().Requests {
+			if n > stats[op] {
+				sent = append(sent, fmt.Sprintf("%s ×%d", op, n-stats[op]))
+			}
+		}
+		if run.Status != store.RunSucceeded || len(sent) != 1 || sent[0] != c.call+" ×1" {
+			t.Fatalf("%s: run %s, calls %v", c.change, run.Status, sent)
+		}
+	}
+	got, _ = e.client().CustomersByEmail(ctx, []string{"a@example.com", "b@example.com"})
+	if got["a@example.com"].FirstName != "Anna" || got["b@example.com"].Attributes[0].Value != "Platinum" {
+		t.Fatalf("after the changes: %+v", got)
 	}
 }

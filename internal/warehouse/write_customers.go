@@ -210,9 +210,13 @@ func (w *customers) update(ctx context.Context, ts []target) ([]outcome, error) 
 		return nil, nil
 	}
 	var outs []outcome
-	var ok []target
+	var ok, done []target
 	var inputs []bigcommerce.CustomerInput
 	for _, t := range ts {
+		if w.unchangedPart(t, 'c') {
+			done = append(done, t) // only its attributes or metafields changed
+			continue
+		}
 		in, err := t.c.mapped.values.CustomerUpdate(t.id)
 		if err != nil {
 			outs = append(outs, w.refuse(t.c, "Invalid", err.Error(), nil, nil))
@@ -220,14 +224,13 @@ func (w *customers) update(ctx context.Context, ts []target) ([]outcome, error) 
 		}
 		ok, inputs = append(ok, t), append(inputs, in)
 	}
-	if len(inputs) == 0 {
-		return outs, nil
+	var results []bigcommerce.CustomerResult
+	if len(inputs) > 0 {
+		var err error
+		if results, err = w.bc.UpdateCustomers(ctx, inputs); err != nil && len(results) == 0 {
+			return outs, err
+		}
 	}
-	results, err := w.bc.UpdateCustomers(ctx, inputs)
-	if err != nil && len(results) == 0 {
-		return outs, err
-	}
-	var done []target
 	for _, res := range results {
 		t := ok[res.Index]
 		if res.Err != nil {
@@ -259,6 +262,9 @@ func (w *customers) attributes(ctx context.Context, ts []target) ([]target, []ou
 	owner := map[int]int{} // customer id → index in ts
 	var needCurrent []int
 	for i, t := range ts {
+		if w.unchangedPart(t, 'a') {
+			continue
+		}
 		values = append(values, t.c.mapped.values.AttributeValues(t.id)...)
 		owner[t.id] = i
 		for _, v := range t.c.mapped.values.All() {
@@ -321,6 +327,9 @@ func (w *customers) metafields(ctx context.Context, ts []target) ([]outcome, err
 	var deletes []int
 	owner := map[int]int{}
 	for i, t := range ts {
+		if w.unchangedPart(t, 'm') {
+			continue
+		}
 		var current []bigcommerce.Metafield
 		if !t.create {
 			var err error
@@ -436,6 +445,19 @@ func (w *customers) remove(ctx context.Context, states []store.RecordState) ([]o
 		}
 	}
 	return outs, nil
+}
+
+// unchangedPart reports whether a part of a row (c: the customer's own fields, a: its attribute
+// values, m: its metafields) is as the store last accepted it for the same customer, so that it need
+// not be sent again. A full resync sends every part.
+func (w *customers) unchangedPart(t target, part byte) bool {
+	c := t.c
+	if t.create || !c.had || c.prev.TargetID != strconv.Itoa(t.id) || w.r.run.TriggeredBy() == TriggerFull {
+		return false
+	}
+	now, ok := printPart(c.mapped.print, part)
+	before, had := printPart(c.prev.Fingerprint, part)
+	return ok && had && now == before
 }
 
 // state is a row's state once written to customer id (pending: about to be created).

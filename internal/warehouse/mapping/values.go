@@ -162,6 +162,29 @@ func (v Values) Fingerprint() string {
 	return hex.EncodeToString(h.Sum(sum[:0]))
 }
 
+// FingerprintOf is a short digest (16 hex digits) of the values of the given origins only, in the
+// manner of Fingerprint: it tells which parts of a record a change touches.
+func (v Values) FingerprintOf(origins ...Origin) string {
+	h := sha256.New()
+	buf := make([]byte, 0, 256)
+	v.each(func(x *Value) {
+		if !slices.Contains(origins, x.Field.Origin) {
+			return
+		}
+		buf = append(buf[:0], x.Field.Key...)
+		if x.V == nil {
+			buf = append(buf, 0, 'n', 0)
+		} else {
+			buf = append(buf, 0, 'v')
+			buf = append(buf, FormatValue(x.Field.Type, x.V)...)
+			buf = append(buf, 0)
+		}
+		h.Write(buf)
+	})
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:8])
+}
+
 // createProblems are the values that keep a record from being created: a required field NULL (or
 // skipped), and an address that lacks a part it needs.
 func (v Values) createProblems() []ValueProblem {
