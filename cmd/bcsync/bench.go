@@ -10,6 +10,11 @@ import (
 )
 
 type benchCmd struct {
+	Marketing benchMarketingCmd `cmd:"" default:"withargs" help:"The store ⇄ email marketing sync: backfill, no-change incremental, incremental after changes (the default)."`
+	Warehouse benchWarehouseCmd `cmd:"" help:"The warehouse → store sync: plans of a PostgreSQL model of each size, then runs of new, unchanged and changed customers."`
+}
+
+type benchMarketingCmd struct {
 	Customers   int           `help:"Customers in the emulated store." default:"100000"`
 	Subscribers int           `help:"Subscribers in the emulated store." default:"20000"`
 	Orders      int           `help:"Orders in the emulated store." default:"200000"`
@@ -22,7 +27,7 @@ type benchCmd struct {
 	JSON        bool          `help:"Print one JSON object."`
 }
 
-func (c *benchCmd) Run(ctx context.Context, st *state) error {
+func (c *benchMarketingCmd) Run(ctx context.Context, st *state) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -38,5 +43,33 @@ func (c *benchCmd) Run(ctx context.Context, st *state) error {
 		return cli.WriteJSON(os.Stdout, rep)
 	}
 	bench.Table(os.Stdout, rep)
+	return nil
+}
+
+type benchWarehouseCmd struct {
+	Postgres  string        `help:"A PostgreSQL database the benchmark may create a schema in (dropped at the end)." default:"postgres://postgres@127.0.0.1:5432/test?sslmode=disable" env:"BCSYNC_BENCH_POSTGRES"`
+	PlanRows  []int         `help:"Model sizes to plan." default:"100000,1000000"`
+	Rows      int           `help:"Customers the runs write." default:"10000"`
+	Changes   int           `help:"Customers changed before the last run." default:"1000"`
+	RateLimit string        `help:"The store's quota, e.g. 150/30s (default: unlimited)." placeholder:"N/WINDOW"`
+	Latency   time.Duration `help:"Latency added to every request." default:"0"`
+	TimeScale float64       `help:"Divide rate-limit windows by this, so quota-bound runs finish quickly." default:"1"`
+	JSON      bool          `help:"Print one JSON object."`
+}
+
+func (c *benchWarehouseCmd) Run(ctx context.Context, st *state) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	rep, err := bench.RunWarehouse(ctx, bench.WarehouseOptions{Binary: self, PostgresURL: c.Postgres, PlanRows: c.PlanRows, Rows: c.Rows,
+		Changes: c.Changes, RateLimit: c.RateLimit, Latency: c.Latency, TimeScale: c.TimeScale, QuotaShare: st.QuotaShare, Progress: os.Stderr})
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		return cli.WriteJSON(os.Stdout, rep)
+	}
+	bench.WarehouseTable(os.Stdout, rep)
 	return nil
 }

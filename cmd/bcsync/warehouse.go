@@ -226,6 +226,7 @@ type syncAddCmd struct {
 	Constant         []string `name:"map-constant" help:"A constant to a field, e.g. --map-constant external_source=M-MIG (repeatable)." placeholder:"FIELD=VALUE" sep:"none"`
 	Template         []string `name:"map-template" help:"A template of columns to a field, e.g. --map-template 'notes=Tier {tier}' (repeatable)." placeholder:"FIELD=TEMPLATE" sep:"none"`
 	SkipNulls        []string `help:"A NULL leaves this field as it is instead of clearing it (repeatable)." placeholder:"FIELD" sep:"none"`
+	CreateAttributes bool     `help:"Create the customer attributes the mapping names that the store lacks (number, date or text, after their columns)."`
 	Delete           string   `help:"When a row leaves the model: nothing, clear (the mapped fields) or delete (orders: archive)." enum:"nothing,clear,delete" default:"nothing"`
 	Schedule         string   `help:"manual, a duration such as 1h (from the end of the last run), or cron:EXPR in UTC." default:"manual"`
 	GuardRemoveShare float64  `help:"Stop for approval a run that would remove or clear more than this share of the synced rows." default:"0.1"`
@@ -245,7 +246,8 @@ func (c *syncAddCmd) Run(ctx context.Context, cfg app.Config) error {
 	return withServices(ctx, cfg, false, func(s *app.Services) error {
 		w, err := s.Warehouse.AddSync(ctx, warehouse.SyncInput{Name: c.Name, StoreID: c.Store, ModelID: c.Model,
 			Spec:   mapping.Spec{Object: mapping.Object(c.Object), Mode: mapping.Mode(c.Mode), Match: match, Mappings: mappings},
-			Delete: c.Delete, Schedule: spec, GuardRemoveShare: c.GuardRemoveShare, GuardCountShare: c.GuardCountShare})
+			Delete: c.Delete, Schedule: spec, GuardRemoveShare: c.GuardRemoveShare, GuardCountShare: c.GuardCountShare,
+			CreateAttributes: c.CreateAttributes})
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bcsync/bcsync/internal/resource"
+	"github.com/bcsync/bcsync/internal/schedule"
 	"github.com/bcsync/bcsync/internal/warehouse"
 )
 
@@ -159,6 +160,24 @@ func WarehouseSyncs(w io.Writer, ws []resource.WarehouseSync) {
 	tw.Flush()
 }
 
+// describeSchedule says a schedule (manual, a duration or cron:EXPR) in words.
+func describeSchedule(s string) string {
+	spec, err := schedule.Parse(s)
+	if err != nil {
+		return s
+	}
+	return spec.Describe()
+}
+
+// bothZones shows a time in UTC, the zone of cron schedules, and in the local zone.
+func bothZones(t time.Time) string {
+	out := t.UTC().Format("2006-01-02 15:04 UTC")
+	if _, off := t.Local().Zone(); off != 0 {
+		out += " (" + t.Local().Format("15:04 MST") + " local)"
+	}
+	return out
+}
+
 // WarehouseSync prints a warehouse sync, its mapping and its latest plan.
 func WarehouseSync(w io.Writer, s resource.WarehouseSync) {
 	fmt.Fprintf(w, "Warehouse sync %d: %s\n", s.ID, s.Name)
@@ -166,7 +185,15 @@ func WarehouseSync(w io.Writer, s resource.WarehouseSync) {
 		s.Match.Field, s.Match.Column)
 	fmt.Fprintf(w, "  Model:       %d\n", s.ModelID)
 	fmt.Fprintf(w, "  Deletes:     %s\n", s.Delete)
-	fmt.Fprintf(w, "  Schedule:    %s\n", s.Schedule)
+	fmt.Fprintf(w, "  Schedule:    %s\n", describeSchedule(s.Schedule))
+	if s.NextRunAt != nil {
+		fmt.Fprintf(w, "  Next run:    %s\n", bothZones(*s.NextRunAt))
+		if spec, err := schedule.Parse(s.Schedule); err == nil && spec.Cron != "" {
+			for _, t := range spec.Upcoming(*s.NextRunAt, 2) {
+				fmt.Fprintf(w, "               %s\n", bothZones(t))
+			}
+		}
+	}
 	fmt.Fprintf(w, "  Guard:       stop for approval above %.0f%% removed or a row count %.0f%% off the average\n", 100*s.GuardRemoveShare, 100*s.GuardCountShare)
 	status := s.Status
 	if s.StatusMessage != "" {

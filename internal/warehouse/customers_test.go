@@ -140,3 +140,36 @@ func TestARunSendsOnlyThePartsOfACustomerThatChangedAndNothingWhenNothingDid(t *
 		t.Fatalf("after the changes: %+v", got)
 	}
 }
+
+// A customer create carries at most ten attribute values (the API's limit): the others are written
+// right after, so a new customer has every mapped attribute.
+func TestNewCustomersGetEveryAttributeBeyondTheTenACreateCarries(t *testing.T) {
+	e := newEnv(t, bcemu.Config{})
+	ctx := context.Background()
+	cols, vals := "id INTEGER PRIMARY KEY, email TEXT, first TEXT, last TEXT", "1, 'a@example.com', 'Ann', 'A'"
+	maps := []mapping.Mapping{{Field: "first_name", Column: "first"}, {Field: "last_name", Column: "last"}}
+	for i := 1; i <= 12; i++ {
+		cols += fmt.Sprintf(", t%d TEXT", i)
+		vals += fmt.Sprintf(", 'value %d'", i)
+		maps = append(maps, mapping.Mapping{Field: fmt.Sprintf("attribute:trait %d", i), Column: fmt.Sprintf("t%d", i)})
+	}
+	m := newSQLiteModel(t, "CREATE TABLE crm ("+cols+")")
+	m.exec("INSERT INTO crm VALUES (" + vals + ")")
+	src, _ := e.eng.AddSource(ctx, "crm", "sqlite:"+m.path)
+	model, err := e.eng.AddModel(ctx, warehouse.ModelInput{Name: "people", SourceID: src.ID, Table: "crm", PrimaryKey: "id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := e.eng.AddSync(ctx, warehouse.SyncInput{Name: "CRM", StoreID: e.shopID, ModelID: model.ID, CreateAttributes: true,
+		Spec: mapping.Spec{Object: mapping.Customers, Mode: mapping.Upsert, Match: mapping.Match{Column: "email", Field: mapping.MatchEmail}, Mappings: maps}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run := e.run(w.ID, "manual"); run.Status != store.RunSucceeded {
+		t.Fatalf("run %s %+v", run.Status, run.Streams)
+	}
+	got, _ := e.client().CustomersByEmail(ctx, []string{"a@example.com"})
+	if n := len(got["a@example.com"].Attributes); n != 12 {
+		t.Fatalf("the customer has %d attribute values, want 12", n)
+	}
+}

@@ -34,6 +34,7 @@ func (e *Engine) PlanSync(ctx context.Context, syncID int64) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer p.close()
 	if err := e.guard(ctx, w, cfg, p.Plan); err != nil {
 		return nil, err
 	}

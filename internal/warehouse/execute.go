@@ -71,7 +71,10 @@ func (r *runner) execute(ctx context.Context, p *planned, full bool) error {
 			if c.op != opAdd && c.op != opChange {
 				continue
 			}
-			en, ok := p.lookup(c.key)
+			en, ok, err := p.lookup(c.key)
+			if err != nil {
+				return err
+			}
 			if !ok || en.op != c.op || en.print != hash64(c.mapped.print) {
 				continue // not what the plan said: the next run plans it again
 			}
@@ -87,6 +90,7 @@ func (r *runner) execute(ctx context.Context, p *planned, full bool) error {
 	if err != nil {
 		return err
 	}
+	defer again.close()
 	if err := flush(); err != nil {
 		return err
 	}
@@ -114,8 +118,8 @@ func (r *runner) execute(ctx context.Context, p *planned, full bool) error {
 		return nil
 	}
 	err = r.e.eachGone(ctx, r.w, again, func(st store.RecordState) error {
-		if p.present(st.Key) {
-			return nil // the plan did not remove it: the model changed meanwhile
+		if kept, err := p.present(st.Key); kept || err != nil {
+			return err // kept: the plan did not remove it, the model changed meanwhile
 		}
 		gone = append(gone, st)
 		if len(gone) == sendBatch {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/bcsync/bcsync/internal/store"
@@ -84,7 +83,8 @@ type entry struct {
 // planned is a plan with what a run needs to carry it out.
 type planned struct {
 	*Plan
-	entries []entry // sorted by key
+	rows    *entries // one per row, sorted by key once the model is read
+	matches *entries // the match value (key) and key hash (print) of each valid row, to find rows matching one record
 	dups    map[uint64]bool
 	// matchDups holds the keys of rows whose match value is on another row too: both would write one
 	// record, so neither is sent. matchField names the match for messages.
@@ -115,11 +115,17 @@ func (r *row) label() string {
 // called for every row classified (in batches), after the state lookup: the run uses it to send.
 func (e *Engine) planRows(ctx context.Context, w *store.WarehouseSync, cfg *config, full bool, each func([]classified) error) (*planned, error) {
 	p := &planned{Plan: &Plan{SyncID: w.ID, Delete: cfg.delete, Full: full, PlannedAt: e.opts.Now().UTC(), Samples: []Sample{}},
-		dups: map[uint64]bool{}, matchDups: map[uint64]bool{}, matchField: cfg.matchField}
+		rows: &entries{}, matches: &entries{}, dups: map[uint64]bool{}, matchDups: map[uint64]bool{}, matchField: cfg.matchField}
 	src, rows, mp, err := e.readModel(ctx, w, cfg)
 	if err != nil {
 		return nil, err
 	}
+	done := false
+	defer func() {
+		if !done {
+			p.close()
+		}
+	}()
 	defer src.Close()
 	defer rows.Close()
 	var batch []row
@@ -132,7 +138,9 @@ func (e *Engine) planRows(ctx context.Context, w *store.WarehouseSync, cfg *conf
 			return err
 		}
 		for i := range cs {
-			p.add(&cs[i], e.opts.Samples)
+			if err := p.add(&cs[i], e.opts.Samples); err != nil {
+				return err
+			}
 		}
 		if each != nil {
 			if err := each(cs); err != nil {
@@ -167,12 +175,21 @@ func (e *Engine) planRows(ctx context.Context, w *store.WarehouseSync, cfg *conf
 	if err := flush(); err != nil {
 		return nil, err
 	}
-	p.finishRows()
+	if err := p.finishRows(); err != nil {
+		return nil, err
+	}
 	if err := e.planRemoves(ctx, w, cfg, p); err != nil {
 		return nil, err
 	}
 	p.Digest = p.digest()
+	done = true
 	return p, nil
+}
+
+// close removes the plan's files.
+func (p *planned) close() {
+	p.rows.close()
+	p.matches.close()
 }
 
 // classified is a row with what a run does with it.
@@ -219,23 +236,28 @@ func (e *Engine) classify(ctx context.Context, w *store.WarehouseSync, cfg *conf
 }
 
 // add counts a classified row and keeps it as a sample when the plan has few of its kind.
-func (p *planned) add(c *classified, samples int) {
+func (p *planned) add(c *classified, samples int) error {
 	p.Rows++
 	if c.op == opInvalid {
 		p.Invalid++
 		p.sample(Sample{Op: "invalid", Key: c.label(), Reason: c.err.Error()}, samples)
 		if c.key == "" {
-			return // no key: it cannot be a duplicate, nor keep a synced row from being removed
+			return nil // no key: it cannot be a duplicate, nor keep a synced row from being removed
 		}
 	}
-	var print, match uint64
+	key := hash64(c.key)
+	var print uint64
 	if c.op != opInvalid {
 		print = hash64(c.mapped.print)
 		if c.mapped.hasKey {
-			match = hash64(c.mapped.key.String())
+			if err := p.matches.add(entry{key: hash64(c.mapped.key.String()), print: key}); err != nil {
+				return err
+			}
 		}
 	}
-	p.entries = append(p.entries, entry{key: hash64(c.key), print: print, match: match, op: c.op})
+	if err := p.rows.add(entry{key: key, print: print, op: c.op}); err != nil {
+		return err
+	}
 	switch c.op {
 	case opAdd:
 		p.Adds++
@@ -253,6 +275,7 @@ func (p *planned) add(c *classified, samples int) {
 	case opUnchanged:
 		p.Unchanged++
 	}
+	return nil
 }
 
 func (p *planned) sample(s Sample, max int) {
@@ -272,37 +295,62 @@ func (p *planned) wants(op string, max int) bool {
 	return n < max
 }
 
-// finishRows sorts the entries and makes every copy of a duplicate key invalid: which copy is right
-// cannot be known.
-func (p *planned) finishRows() {
-	sort.Slice(p.entries, func(i, j int) bool { return p.entries[i].key < p.entries[j].key })
-	for i := 0; i < len(p.entries); {
-		j := i + 1
-		for j < len(p.entries) && p.entries[j].key == p.entries[i].key {
-			j++
-		}
-		if j-i > 1 {
-			p.dups[p.entries[i].key] = true
-			for k := i; k < j; k++ {
-				p.invalidate(k)
+// finishRows sorts the entries and makes invalid every copy of a duplicate key, then every row whose
+// match value another row has too: which copy is right cannot be known. Then it sums the digest.
+func (p *planned) finishRows() error {
+	err := p.rows.merge(func(g []entry) {
+		if len(g) > 1 {
+			p.dups[g[0].key] = true
+			for i := range g {
+				p.invalidate(&g[i])
 			}
 		}
-		i = j
+	})
+	if err != nil {
+		return err
 	}
-	p.findMatchDups()
+	var shared []uint64 // keys of rows whose match value is on another row
+	err = p.matches.merge(func(g []entry) {
+		var keys []uint64
+		for _, m := range g {
+			if !p.dups[m.print] {
+				keys = append(keys, m.print)
+			}
+		}
+		if len(keys) > 1 {
+			shared = append(shared, keys...)
+		}
+	})
+	p.matches.close()
+	if err != nil {
+		return err
+	}
+	for _, key := range shared {
+		en, at, ok, err := p.rows.find(key)
+		if err != nil {
+			return err
+		}
+		if ok && en.op != opInvalid {
+			p.matchDups[key] = true
+			p.invalidate(&en)
+			if err := p.rows.setOp(at, en.op); err != nil {
+				return err
+			}
+		}
+	}
 	if len(p.dups) > 0 || len(p.matchDups) > 0 {
 		p.dupSamples()
 	}
-	for _, en := range p.entries {
+	return p.rows.each(func(en entry) {
 		if en.op == opAdd || en.op == opChange {
 			p.mix(en.key, en.print, en.op)
 		}
-	}
+	})
 }
 
-// invalidate makes the entry at i invalid, moving it from the count it was in.
-func (p *planned) invalidate(i int) {
-	switch p.entries[i].op {
+// invalidate makes an entry invalid, moving it from the count it was in.
+func (p *planned) invalidate(en *entry) {
+	switch en.op {
 	case opAdd:
 		p.Adds--
 	case opChange:
@@ -313,37 +361,7 @@ func (p *planned) invalidate(i int) {
 		p.Invalid-- // counted again below, as a duplicate
 	}
 	p.Invalid++
-	p.entries[i].op = opInvalid
-}
-
-// findMatchDups makes invalid every row whose match value (an email, a BigCommerce id) another row
-// has too: both would write the same record, and which one is right cannot be known. The entries are
-// sorted by key; the match values are sorted apart.
-func (p *planned) findMatchDups() {
-	type at struct {
-		match uint64
-		i     int
-	}
-	var ms []at
-	for i, en := range p.entries {
-		if en.match != 0 && en.op != opInvalid {
-			ms = append(ms, at{en.match, i})
-		}
-	}
-	sort.Slice(ms, func(a, b int) bool { return ms[a].match < ms[b].match })
-	for i := 0; i < len(ms); {
-		j := i + 1
-		for j < len(ms) && ms[j].match == ms[i].match {
-			j++
-		}
-		if j-i > 1 {
-			for k := i; k < j; k++ {
-				p.matchDups[p.entries[ms[k].i].key] = true
-				p.invalidate(ms[k].i)
-			}
-		}
-		i = j
-	}
+	en.op = opInvalid
 }
 
 // dupSamples turns samples of rows whose key or match value turned out duplicated into invalid ones.
@@ -363,20 +381,16 @@ func (p *planned) dupSamples() {
 }
 
 // present reports whether a key is a row of the plan's model.
-func (p *planned) present(key string) bool {
-	h := hash64(key)
-	i := sort.Search(len(p.entries), func(i int) bool { return p.entries[i].key >= h })
-	return i < len(p.entries) && p.entries[i].key == h
+func (p *planned) present(key string) (bool, error) {
+	_, _, ok, err := p.rows.find(hash64(key))
+	return ok, err
 }
 
 // lookup returns a row's entry (of a key that is on one row only).
-func (p *planned) lookup(key string) (entry, bool) {
+func (p *planned) lookup(key string) (entry, bool, error) {
 	h := hash64(key)
-	i := sort.Search(len(p.entries), func(i int) bool { return p.entries[i].key >= h })
-	if i < len(p.entries) && p.entries[i].key == h && !p.dups[h] {
-		return p.entries[i], true
-	}
-	return entry{}, false
+	en, _, ok, err := p.rows.find(h)
+	return en, ok && !p.dups[h], err
 }
 
 // mix adds one operation to the digest: a sum of hashes, so the order rows come in does not matter.
@@ -425,7 +439,14 @@ func (e *Engine) eachGone(ctx context.Context, w *store.WarehouseSync, p *planne
 			if st.Status == rowSynced {
 				p.Synced++
 			}
-			if (st.Status == rowSynced || st.Status == rowFailed) && st.TargetID != "" && !p.present(st.Key) {
+			if (st.Status != rowSynced && st.Status != rowFailed) || st.TargetID == "" {
+				continue
+			}
+			present, err := p.present(st.Key)
+			if err != nil {
+				return err
+			}
+			if !present {
 				if err := f(st); err != nil {
 					return err
 				}

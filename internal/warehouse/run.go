@@ -149,6 +149,7 @@ func (r *runner) do(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	defer p.close()
 	if !r.run.Resumed() {
 		if err := r.recordDuplicates(ctx, p); err != nil {
 			return false, err

@@ -163,8 +163,49 @@ func (w *customers) create(ctx context.Context, ts []target, pending func([]stor
 	}
 	found, unknown := w.findCreated(ctx, unclear)
 	outs = append(outs, unknown...)
-	metaOuts, err := w.metafields(ctx, append(made, found...))
+	made, refusedOuts, err := w.attributesAfterCreate(ctx, append(made, found...))
+	outs = append(outs, refusedOuts...)
+	if err != nil {
+		return outs, err
+	}
+	metaOuts, err := w.metafields(ctx, made)
 	return append(outs, metaOuts...), err
+}
+
+// attributesAfterCreate writes the attribute values new customers' creates could not carry (a create
+// takes at most mapping.MaxCreateAttributes).
+func (w *customers) attributesAfterCreate(ctx context.Context, ts []target) ([]target, []outcome, error) {
+	var values []bigcommerce.AttributeValueInput
+	for _, t := range ts {
+		values = append(values, t.c.mapped.values.AttributeValuesAfterCreate(t.id)...)
+	}
+	if len(values) == 0 {
+		return ts, nil, nil
+	}
+	results, err := w.bc.UpsertAttributeValues(ctx, values)
+	if err != nil && len(results) == 0 {
+		return nil, nil, err
+	}
+	failed := map[int]error{}
+	for _, res := range results {
+		if res.Err != nil {
+			failed[values[res.Index].CustomerID] = res.Err
+		}
+	}
+	var done []target
+	var outs []outcome
+	for _, t := range ts {
+		if err := failed[t.id]; err != nil {
+			o := w.refuse(t.c, "Refused", "attribute values: "+err.Error(), t.c.mapped.values.AttributeValuesAfterCreate(t.id), err)
+			// The customer exists: the next run updates it.
+			st := w.state(t.c, t.id, false)
+			o.state.TargetID, o.state.Email = st.TargetID, st.Email
+			outs = append(outs, o)
+			continue
+		}
+		done = append(done, t)
+	}
+	return done, outs, nil
 }
 
 // findCreated looks up by email the customers whose create failed without saying whether it went

@@ -16,10 +16,14 @@ import (
 // *RowError. Apply already refuses such rows in insert and update mode: the builders matter for upsert,
 // whose rows create or update as the store decides.
 
+// MaxCreateAttributes is how many attribute values a customer create takes (customer_Post.attributes'
+// maxItems); the others are written once the customer exists: see AttributeValuesAfterCreate.
+const MaxCreateAttributes = 10
+
 // CustomerCreate is the customer a row creates: its native fields, its first address (when any address
-// field is mapped), its attribute values (BigCommerce takes them on create: no AttributeValues call is
-// needed after), its form fields and store credit. NULLs are left out. Metafields are written once the
-// customer exists: see Metafields.
+// field is mapped), its first MaxCreateAttributes attribute values (the others by
+// AttributeValuesAfterCreate), its form fields and store credit. NULLs are left out. Metafields are
+// written once the customer exists: see Metafields.
 func (v Values) CustomerCreate() (bigcommerce.CustomerInput, error) {
 	var in bigcommerce.CustomerInput
 	if err := rowError(v.createProblems()); err != nil {
@@ -40,7 +44,9 @@ func (v Values) CustomerCreate() (bigcommerce.CustomerInput, error) {
 			}
 			setCustomer(&in, x)
 		case Attribute:
-			in.Attributes = append(in.Attributes, bigcommerce.AttributeInput{AttributeID: x.Field.AttributeID, Value: attributeText(x)})
+			if len(in.Attributes) < MaxCreateAttributes {
+				in.Attributes = append(in.Attributes, bigcommerce.AttributeInput{AttributeID: x.Field.AttributeID, Value: attributeText(x)})
+			}
 		case FormField:
 			in.FormFields = append(in.FormFields, formValue(x.Field.Name, x.V.(string)))
 		}
@@ -180,6 +186,16 @@ func (v Values) AttributeValues(customerID int) []bigcommerce.AttributeValueInpu
 		}
 	}
 	return out
+}
+
+// AttributeValuesAfterCreate are the attribute values a created customer still lacks: those beyond the
+// MaxCreateAttributes its create carried.
+func (v Values) AttributeValuesAfterCreate(customerID int) []bigcommerce.AttributeValueInput {
+	all := v.AttributeValues(customerID)
+	if len(all) <= MaxCreateAttributes {
+		return nil
+	}
+	return all[MaxCreateAttributes:]
 }
 
 // AttributeValueDeletes are the ids of the attribute values a row clears (NULLs), among the customer's
