@@ -176,9 +176,28 @@ func StreamLine(c store.StreamCounts, now time.Time) string {
 // Summary is the last lines of `bcsync sync`.
 func Summary(w io.Writer, r *store.Run) {
 	fmt.Fprintf(w, "run %d %s in %s", r.ID, r.Status, r.Duration(time.Now()).Round(time.Millisecond))
-	read, sent, unchanged, rejected := resource.Totals(r)
-	fmt.Fprintf(w, ": read %d, sent %d, unchanged %d, rejected %d\n", read, sent, unchanged, rejected)
+	if parts := warehouseParts(r); parts != nil {
+		// A warehouse run: its plan part read the rows, the others sent them.
+		fmt.Fprintf(w, ": %d rows, %d unchanged, %d invalid; added %d, changed %d, removed %d, refused %d\n", parts["plan"].Read,
+			parts["plan"].Unchanged, parts["plan"].Rejected, parts["add"].Sent, parts["change"].Sent, parts["remove"].Sent,
+			parts["add"].Rejected+parts["change"].Rejected+parts["remove"].Rejected)
+	} else {
+		read, sent, unchanged, rejected := resource.Totals(r)
+		fmt.Fprintf(w, ": read %d, sent %d, unchanged %d, rejected %d\n", read, sent, unchanged, rejected)
+	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", r.Error)
 	}
+}
+
+// warehouseParts returns a warehouse run's parts by name, or nil for a run of another kind.
+func warehouseParts(r *store.Run) map[string]store.StreamCounts {
+	parts := map[string]store.StreamCounts{}
+	for _, c := range r.Streams {
+		parts[c.Stream] = c
+	}
+	if _, ok := parts["plan"]; !ok {
+		return nil
+	}
+	return parts
 }
