@@ -21,6 +21,27 @@ type warehouseCmd struct {
 	Source warehouseSourceCmd `cmd:"" help:"Add, list, test or remove warehouse sources (PostgreSQL, MySQL/MariaDB, SQLite, CSV)."`
 	Model  warehouseModelCmd  `cmd:"" help:"Add, preview, list or remove models: a query (or a table) of a source and its primary key."`
 	Sync   warehouseSyncCmd   `cmd:"" help:"Add, plan, run, approve, list or remove syncs of a model into a store's customers or orders."`
+	Fields warehouseFieldsCmd `cmd:"" help:"List the fields a sync can write: native ones by group, and a store's attributes and form fields."`
+}
+
+type warehouseFieldsCmd struct {
+	Object string `help:"customers or orders." enum:"customers,orders" required:""`
+	Store  int64  `help:"A store id: list its customer attributes and form fields too."`
+	JSON   bool   `help:"Print JSON."`
+}
+
+func (c *warehouseFieldsCmd) Run(ctx context.Context, cfg app.Config) error {
+	return withServices(ctx, cfg, false, func(s *app.Services) error {
+		fields, err := s.Warehouse.Fields(ctx, c.Object, c.Store)
+		if err != nil {
+			return err
+		}
+		if c.JSON {
+			return cli.WriteJSON(os.Stdout, fields)
+		}
+		cli.Fields(os.Stdout, fields)
+		return nil
+	})
 }
 
 type warehouseSourceCmd struct {

@@ -76,6 +76,7 @@ func New(svc *app.Services, a *auth.Service) *Handler {
 	route("GET /api/v1/warehouse/syncs/{id}/rejected", h.listRejected)
 	route("GET /api/v1/warehouse/syncs/{id}/calls", h.listCalls)
 	route("GET /api/v1/warehouse/syncs/{id}/calls/{call}", h.getCall)
+	route("GET /api/v1/warehouse/fields", h.listWarehouseFields)
 	route("GET /api/v1/fields", h.listFields)
 	route("GET /api/v1/tokens", h.listTokens)
 	route("POST /api/v1/tokens", h.createToken)

@@ -334,3 +334,18 @@ func (h *Handler) testWarehouseRow(w http.ResponseWriter, r *http.Request) error
 	writeJSON(w, http.StatusOK, res)
 	return nil
 }
+
+// listWarehouseFields lists the fields a warehouse sync can write: ?object=customers|orders, and
+// ?store=ID to list that store's attributes and form fields too.
+func (h *Handler) listWarehouseFields(w http.ResponseWriter, r *http.Request) error {
+	storeID, err := queryInt(r, "store", 0)
+	if err != nil {
+		return err
+	}
+	fields, err := h.svc.Warehouse.Fields(r.Context(), r.URL.Query().Get("object"), storeID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"fields": fields})
+	return nil
+}

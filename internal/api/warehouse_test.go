@@ -46,6 +46,14 @@ func TestAWarehouseSyncIsSetUpPlannedRunAndInspectedOverTheAPI(t *testing.T) {
 	storeID := id(c.must(http.StatusCreated, "POST", "/api/v1/stores", map[string]any{
 		"bigcommerce_api_path": in.BigCommerce.APIPath, "bigcommerce_access_token": in.BigCommerce.AccessToken}))
 
+	fields := fmt.Sprint(c.must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/warehouse/fields?object=customers&store=%d", storeID), nil)["fields"])
+	if !strings.Contains(fields, "key:first_name") || !strings.Contains(fields, "key:attribute:") {
+		t.Fatalf("customer fields of the store: %s", fields)
+	}
+	if status, out, _ := c.call("GET", "/api/v1/warehouse/fields?object=boats", nil); status != http.StatusUnprocessableEntity || out["field"] != "object" {
+		t.Fatalf("fields of boats: %d %v", status, out)
+	}
+
 	secret := c.must(http.StatusCreated, "POST", "/api/v1/warehouse/sources", map[string]any{"name": "pg", "url": "postgres://reader:s3cret-pw@127.0.0.1:1/dwh"})
 	if raw := fmt.Sprint(secret); strings.Contains(raw, "s3cret-pw") || !strings.Contains(raw, "reader") {
 		t.Fatalf("a source shows its password: %v", secret)

@@ -12,6 +12,7 @@ import (
 	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/schedule"
 	"github.com/bcsync/bcsync/internal/warehouse"
+	"github.com/bcsync/bcsync/internal/warehouse/mapping"
 )
 
 // Sources prints one line per warehouse source; URLs are shown with their secrets hidden.
@@ -243,6 +244,40 @@ func Rejected(w io.Writer, rs []resource.Rejected) {
 	fmt.Fprintln(tw, "RUN\tPART\tKEY\tREASON\tDETAIL")
 	for _, r := range rs {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.RunID, r.Stream, r.Key, r.Reason, truncate(r.Detail, 80))
+	}
+	tw.Flush()
+}
+
+// Fields prints the fields a warehouse sync can write, by group.
+func Fields(w io.Writer, fields []mapping.Field) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	group := ""
+	for _, f := range fields {
+		if f.Group != group {
+			tw.Flush()
+			if group != "" {
+				fmt.Fprintln(w)
+			}
+			group = f.Group
+			fmt.Fprintln(w, group)
+		}
+		var notes []string
+		if f.Required {
+			notes = append(notes, "required to create")
+		}
+		if f.RequiredWith != "" {
+			notes = append(notes, "required with any "+strings.TrimSuffix(f.RequiredWith, ".")+" field")
+		}
+		if f.CreateOnly {
+			notes = append(notes, "on create only")
+		}
+		if f.MaxLen > 0 {
+			notes = append(notes, fmt.Sprintf("at most %d characters", f.MaxLen))
+		}
+		if len(f.Enum) > 0 {
+			notes = append(notes, "one of "+strings.Join(f.Enum, ", "))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", f.Key, f.Type, f.Label, strings.Join(notes, "; "))
 	}
 	tw.Flush()
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,6 +144,10 @@ func TestWarehouseMappingOfTheWrongTypeIsRefused(t *testing.T) {
 	}
 	if out := w.bcsync("warehouse", "sync", "list"); strings.Contains(out, "Tiers") {
 		t.Fatalf("the refused sync was saved:\n%s", out)
+	}
+	// What each field takes is listed.
+	if out := w.bcsync("warehouse", "fields", "--object", "customers", "--store", storeID); !regexp.MustCompile(`store_credit\s+money`).MatchString(out) {
+		t.Fatalf("warehouse fields:\n%s", out)
 	}
 }
 
