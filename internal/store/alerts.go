@@ -455,3 +455,19 @@ func (s *Store) AlertCounts(ctx context.Context) (map[[2]string]int64, error) {
 	}
 	return out, rows.Err()
 }
+
+// EarlierAlertDeliveryPending reports whether a notification of the same rule, sync and condition as d,
+// made before it, is still queued or being retried: d waits for it, so that a recovery never overtakes
+// its alert.
+func (s *Store) EarlierAlertDeliveryPending(ctx context.Context, d *AlertDelivery) (bool, error) {
+	if d.RuleID == 0 {
+		return false, nil
+	}
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM alert_deliveries WHERE rule_id = $1 AND sync_id = $2 AND condition = $3 AND id < $4
+		AND status IN ($5, $6)`, d.RuleID, d.SyncID, d.Condition, d.ID, string(DeliveryQueued), string(DeliveryRetrying)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: earlier alert deliveries: %w", err)
+	}
+	return n > 0, nil
+}

@@ -168,12 +168,30 @@ func TestANotificationIsQueuedOnceWithItsStateChange(t *testing.T) {
 			t.Fatalf("a refused enqueue left %+v and %d deliveries", states[0], len(list))
 		}
 
+		// A later notification of the same condition waits while this one is not delivered.
+		later := &store.AlertDelivery{ChannelID: ch.ID, ChannelName: ch.Name, ChannelType: ch.Type, RuleID: rule.ID, SyncID: conn.ID,
+			State: "resolved", Condition: "failed", Message: "{}"}
+		if err := s.AddAlertDelivery(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		if pending, err := s.EarlierAlertDeliveryPending(ctx, later); err != nil || !pending {
+			t.Fatalf("an earlier notification is queued: pending = %v, %v", pending, err)
+		}
+		if pending, err := s.EarlierAlertDeliveryPending(ctx, list[0]); err != nil || pending {
+			t.Fatalf("the first notification waits for nothing: pending = %v, %v", pending, err)
+		}
+
 		// Delivery outcomes are saved; old finished ones are pruned, unfinished ones stay.
 		sent := list[0]
 		sent.Status, sent.Attempts, sent.SentAt, sent.LastCall = store.DeliverySent, 2, time.Now(), `{"status":200}`
 		if err := s.UpdateAlertDelivery(ctx, sent); err != nil {
 			t.Fatal(err)
 		}
+		if pending, err := s.EarlierAlertDeliveryPending(ctx, later); err != nil || pending {
+			t.Fatalf("the earlier notification was sent: pending = %v, %v", pending, err)
+		}
+		later.Status = store.DeliverySent
+		s.UpdateAlertDelivery(ctx, later)
 		got, err := s.AlertDelivery(ctx, sent.ID)
 		if err != nil || got.Status != store.DeliverySent || got.Attempts != 2 || got.SentAt.IsZero() || got.LastCall != `{"status":200}` || got.SyncID != conn.ID {
 			t.Fatalf("delivery = %+v, %v", got, err)
@@ -183,8 +201,8 @@ func TestANotificationIsQueuedOnceWithItsStateChange(t *testing.T) {
 		if err := s.AddAlertDelivery(ctx, waiting); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.PruneAlertDeliveries(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
-			t.Fatalf("pruned %d, %v; want the sent one only", n, err)
+		if n, err := s.PruneAlertDeliveries(ctx, time.Now().Add(time.Hour)); err != nil || n != 2 {
+			t.Fatalf("pruned %d, %v; want the two sent ones only", n, err)
 		}
 		if list, _ := s.AlertDeliveries(ctx, 0, 10, 0); len(list) != 1 || list[0].ID != waiting.ID {
 			t.Fatalf("after pruning: %+v", list)
