@@ -34,6 +34,7 @@ type Metrics struct {
 	calls    *prometheus.CounterVec
 	errors   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	alerts   alertCounters
 }
 
 // Option adjusts New.
@@ -68,6 +69,7 @@ func New(s *store.Store, opts ...Option) *Metrics {
 			Help:    "Duration of the API calls of this process, until the response body was read.",
 			Buckets: apiCallBuckets,
 		}, []string{"api"}),
+		alerts: newAlertCounters(),
 	}
 	for _, o := range opts {
 		o(m)
@@ -84,12 +86,13 @@ func New(s *store.Store, opts ...Option) *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		buildInfo, m.calls, m.errors, m.duration,
+		buildInfo, m.calls, m.errors, m.duration, m.alerts.sent, m.alerts.failed,
 	)
 	if s != nil {
+		db := newDBCollector(s, m.log)
 		m.reg.MustRegister(
 			collectors.NewDBStatsCollector(s.DB(), "state"),
-			newDBCollector(s, m.log),
+			db, newAlertsCollector(s, db),
 		)
 	}
 	return m

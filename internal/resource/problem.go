@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/bcsync/bcsync/internal/alert"
 	"github.com/bcsync/bcsync/internal/auth"
 	"github.com/bcsync/bcsync/internal/bigcommerce"
 	"github.com/bcsync/bcsync/internal/dotdigital"
@@ -45,6 +46,8 @@ func ProblemOf(err error) *Problem {
 	var linked *marketing.LinkedError
 	var settings *marketing.SettingsError
 	var mapping *marketing.MappingError
+	var alertInput *alert.InputError
+	var alertTest *alert.TestError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -64,6 +67,10 @@ func ProblemOf(err error) *Problem {
 			label = f.Label
 		}
 		return &Problem{http.StatusUnprocessableEntity, "invalid_mapping", fmt.Sprintf("%s cannot be mapped to %s: %s.", label, mapping.DataField, mapping.Reason), mapping.Source}
+	case errors.As(err, &alertInput):
+		return &Problem{http.StatusUnprocessableEntity, "invalid_alert", capitalize(alertInput.Reason) + ".", alertInput.Field}
+	case errors.As(err, &alertTest):
+		return &Problem{http.StatusBadGateway, "channel_test_failed", capitalize(alertTest.Error()), ""}
 	case errors.Is(err, jobs.ErrAlreadyQueued):
 		return &Problem{http.StatusConflict, "already_queued", "A run of this sync is already queued or running; no second one was queued.", ""}
 	case errors.Is(err, marketing.ErrDataSyncOff):
