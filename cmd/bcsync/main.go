@@ -29,6 +29,7 @@ type command struct {
 	Settings   settingsCmd   `cmd:"" help:"Show or change a connection's settings."`
 	Sync       syncCmd       `cmd:"" help:"Sync a connection now."`
 	Runs       runsCmd       `cmd:"" help:"List a connection's runs."`
+	Alert      alertCmd      `cmd:"" help:"Alerts: channels (Slack, PagerDuty, SMS, email, webhook), rules, the history of notifications."`
 	Bench      benchCmd      `cmd:"" help:"Measure a backfill and incremental syncs against emulated APIs: calls against the floor, time, memory."`
 	Version    versionCmd    `cmd:"" help:"Print the version of bcsync."`
 	Emulate    emulateCmd    `cmd:"" help:"Run a local emulator of an API that bcsync talks to."`
