@@ -31,7 +31,7 @@ func AlertRules(w io.Writer, rules []resource.AlertRule, channels map[int64]stri
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s / %s\t%s×\t%s intervals\t%s\n", r.ID, orDash(channels[r.ChannelID]), sync, strings.Join(r.On, ","),
 			percent(r.RejectedWarning), percent(r.RejectedCritical), trim(r.SlowFactor), trim(r.StaleIntervals),
-			(time.Duration(r.QuietS) * time.Second).String())
+			quiet(time.Duration(r.QuietS*float64(time.Second))))
 	}
 	tw.Flush()
 }
@@ -53,6 +53,21 @@ func Notifications(w io.Writer, ns []resource.Notification) {
 			orDash(n.Condition), orDash(n.Severity), n.Status, n.Attempts, truncate(msg, 100))
 	}
 	tw.Flush()
+}
+
+// quiet writes a quiet period as people read it: 15m, 1h30m, none.
+func quiet(d time.Duration) string {
+	if d <= 0 {
+		return "none"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func percent(share float64) string { return trim(100*share) + "%" }

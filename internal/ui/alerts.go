@@ -143,6 +143,21 @@ func defaultRuleForm() ruleForm {
 		SlowFactor: trimFloat(d.SlowFactor), Stale: trimFloat(d.StaleIntervals), Quiet: strconv.Itoa(int(d.Quiet / time.Minute))}
 }
 
+// quietText writes a quiet period as people read it: 15m, 1h30m, none.
+func quietText(d time.Duration) string {
+	if d <= 0 {
+		return "none"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 func trimFloat(v float64) string {
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
 }
@@ -184,7 +199,7 @@ func (h *Handler) showAlerts(w http.ResponseWriter, r *http.Request, status int,
 		row := ruleRow{Rule: rr, Channel: names[rule.ChannelID], Sync: "Every sync", On: strings.Join(rule.Conditions, ", "),
 			Thresholds: fmt.Sprintf("rejected %s%% / %s%%, slow at %s× the median, stale after %s intervals, quiet %s",
 				trimFloat(100*rule.RejectedWarning), trimFloat(100*rule.RejectedCritical), trimFloat(rule.SlowFactor), trimFloat(rule.StaleIntervals),
-				rule.Quiet.String())}
+				quietText(rule.Quiet))}
 		if y := syncs[rule.SyncID]; y != nil {
 			row.Sync = syncLabel(y)
 		}
