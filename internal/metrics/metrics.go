@@ -1,7 +1,8 @@
 // Package metrics exposes bcsync's Prometheus metrics: the API calls this process made (counted as they
-// happen, through the apicall.Observer hook) and the state of the whole installation (runs, records,
-// the job queue, connections, waiting orders), read from the state database at scrape time so that
-// every process, including one that runs no syncs, reports the same figures.
+// happen, through the apicall.Observer hook) and the notifications it delivered, and the state of the
+// whole installation (runs, records, the job queue, connections, waiting orders, active alerts), read
+// from the state database at scrape time so that every process, including one that runs no syncs,
+// reports the same figures.
 package metrics
 
 import (
