@@ -114,9 +114,13 @@ type process struct {
 	runs   *ledger.Ledger
 }
 
-func newProcess(t *testing.T, s *store.Store, obs apicall.Observer) *process {
+func newProcess(t *testing.T, s *store.Store, obs apicall.Observer, tune ...func(*alert.Options)) *process {
 	t.Helper()
-	a := alert.New(s, alert.Options{Observer: obs, PublicURL: "https://bcsync.example.com", CheckEvery: time.Hour})
+	o := alert.Options{Observer: obs, PublicURL: "https://bcsync.example.com", CheckEvery: time.Hour}
+	for _, f := range tune {
+		f(&o)
+	}
+	a := alert.New(s, o)
 	idle := jobs.Runner(runnerFunc(func(context.Context, int64, string, time.Duration) (bool, error) { return true, nil }))
 	q, err := jobs.New(jobs.Config{Store: s, Runners: map[store.SyncKind]jobs.Runner{store.KindMarketing: idle}, PollEvery: 20 * time.Millisecond,
 		Extensions: []jobs.Extension{a.Jobs()}})
