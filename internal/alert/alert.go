@@ -236,20 +236,27 @@ func (a *Service) AddRule(ctx context.Context, in RuleInput) (*store.AlertRule, 
 	case th.Quiet < 0:
 		return nil, &InputError{Field: "quiet", Reason: "the quiet period cannot be negative"}
 	}
+	if _, err := a.store.AlertChannel(ctx, in.ChannelID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &InputError{Field: "channel", Reason: fmt.Sprintf("no alert channel has the id %d (bcsync alert channel list)", in.ChannelID)}
+		}
+		return nil, err
+	}
+	if !in.All {
+		if _, err := a.store.Sync(ctx, in.SyncID); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, &InputError{Field: "sync", Reason: fmt.Sprintf("no sync has the id %d (a connection's id is its sync's)", in.SyncID)}
+			}
+			return nil, err
+		}
+	}
 	r := &store.AlertRule{ChannelID: in.ChannelID, Conditions: conds, RejectedWarning: th.RejectedWarning, RejectedCritical: th.RejectedCritical,
 		SlowFactor: th.SlowFactor, StaleIntervals: th.StaleIntervals, Quiet: th.Quiet}
 	if !in.All {
 		r.SyncID = in.SyncID
 	}
 	if err := a.store.CreateAlertRule(ctx, r); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			field := "sync"
-			if strings.HasPrefix(err.Error(), "alert channel") {
-				field = "channel"
-			}
-			return nil, &InputError{Field: field, Reason: "no " + strings.TrimSuffix(err.Error(), ": "+store.ErrNotFound.Error()) + " exists"}
-		}
-		return nil, err
+		return nil, err // removed meanwhile: the store's ErrNotFound
 	}
 	a.log.Info("alert rule added", slog.Int64("rule_id", r.ID), slog.Int64("channel_id", r.ChannelID), slog.Int64("sync_id", r.SyncID))
 	return r, nil
