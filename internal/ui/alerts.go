@@ -121,7 +121,6 @@ type channelForm struct {
 
 // ruleForm is the add-a-rule form that was posted.
 type ruleForm struct {
-	Posted     bool
 	Channel    int64
 	Sync       string // "all" or an id
 	On         map[string]bool
@@ -348,7 +347,7 @@ func (h *Handler) alertChannelRemove(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) alertRuleCreate(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
-	f := ruleForm{Posted: true, Sync: r.PostFormValue("sync"), On: map[string]bool{}, Warning: r.PostFormValue("rejected_warning"),
+	f := ruleForm{Sync: r.PostFormValue("sync"), On: map[string]bool{}, Warning: r.PostFormValue("rejected_warning"),
 		Critical: r.PostFormValue("rejected_critical"), SlowFactor: r.PostFormValue("slow_factor"), Stale: r.PostFormValue("stale_intervals"),
 		Quiet: r.PostFormValue("quiet")}
 	f.Channel, _ = strconv.ParseInt(r.PostFormValue("channel"), 10, 64)
