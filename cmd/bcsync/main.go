@@ -30,6 +30,7 @@ type command struct {
 	Sync       syncCmd       `cmd:"" help:"Sync a connection now."`
 	Runs       runsCmd       `cmd:"" help:"List a connection's runs."`
 	Warehouse  warehouseCmd  `cmd:"" help:"Write rows of a warehouse model into a store's customers or orders: sources, models, syncs, plans and runs."`
+	Alert      alertCmd      `cmd:"" help:"Alerts: channels (Slack, PagerDuty, SMS, email, webhook), rules, the history of notifications."`
 	Bench      benchCmd      `cmd:"" help:"Measure syncs against emulated APIs (the marketing sync by default, or bench warehouse): calls against the floor, time, memory."`
 	Version    versionCmd    `cmd:"" help:"Print the version of bcsync."`
 	Emulate    emulateCmd    `cmd:"" help:"Run a local emulator of an API that bcsync talks to."`

@@ -26,6 +26,7 @@ type state struct {
 	KeepRuns       time.Duration `help:"How long finished runs, their rejected records and recorded API calls are kept (0: forever); the last sync always stays." default:"2160h"`
 	ScheduleEvery  time.Duration `help:"How often workers look for connections whose next sync is due." default:"10s"`
 	PublicURL      string        `help:"URL where the stores can reach bcsync serve (https://…): connections then register webhooks, for changes in seconds and abandoned carts." placeholder:"URL"`
+	alertFlags
 }
 
 func (s *state) config(logger *slog.Logger) (app.Config, error) {
@@ -41,6 +42,8 @@ func (s *state) config(logger *slog.Logger) (app.Config, error) {
 	if slice == 0 && (strings.HasPrefix(s.DatabaseURL, "postgres://") || strings.HasPrefix(s.DatabaseURL, "postgresql://")) {
 		slice = 5 * time.Minute
 	}
-	return app.Config{DatabaseURL: s.DatabaseURL, DataDir: s.DataDir, SecretKey: key, Logger: logger, Workers: s.Workers, Slice: slice, RescueAfter: s.RescueAfter,
-		QuotaShare: s.QuotaShare, APITimeout: s.APITimeout, ImportPollMin: s.ImportPollMin, ReconcileEvery: s.ReconcileEvery, KeepRuns: s.KeepRuns, ScheduleEvery: s.ScheduleEvery, PublicURL: s.PublicURL}, nil
+	cfg := app.Config{DatabaseURL: s.DatabaseURL, DataDir: s.DataDir, SecretKey: key, Logger: logger, Workers: s.Workers, Slice: slice, RescueAfter: s.RescueAfter,
+		QuotaShare: s.QuotaShare, APITimeout: s.APITimeout, ImportPollMin: s.ImportPollMin, ReconcileEvery: s.ReconcileEvery, KeepRuns: s.KeepRuns, ScheduleEvery: s.ScheduleEvery, PublicURL: s.PublicURL}
+	s.alertFlags.apply(&cfg)
+	return cfg, nil
 }

@@ -81,6 +81,7 @@ func New(svc *app.Services, a *auth.Service) *Handler {
 	route("GET /api/v1/tokens", h.listTokens)
 	route("POST /api/v1/tokens", h.createToken)
 	route("DELETE /api/v1/tokens/{id}", h.deleteToken)
+	h.alertRoutes(route)
 	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, &resource.Problem{Status: http.StatusNotFound, Code: "not_found", Message: "No such endpoint: see docs/api.md."})
 	})

@@ -325,7 +325,7 @@ func TestRunsRejectedRecordsAndAPICallsArePagedAndFiltered(t *testing.T) {
 		t.Fatalf("call = %v", one)
 	}
 	c.must(http.StatusBadRequest, "GET", base+"/calls?status=teapot", nil)
-	if p := c.must(http.StatusBadRequest, "GET", base+"/calls?api=shopify", nil); p["error"] != "api: bigcommerce or dotdigital" {
+	if p := c.must(http.StatusBadRequest, "GET", base+"/calls?api=shopify", nil); p["error"] != "api: bigcommerce, dotdigital, slack, pagerduty, twilio, email or webhook" {
 		t.Fatalf("?api=shopify: %v", p)
 	}
 

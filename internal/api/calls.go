@@ -79,7 +79,7 @@ func (h *Handler) getCall(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// apiNames lists the values ?api= takes: "bigcommerce or dotdigital".
+// apiNames lists the values ?api= takes: "bigcommerce, dotdigital, … or webhook".
 func apiNames() string {
 	var b strings.Builder
 	for i, a := range apicall.APIs {

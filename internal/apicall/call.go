@@ -26,6 +26,12 @@ type API struct {
 var APIs = []API{
 	{BigCommerce, "BigCommerce"},
 	{Dotdigital, "Dotdigital"},
+	// Alert channels (internal/notify): their deliveries show in the debugger of the sync they are about.
+	{"slack", "Slack"},
+	{"pagerduty", "PagerDuty"},
+	{"twilio", "Twilio"},
+	{"email", "Email"},
+	{"webhook", "Webhook"},
 }
 
 // Known reports whether name is the name of one of APIs.

@@ -44,6 +44,12 @@ type Config struct {
 	ScheduleEvery time.Duration
 	// PublicURL is where stores reach bcsync's webhook receiver; empty: no webhooks, polling only.
 	PublicURL string
+
+	// AlertCheckEvery is how often alert conditions of every watched sync are judged (0: 1 minute);
+	// AlertWebhooksEvery how often stores' webhooks are read for them (0: 15 minutes).
+	AlertCheckEvery, AlertWebhooksEvery time.Duration
+	// PagerDutyURL and TwilioURL replace the services' API bases (PagerDuty's EU endpoint, tests).
+	PagerDutyURL, TwilioURL string
 }
 
 // DefaultDataDir is where bcsync keeps its SQLite database by default.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/bcsync/bcsync/internal/alert"
 	"github.com/bcsync/bcsync/internal/apicall"
 	"github.com/bcsync/bcsync/internal/auth"
 	"github.com/bcsync/bcsync/internal/bigcommerce"
@@ -17,6 +18,7 @@ import (
 	"github.com/bcsync/bcsync/internal/ledger"
 	"github.com/bcsync/bcsync/internal/marketing"
 	"github.com/bcsync/bcsync/internal/metrics"
+	"github.com/bcsync/bcsync/internal/notify"
 	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/shop"
 	"github.com/bcsync/bcsync/internal/store"
@@ -24,7 +26,7 @@ import (
 )
 
 // Services are what a running bcsync process uses: the stores and their clients, the run ledger, the
-// sync engines, the job queue and the recorder of API calls.
+// sync engines, the job queue, the recorder of API calls and alerts.
 type Services struct {
 	*App
 	Shops  *shop.Service
@@ -35,6 +37,7 @@ type Services struct {
 	Queue     *jobs.Queue
 	Recorder  *debugger.Recorder
 	Auth      *auth.Service
+	Alerts    *alert.Service
 	// Metrics count this process's API calls and read the rest from the state database.
 	Metrics *metrics.Metrics
 	working bool
@@ -91,13 +94,16 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 	eo.Observer = observer
 	shops := shop.New(a.Store, shop.Options{Logger: a.Logger, Observer: observer, HTTPClient: eo.HTTPClient,
 		QuotaShare: a.Config.QuotaShare, BigCommerce: bcHook})
-	runs := ledger.New(a.Store, ledger.Options{KeepRuns: a.Config.KeepRuns, Logger: a.Logger})
+	alerts := alert.New(a.Store, alert.Options{Logger: a.Logger, Observer: observer, Outcomes: m, Shops: shops, PublicURL: eo.PublicURL,
+		Channels:   notify.Options{PagerDutyURL: a.Config.PagerDutyURL, TwilioURL: a.Config.TwilioURL},
+		CheckEvery: a.Config.AlertCheckEvery, WebhooksEvery: a.Config.AlertWebhooksEvery, KeepHistory: a.Config.KeepRuns})
+	runs := ledger.New(a.Store, ledger.Options{KeepRuns: a.Config.KeepRuns, Logger: a.Logger, Ended: alerts.RunEnded})
 	engine := marketing.New(a.Store, shops, runs, eo)
 	wo := opts.Warehouse
 	wo.Logger = a.Logger
 	wh := warehouse.New(a.Store, shops, runs, wo)
 	qc := jobs.Config{Store: a.Store, Logger: a.Logger, Workers: a.Config.Workers, Slice: a.Config.Slice, RescueAfter: a.Config.RescueAfter,
-		PollEvery: opts.PollEvery, DispatchEvery: cmp.Or(opts.DispatchEvery, a.Config.ScheduleEvery)}
+		PollEvery: opts.PollEvery, DispatchEvery: cmp.Or(opts.DispatchEvery, a.Config.ScheduleEvery), Extensions: []jobs.Extension{alerts.Jobs()}}
 	if opts.Work {
 		qc.Runners = map[store.SyncKind]jobs.Runner{store.KindMarketing: engine, store.KindWarehouse: wh}
 		if qc.Slice == 0 && a.Store.Engine() == store.SQLite {
@@ -110,8 +116,9 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 		rec.Close()
 		return nil, err
 	}
+	alerts.UseQueue(q)
 	return &Services{App: a, Shops: shops, Runs: runs, Engine: engine, Warehouse: wh, Queue: q, Recorder: rec, Auth: auth.New(a.Store), Metrics: m,
-		working: opts.Work}, nil
+		Alerts: alerts, working: opts.Work}, nil
 }
 
 // Start starts the workers (when this process works).

@@ -2,7 +2,8 @@
 // unique job over the unfinished states), a scheduler that enqueues syncs whose next run is due, and
 // time-sliced workers so that a crashed process's run is picked up again quickly and a long backfill
 // never blocks a worker for hours. It knows syncs by id and kind, and hands each run to the runner of its
-// kind: it knows nothing of what a run does.
+// kind: it knows nothing of what a run does. Other packages run their own jobs beside the syncs
+// through an Extension, unknown to it too.
 package jobs
 
 import (
@@ -102,6 +103,20 @@ type Config struct {
 	RescueAfter time.Duration
 	// PollEvery is how often idle workers look for jobs.
 	PollEvery time.Duration
+	// Extensions are other packages' jobs, run beside the syncs by working processes.
+	Extensions []Extension
+}
+
+// Extension is another package's jobs: its River workers, the queues they run in and its periodic
+// jobs. The queue runs them in every process that runs syncs, without knowing what they do; any
+// process may insert them (Insert, InsertTx).
+type Extension struct {
+	// Workers adds the extension's workers (river.AddWorker).
+	Workers func(*river.Workers)
+	// Queues are the extension's queues, with how many of their jobs one process works at once.
+	Queues map[string]int
+	// Periodic are jobs the leading process inserts on a schedule.
+	Periodic []*river.PeriodicJob
 }
 
 func (c *Config) defaults() {
@@ -179,6 +194,18 @@ func New(cfg Config) (*Queue, error) {
 		}
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.DispatchEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return dispatchArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+		for _, x := range cfg.Extensions {
+			if x.Workers != nil {
+				x.Workers(workers)
+			}
+			for name, n := range x.Queues {
+				if _, taken := rc.Queues[name]; taken {
+					return nil, fmt.Errorf("jobs: queue %q is registered twice", name)
+				}
+				rc.Queues[name] = river.QueueConfig{MaxWorkers: max(n, 1)}
+			}
+			rc.PeriodicJobs = append(rc.PeriodicJobs, x.Periodic...)
+		}
 	}
 	client, err := river.NewClient(driver(cfg.Store), rc)
 	if err != nil {
@@ -244,6 +271,23 @@ func (q *Queue) Enqueue(ctx context.Context, syncID int64, trigger string) error
 	}
 	if res.UniqueSkippedAsDuplicate {
 		return ErrAlreadyQueued
+	}
+	return nil
+}
+
+// Insert queues another package's job (see Extension).
+func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	if _, err := q.client.Insert(ctx, args, opts); err != nil {
+		return fmt.Errorf("jobs: insert a %s job: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// InsertTx queues another package's job in the caller's transaction of the state database: the job
+// exists if and only if the transaction commits.
+func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	if _, err := q.client.InsertTx(ctx, tx, args, opts); err != nil {
+		return fmt.Errorf("jobs: insert a %s job: %w", args.Kind(), err)
 	}
 	return nil
 }

@@ -399,3 +399,95 @@ func TestASyncJobQueuedByAnEarlierReleaseRunsItsSync(t *testing.T) {
 		eventually(t, "the jobs to finish", func() bool { a, _ := q.Active(context.Background(), id); return !a })
 	})
 }
+
+// pingArgs is a job of another package, which the queue runs without knowing what it is.
+type pingArgs struct {
+	N int `json:"n"`
+}
+
+func (pingArgs) Kind() string { return "test_ping" }
+
+func (pingArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "test_pings"} }
+
+type pingWorker struct {
+	river.WorkerDefaults[pingArgs]
+	mu   sync.Mutex
+	seen []int
+}
+
+func (w *pingWorker) Work(_ context.Context, job *river.Job[pingArgs]) error {
+	w.mu.Lock()
+	w.seen = append(w.seen, job.Args.N)
+	w.mu.Unlock()
+	return nil
+}
+
+func (w *pingWorker) saw(n int) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, m := range w.seen {
+		if m == n {
+			return true
+		}
+	}
+	return false
+}
+
+func TestAnExtensionsJobsRunBesideTheSyncs(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine store.Engine) {
+		s := storetest.Open(t, engine)
+		ctx := context.Background()
+		if err := jobs.Migrate(ctx, s, nil); err != nil {
+			t.Fatal(err)
+		}
+		w := &pingWorker{}
+		ext := jobs.Extension{
+			Workers: func(ws *river.Workers) { river.AddWorker(ws, w) },
+			Queues:  map[string]int{"test_pings": 2},
+			Periodic: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return pingArgs{N: -1}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
+		}
+		runner := newFake(func(int, int64) (bool, error) { return true, nil })
+		q, err := jobs.New(jobs.Config{Store: s, Runners: map[store.SyncKind]jobs.Runner{store.KindMarketing: runner},
+			PollEvery: 20 * time.Millisecond, Extensions: []jobs.Extension{ext}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A process that runs nothing (a CLI command) queues them too.
+		idle, err := jobs.New(jobs.Config{Store: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := idle.Insert(ctx, pingArgs{N: 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+		// A job queued in a transaction exists only if the transaction commits.
+		for n, commit := range map[int]bool{2: true, 3: false} {
+			tx, err := s.DB().BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := q.InsertTx(ctx, tx, pingArgs{N: n}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if commit {
+				err = tx.Commit()
+			} else {
+				err = tx.Rollback()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		start(t, q)
+		eventually(t, "the periodic job and the committed ones", func() bool { return w.saw(-1) && w.saw(1) && w.saw(2) })
+		time.Sleep(200 * time.Millisecond)
+		if w.saw(3) {
+			t.Fatal("a job queued in a rolled-back transaction ran")
+		}
+		if _, err := jobs.New(jobs.Config{Store: s, Runners: map[store.SyncKind]jobs.Runner{store.KindMarketing: runner},
+			Extensions: []jobs.Extension{{Queues: map[string]int{"sync": 1}}}}); err == nil {
+			t.Fatal("an extension took the syncs' queue")
+		}
+	})
+}

@@ -23,6 +23,10 @@ type Options struct {
 	KeepRuns time.Duration
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// Ended is told of every run that ends (Finish, Fail, End), once its status is saved: what watches runs
+	// (alerts) learns it here rather than from each kind of sync. It runs on the run's goroutine, with
+	// a context that is not cancelled with the run's; it handles its own failures.
+	Ended func(ctx context.Context, syncID, runID int64, status store.RunStatus)
 }
 
 // Ledger records runs in the state store.
@@ -248,7 +252,7 @@ func (r *Run) Finish(ctx context.Context, failures []string) (store.RunStatus, e
 	if err := r.l.store.FinishRun(ctx, r.run.ID, status, strings.Join(failures, "; ")); err != nil {
 		return status, err
 	}
-	r.prune(ctx)
+	r.ended(ctx, status)
 	return status, nil
 }
 
@@ -262,8 +266,16 @@ func (r *Run) End(ctx context.Context, status store.RunStatus, reason string) er
 	if err := r.l.store.FinishRun(ctx, r.run.ID, status, reason); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	r.prune(ctx)
+	r.ended(ctx, status)
 	return nil
+}
+
+// ended follows a run's end: old runs are pruned, then Options.Ended is told.
+func (r *Run) ended(ctx context.Context, status store.RunStatus) {
+	r.prune(ctx)
+	if f := r.l.opts.Ended; f != nil {
+		f(context.WithoutCancel(ctx), r.run.SyncID, r.run.ID, status)
+	}
 }
 
 // prune deletes the sync's runs older than KeepRuns. It is housekeeping: a failure is logged, and the

@@ -3,6 +3,7 @@ package marketing
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
@@ -17,6 +18,9 @@ const WebhookSecretHeader = "X-Bcsync-Webhook-Secret"
 // webhookScopes are the events that make a connection sync at once. store/cart/abandoned is also the
 // only way to learn of abandoned carts: BigCommerce lists no carts.
 var webhookScopes = []string{"store/customer/*", "store/subscriber/*", "store/order/*", "store/product/*", "store/cart/abandoned"}
+
+// WebhookScopes are the events whose hooks a connection registers (alerts check that they are there).
+func WebhookScopes() []string { return slices.Clone(webhookScopes) }
 
 // WebhookPath is where bcsync receives a store's deliveries, below its public URL. (A connection made
 // before stores had ids of their own kept its id as its store's: its webhooks still arrive.)

@@ -1,7 +1,8 @@
 // Package metrics exposes bcsync's Prometheus metrics: the API calls this process made (counted as they
-// happen, through the apicall.Observer hook) and the state of the whole installation (runs, records,
-// the job queue, connections, waiting orders), read from the state database at scrape time so that
-// every process, including one that runs no syncs, reports the same figures.
+// happen, through the apicall.Observer hook) and the notifications it delivered, and the state of the
+// whole installation (runs, records, the job queue, connections, waiting orders, active alerts), read
+// from the state database at scrape time so that every process, including one that runs no syncs,
+// reports the same figures.
 package metrics
 
 import (
@@ -34,6 +35,7 @@ type Metrics struct {
 	calls    *prometheus.CounterVec
 	errors   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	alerts   alertCounters
 }
 
 // Option adjusts New.
@@ -68,6 +70,7 @@ func New(s *store.Store, opts ...Option) *Metrics {
 			Help:    "Duration of the API calls of this process, until the response body was read.",
 			Buckets: apiCallBuckets,
 		}, []string{"api"}),
+		alerts: newAlertCounters(),
 	}
 	for _, o := range opts {
 		o(m)
@@ -84,12 +87,13 @@ func New(s *store.Store, opts ...Option) *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		buildInfo, m.calls, m.errors, m.duration,
+		buildInfo, m.calls, m.errors, m.duration, m.alerts.sent, m.alerts.failed,
 	)
 	if s != nil {
+		db := newDBCollector(s, m.log)
 		m.reg.MustRegister(
 			collectors.NewDBStatsCollector(s.DB(), "state"),
-			newDBCollector(s, m.log),
+			db, newAlertsCollector(s, db),
 		)
 	}
 	return m

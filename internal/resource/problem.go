@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/bcsync/bcsync/internal/alert"
 	"github.com/bcsync/bcsync/internal/auth"
 	"github.com/bcsync/bcsync/internal/bigcommerce"
 	"github.com/bcsync/bcsync/internal/dotdigital"
@@ -55,6 +56,8 @@ func ProblemOf(err error) *Problem {
 	var src *source.Error
 	var settings *marketing.SettingsError
 	var mapping *marketing.MappingError
+	var alertInput *alert.InputError
+	var alertTest *alert.TestError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -87,6 +90,10 @@ func ProblemOf(err error) *Problem {
 		return &Problem{http.StatusConflict, "nothing_to_approve", "No plan of this sync waits for approval.", "", nil}
 	case errors.Is(err, warehouse.ErrRunGoingOn):
 		return &Problem{http.StatusConflict, "run_going_on", "A run of this sync is going on: test a row when it ends.", "", nil}
+	case errors.As(err, &alertInput):
+		return &Problem{http.StatusUnprocessableEntity, "invalid_alert", capitalize(alertInput.Reason) + ".", alertInput.Field, nil}
+	case errors.As(err, &alertTest):
+		return &Problem{http.StatusBadGateway, "channel_test_failed", capitalize(alertTest.Error()), "", nil}
 	case errors.Is(err, jobs.ErrAlreadyQueued):
 		return &Problem{http.StatusConflict, "already_queued", "A run of this sync is already queued or running; no second one was queued.", "", nil}
 	case errors.Is(err, marketing.ErrDataSyncOff):

@@ -64,7 +64,7 @@ func (s *Store) AddAPICalls(ctx context.Context, calls []APICall, keep int) erro
 // APICallFilter narrows the debugger's list.
 type APICallFilter struct {
 	RunID       int64
-	API         string // bigcommerce, dotdigital
+	API         string // one of apicall.APIs: bigcommerce, dotdigital, an alert channel's
 	StatusClass int    // 2, 4, 5 (0: any); -1: transport errors (no status); see StatusClasses
 	Limit       int
 	BeforeID    int64

@@ -97,3 +97,28 @@ func (s *Store) RejectedRecords(ctx context.Context, syncID int64, f RejectedFil
 	}
 	return out, rows.Err()
 }
+
+// ReasonCount is how many records of a run were rejected for one reason.
+type ReasonCount struct {
+	Reason string
+	Count  int64
+}
+
+// RejectedReasons returns a run's most common reasons for rejecting records, most common first.
+func (s *Store) RejectedReasons(ctx context.Context, runID int64, limit int) ([]ReasonCount, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT reason, COUNT(*) FROM rejected_records WHERE run_id = $1 GROUP BY reason
+		ORDER BY COUNT(*) DESC, reason LIMIT $2`, runID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: rejected reasons: %w", err)
+	}
+	defer rows.Close()
+	var out []ReasonCount
+	for rows.Next() {
+		var r ReasonCount
+		if err := rows.Scan(&r.Reason, &r.Count); err != nil {
+			return nil, fmt.Errorf("store: rejected reasons: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -17,7 +17,8 @@ const (
 	// RunPartial means the run finished but rejected some records.
 	RunPartial RunStatus = "partial"
 	RunFailed  RunStatus = "failed"
-	// RunBlocked means a warehouse run stopped before writing: its plan waits for approval.
+	// RunBlocked means a warehouse run's guard stopped it before it wrote anything: it waits for
+	// approval.
 	RunBlocked RunStatus = "blocked"
 )
 
@@ -136,6 +137,16 @@ func (s *Store) Runs(ctx context.Context, syncID int64, limit int, beforeID int6
 func (s *Store) LastFinishedRun(ctx context.Context, syncID int64) (*Run, error) {
 	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error FROM runs
 		WHERE sync_id = $1 AND status <> $2 ORDER BY id DESC LIMIT 1`, syncID, string(RunRunning))
+	if err != nil || len(runs) == 0 {
+		return nil, err
+	}
+	return runs[0], nil
+}
+
+// LastSucceededRun returns the sync's latest run that succeeded, fully or partly, or nil.
+func (s *Store) LastSucceededRun(ctx context.Context, syncID int64) (*Run, error) {
+	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error FROM runs
+		WHERE sync_id = $1 AND status IN ($2, $3) ORDER BY id DESC LIMIT 1`, syncID, string(RunSucceeded), string(RunPartial))
 	if err != nil || len(runs) == 0 {
 		return nil, err
 	}

@@ -13,10 +13,15 @@ type connectionRow struct {
 	Activity string
 	Last     *store.Run
 	Current  *store.Run
+	Alerts   []store.AlertState // the conditions that hold now (the alert badge)
 }
 
 func (h *Handler) connectionRows(r *http.Request) ([]connectionRow, error) {
 	conns, err := h.svc.Store.Connections(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	active, err := h.svc.Alerts.Active(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -27,6 +32,11 @@ func (h *Handler) connectionRows(r *http.Request) ([]connectionRow, error) {
 			return nil, err
 		}
 		rows[i] = connectionRow{Conn: c, Activity: resource.Activity(c, st), Last: st.LastRun, Current: st.Current}
+		for _, a := range active {
+			if a.SyncID == c.ID {
+				rows[i].Alerts = append(rows[i].Alerts, a)
+			}
+		}
 	}
 	return rows, nil
 }

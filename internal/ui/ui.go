@@ -80,6 +80,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /tokens", h.signedIn(h.tokenList))
 	mux.HandleFunc("POST /tokens", h.signedIn(h.tokenCreate))
 	mux.HandleFunc("POST /tokens/{token}/revoke", h.signedIn(h.tokenRevoke))
+	h.registerAlerts(mux)
 }
 
 type ctxKey int
