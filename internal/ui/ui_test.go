@@ -15,6 +15,11 @@ func TestAfterSignInOnlyPathsOfThisSiteAreFollowed(t *testing.T) {
 		"//evil.example/x":     "/connections",
 		`/\evil.example`:       "/connections",
 		"javascript:alert(1)":  "/connections",
+		"/\t/evil.example":     "/connections",
+		"/\n/evil.example":     "/connections",
+		"/x\\y":                "/connections",
+		"/runs?q=a\x7f":        "/connections",
+		"/runs?q=%09":          "/runs?q=%09",
 	} {
 		if got := safeNext(next); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
