@@ -75,7 +75,7 @@ func ProblemOf(err error) *Problem {
 	case errors.Is(err, auth.ErrBadCredentials):
 		return &Problem{http.StatusUnauthorized, "bad_credentials", "The username or password is not right.", "password"}
 	case errors.Is(err, auth.ErrThrottled):
-		return &Problem{http.StatusTooManyRequests, "throttled", "Too many failed sign-ins for this account: wait a minute and try again.", ""}
+		return &Problem{http.StatusTooManyRequests, "throttled", "Too many failed sign-ins from this address: wait a minute and try again.", ""}
 	case errors.Is(err, auth.ErrTokenName):
 		return &Problem{http.StatusUnprocessableEntity, "invalid", "Give the token a name, to tell it from others when you revoke one.", "name"}
 	case errors.Is(err, auth.ErrNotSignedIn):

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -57,13 +58,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.showLogin(w, r, http.StatusForbidden, v)
 		return
 	}
-	token, admin, err := h.auth.SignIn(r.Context(), v.Username, r.PostFormValue("password"), r.UserAgent())
+	token, admin, err := h.auth.SignIn(r.Context(), v.Username, r.PostFormValue("password"), auth.Client{Addr: h.clientAddr(r), UserAgent: r.UserAgent()})
 	if err != nil {
 		if !errors.Is(err, auth.ErrBadCredentials) && !errors.Is(err, auth.ErrThrottled) {
 			h.fail(w, r, err)
 			return
 		}
-		h.log.Info("a sign-in was refused", slog.String("username", v.Username), slog.String("reason", err.Error()))
+		h.log.Info("a sign-in was refused", slog.String("username", v.Username), slog.String("client", h.clientAddr(r)), slog.String("reason", err.Error()))
 		v.Problem = resource.ProblemOf(err)
 		h.showLogin(w, r, v.Problem.Status, v)
 		return
@@ -71,6 +72,34 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	h.log.Info("signed in", slog.String("username", admin.Username))
 	h.setSession(w, token)
 	http.Redirect(w, r, safeNext(v.Next), http.StatusSeeOther)
+}
+
+// clientAddr is the address a sign-in came from, which throttling counts failures by: the peer's, or
+// behind a trusted proxy the last address of X-Forwarded-For (the one that proxy added; those before
+// it are the client's word). Without TrustProxy, a forwarded request counts as its proxy's, and every
+// client behind the proxy shares its throttle: that is logged once.
+func (h *Handler) clientAddr(r *http.Request) string {
+	if h.opts.TrustProxy {
+		fwd := r.Header.Values("X-Forwarded-For")
+		if len(fwd) > 0 {
+			list := fwd[len(fwd)-1]
+			last := strings.TrimSpace(list[strings.LastIndexByte(list, ',')+1:])
+			if ip, err := netip.ParseAddr(last); err == nil {
+				return ip.String()
+			}
+			if ap, err := netip.ParseAddrPort(last); err == nil { // some proxies add the port
+				return ap.Addr().String()
+			}
+		}
+	} else if r.Header.Get("X-Forwarded-For") != "" {
+		h.proxyWarning.Do(func() {
+			h.log.Warn("sign-ins come through a proxy (X-Forwarded-For), but --trust-proxy is off: failed sign-ins are throttled by the proxy's address, which every client shares")
+		})
+	}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return ap.Addr().String()
+	}
+	return r.RemoteAddr
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {

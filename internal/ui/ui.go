@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/bcsync/bcsync/internal/app"
 	"github.com/bcsync/bcsync/internal/auth"
@@ -23,6 +24,9 @@ type Options struct {
 	// SecureCookies marks cookies Secure (and names the session cookie __Host-…): set it when users
 	// reach bcsync over HTTPS.
 	SecureCookies bool
+	// TrustProxy takes the client's address of a sign-in from the last address of X-Forwarded-For, the
+	// one the proxy in front of bcsync added: set it only when every request comes through that proxy.
+	TrustProxy bool
 }
 
 // Handler serves the UI's pages.
@@ -33,6 +37,8 @@ type Handler struct {
 	opts   Options
 	views  *views
 	static http.Handler
+
+	proxyWarning sync.Once
 }
 
 // New builds the UI.

@@ -20,6 +20,8 @@ type Deps struct {
 	Services *app.Services
 	// SecureCookies marks the UI's cookies Secure: set when users reach bcsync over HTTPS.
 	SecureCookies bool
+	// TrustProxy reads a sign-in's client address from X-Forwarded-For (see ui.Options).
+	TrustProxy bool
 }
 
 // Server is bcsync's HTTP handler.
@@ -37,7 +39,7 @@ func New(d Deps) (*Server, error) {
 	mux.HandleFunc("POST /webhooks/bigcommerce/{id}", s.bigcommerceWebhook)
 	mux.Handle("/api/v1/", api.New(d.Services, d.Services.Auth))
 
-	pages, err := ui.New(d.Services, d.Services.Auth, ui.Options{SecureCookies: d.SecureCookies})
+	pages, err := ui.New(d.Services, d.Services.Auth, ui.Options{SecureCookies: d.SecureCookies, TrustProxy: d.TrustProxy})
 	if err != nil {
 		return nil, err
 	}

@@ -1,15 +1,23 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/bcsync/bcsync/internal/app/apptest"
 	"github.com/bcsync/bcsync/internal/web"
@@ -221,5 +229,175 @@ func TestSignInRedirectsOnlyToPathsOfThisSite(t *testing.T) {
 	resp.Body.Close()
 	if loc := resp.Header.Get("Location"); loc != "/connections/3/runs?before=9" {
 		t.Errorf("a path of this site: Location %q", loc)
+	}
+}
+
+// from is a browser of its own (own cookies) whose requests leave from the loopback address local,
+// so that bcsync sees another client address.
+func (s *site) from(local string) *site {
+	jar, _ := cookiejar.New(nil)
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	return &site{t: s.t, env: s.env, url: s.url, http: &http.Client{Jar: jar, CheckRedirect: s.http.CheckRedirect,
+		Transport: &http.Transport{DialContext: dialer.DialContext}}}
+}
+
+// signInAs posts the sign-in form with a password and returns the answer's status.
+func (s *site) signInAs(username, password string, header map[string]string) int {
+	s.t.Helper()
+	_, page := s.get("/login")
+	m := csrfInput.FindStringSubmatch(page)
+	if m == nil {
+		s.t.Fatalf("no sign-in form:\n%.300s", page)
+	}
+	return s.post("/login", url.Values{"csrf": {m[1]}, "username": {username}, "password": {password}}, header).StatusCode
+}
+
+// Wrong passwords for the admin from one address do not lock the admin out: from an address that has
+// not failed, the right password signs in; the failing address is refused for a while.
+func TestFailedSignInsFromOneAddressDoNotLockTheAdminOutElsewhere(t *testing.T) {
+	s := newSite(t)
+	attacker, admin := s.from("127.0.0.2"), s.from("127.0.0.1")
+	for range 6 {
+		attacker.signInAs("admin", "a wrong guess", nil)
+	}
+	if status := attacker.signInAs("admin", apptest.Password, nil); status != http.StatusTooManyRequests {
+		t.Errorf("the right password from the address that failed: %d, want 429", status)
+	}
+	if status := admin.signInAs("admin", apptest.Password, nil); status != http.StatusSeeOther {
+		t.Fatalf("the right password from another address: %d, want 303 (signed in)", status)
+	}
+}
+
+// Behind a proxy (--trust-proxy) the client's address is the last of X-Forwarded-For; without it
+// the header is ignored, so that no client can pick the address it is throttled by.
+func TestBehindATrustedProxyFailuresCountByTheForwardedAddress(t *testing.T) {
+	for _, trust := range []bool{true, false} {
+		env := apptest.New(t)
+		h, err := web.New(web.Deps{Services: env.Services, TrustProxy: trust})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		s := &site{t: t, env: env, url: srv.URL, http: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}}
+		client := func(fwd string) *site {
+			c := s.from("127.0.0.1")
+			c.http.Transport = headerTransport{c.http.Transport, "X-Forwarded-For", fwd}
+			return c
+		}
+		for range 6 { // the attacker claims an address of its own first: the proxy appends the real one
+			client("203.0.113.9, 198.51.100.7").signInAs("admin", "a wrong guess", nil)
+		}
+		status := client("198.51.100.8").signInAs("admin", apptest.Password, nil)
+		if want := map[bool]int{true: http.StatusSeeOther, false: http.StatusTooManyRequests}[trust]; status != want {
+			t.Errorf("trust proxy %v: the right password from another forwarded address: %d, want %d", trust, status, want)
+		}
+		status = client("203.0.113.9, 198.51.100.7").signInAs("admin", apptest.Password, nil)
+		if status != http.StatusTooManyRequests {
+			t.Errorf("trust proxy %v: the right password from the failing address: %d, want 429", trust, status)
+		}
+	}
+}
+
+type headerTransport struct {
+	base        http.RoundTripper
+	name, value string
+}
+
+func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(t.name, t.value)
+	return t.base.RoundTrip(r)
+}
+
+// 400 wrong sign-ins on random names from one address, 20 at a time: after a few, the address is
+// refused without a password check, so the flood costs little and the server's other answers (here
+// /healthz) stay about as fast as before it.
+func TestAFloodOfWrongSignInsDoesNotSlowTheServer(t *testing.T) {
+	s := newSite(t)
+	attacker := s.from("127.0.0.2")
+	_, page := attacker.get("/login")
+	token := csrfInput.FindStringSubmatch(page)[1]
+	u, _ := url.Parse(s.url)
+	cookies := attacker.http.Jar.Cookies(u)
+	// Every attempt sends the form's first cookie, as a script would.
+	attacker.http.Jar = nil
+	healthz := func(n int) time.Duration { // the median time of n /healthz
+		var took []time.Duration
+		for range n {
+			start := time.Now()
+			if status, _ := s.get("/healthz"); status != http.StatusOK {
+				t.Fatalf("/healthz: %d", status)
+			}
+			took = append(took, time.Since(start))
+		}
+		slices.Sort(took)
+		return took[len(took)/2]
+	}
+	healthz(20) // warm up
+	before := healthz(50)
+
+	var checked, refused atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			for i := range next {
+				form := url.Values{"csrf": {token}, "username": {fmt.Sprintf("nobody-%d-%d", i, rand.Int())}, "password": {"a wrong guess"}}
+				req, _ := http.NewRequestWithContext(ctx, "POST", s.url+"/login", strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				for _, c := range cookies {
+					req.AddCookie(c)
+				}
+				resp, err := attacker.http.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						t.Error(err)
+					}
+					continue
+				}
+				resp.Body.Close()
+				switch resp.StatusCode {
+				case http.StatusUnauthorized:
+					if checked.Add(1) > 40 { // far more checks than one address is allowed: stop here
+						cancel()
+					}
+				case http.StatusTooManyRequests:
+					refused.Add(1)
+				default:
+					t.Errorf("a wrong sign-in: %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+	flood := make(chan struct{})
+	var during time.Duration
+	go func() {
+		defer close(flood)
+		time.Sleep(100 * time.Millisecond)
+		during = healthz(50)
+	}()
+	func() {
+		defer close(next)
+		for i := range 400 {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	<-flood
+	t.Logf("/healthz median %v before, %v during the flood; %d passwords checked, %d sign-ins refused", before, during, checked.Load(), refused.Load())
+	if n := checked.Load(); n > 15 {
+		t.Errorf("%d wrong passwords were checked for one address: its bcrypt work is not bounded", n)
+	}
+	if during > 10*before {
+		t.Errorf("/healthz took %v during the flood, %v before", during, before)
 	}
 }
