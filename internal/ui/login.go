@@ -29,7 +29,15 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	h.showLogin(w, r, http.StatusOK, loginView{Next: r.URL.Query().Get("next"), SignedOut: r.URL.Query().Has("signed-out")})
+	h.showLogin(w, r, http.StatusOK, loginView{Next: clipNext(r.URL.Query().Get("next")), SignedOut: r.URL.Query().Has("signed-out")})
+}
+
+// clipNext drops a next that would not be followed anyway, rather than write it into the page.
+func clipNext(next string) string {
+	if len(next) > maxNext {
+		return ""
+	}
+	return next
 }
 
 func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, v loginView) {
@@ -50,12 +58,21 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	if !h.parseForm(w, r) {
+		return
+	}
 	v := loginView{Username: strings.TrimSpace(r.PostFormValue("username")), Next: r.PostFormValue("next")}
 	c, err := r.Cookie(loginCSRFCookie)
 	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue(csrfField))) != 1 {
 		h.log.Warn("a sign-in without a valid CSRF token was refused")
 		v.Problem = &resource.Problem{Status: http.StatusForbidden, Message: "This sign-in form has expired: try again."}
 		h.showLogin(w, r, http.StatusForbidden, v)
+		return
+	}
+	if err := resource.CheckLengths(resource.Text{Field: "username", Value: v.Username}, resource.Text{Field: "password", Value: r.PostFormValue("password")}); err != nil {
+		v.Username = clip("username", v.Username)
+		v.Problem = resource.ProblemOf(err)
+		h.showLogin(w, r, v.Problem.Status, v)
 		return
 	}
 	token, admin, err := h.auth.SignIn(r.Context(), v.Username, r.PostFormValue("password"), auth.Client{Addr: h.clientAddr(r), UserAgent: r.UserAgent()})
@@ -111,13 +128,16 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login?signed-out", http.StatusSeeOther)
 }
 
+// maxNext is the longest next followed: longer than any of bcsync's own paths with their queries.
+const maxNext = 2048
+
 // safeNext keeps a post-sign-in redirect on this site: a path that parses with no scheme and no host.
 // Browsers drop tabs and newlines from URLs and read a backslash as a slash, so "/\t/evil.example"
 // reaches them as "//evil.example", another site: a next with a control character or a backslash is
 // not followed at all.
 func safeNext(next string) string {
 	const home = "/connections"
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+	if len(next) > maxNext || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
 		strings.ContainsFunc(next, func(r rune) bool { return r == '\\' || unicode.IsControl(r) }) {
 		return home
 	}

@@ -121,6 +121,9 @@ func (h *Handler) signedIn(next http.HandlerFunc) http.HandlerFunc {
 			http.Error(w, "Your session has ended: sign in again.", http.StatusUnauthorized)
 			return
 		}
+		if r.Method == http.MethodPost && !h.parseForm(w, r) {
+			return
+		}
 		if r.Method == http.MethodPost && !auth.ValidCSRF(token, r.PostFormValue(csrfField)) {
 			h.log.Warn("a form without a valid CSRF token was refused", slog.String("path", r.URL.Path))
 			http.Error(w, "This form has expired or did not come from bcsync: go back, reload the page and try again.", http.StatusForbidden)
@@ -163,6 +166,41 @@ func byID[T any](h *Handler, key any, load func(context.Context, int64) (T, erro
 func connectionOf(r *http.Request) *store.Connection {
 	c, _ := r.Context().Value(connKey{}).(*store.Connection)
 	return c
+}
+
+// maxForm bounds a form's body: bcsync's forms are a few kilobytes, each field at most
+// resource.MaxLength of it.
+const maxForm = 64 << 10
+
+// parseForm reads a posted form, refusing one larger than maxForm; it says whether to go on.
+func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, "This form is too large: no field of bcsync's forms takes more than a few hundred characters.", http.StatusRequestEntityTooLarge)
+			return false
+		}
+		http.Error(w, "This form could not be read.", http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
+// clip cuts a value given for field to the longest the field takes, to show it again in a form
+// without letting a page grow with it.
+func clip(field, v string) string {
+	max := resource.MaxLength(field)
+	if len(v) <= max {
+		return v
+	}
+	for i := range v {
+		if max == 0 {
+			return v[:i]
+		}
+		max--
+	}
+	return v
 }
 
 // fail shows an error page: a problem the user can act on as it is, anything else as an internal

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -86,5 +87,17 @@ func TestTheRunsChartNumbersRunsUnderTheAxisWithoutCrowding(t *testing.T) {
 	}
 	if few := newChart(runs[:3]); few.Bars[0].Tick != "1" || few.Bars[2].Tick != "3" {
 		t.Fatalf("three runs are each numbered: %+v", few.Bars)
+	}
+}
+
+func TestAValueShownAgainIsClippedToItsFieldWithoutSplittingACharacter(t *testing.T) {
+	for _, tc := range []struct{ v, want string }{
+		{strings.Repeat("é", 101), strings.Repeat("é", 100)},
+		{strings.Repeat("x", 100), strings.Repeat("x", 100)},
+		{"short", "short"},
+	} {
+		if got := clip("name", tc.v); got != tc.want {
+			t.Errorf("clip(%q) = %q", tc.v, got)
+		}
 	}
 }

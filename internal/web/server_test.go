@@ -401,3 +401,70 @@ func TestAFloodOfWrongSignInsDoesNotSlowTheServer(t *testing.T) {
 		t.Errorf("/healthz took %v during the flood, %v before", during, before)
 	}
 }
+
+// postPage submits a form and returns the answer's status and page.
+func (s *site) postPage(path string, form url.Values) (int, string) {
+	s.t.Helper()
+	resp, err := s.http.PostForm(s.url+path, form)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// The UI's text inputs have the API's limits: a longer value is refused with a message naming the
+// field, the page is shown again without growing with it, and nothing is saved. A form larger than any
+// of bcsync's is refused as a whole.
+func TestFormsRefuseTextLongerThanTheirFieldTakes(t *testing.T) {
+	s := newSite(t)
+	c := s.env.Connect()
+	token := s.signIn()
+	long := strings.Repeat("x", 500)
+	in := s.env.ConnectInput()
+	for _, tc := range []struct {
+		path string
+		form url.Values
+		want string
+	}{
+		{"/tokens", url.Values{"name": {long}}, "The name is too long: at most 100 characters."},
+		{"/connections", url.Values{"name": {long}, "bigcommerce_api_path": {in.BigCommerce.APIPath}, "bigcommerce_access_token": {in.BigCommerce.AccessToken},
+			"dotdigital_username": {in.Dotdigital.Username}, "dotdigital_password": {in.Dotdigital.Password}, "dotdigital_endpoint": {in.Dotdigital.Endpoint}},
+			"The name is too long: at most 100 characters."},
+		{"/connections", url.Values{"bigcommerce_api_path": {in.BigCommerce.APIPath}, "bigcommerce_access_token": {long}}, "The BigCommerce access token is too long"},
+		{"/stores", url.Values{"name": {long}, "bigcommerce_api_path": {in.BigCommerce.APIPath}, "bigcommerce_access_token": {in.BigCommerce.AccessToken}},
+			"The name is too long"},
+		{"/connections/" + itoa(c.ID) + "/mapping", url.Values{"new_kind": {"form_field"}, "new_source": {"Nickname"}, "new_data_field": {long}},
+			"A data field&#39;s name is too long: at most 100 characters."},
+	} {
+		tc.form.Set("csrf", token)
+		status, page := s.postPage(tc.path, tc.form)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(page, tc.want) {
+			t.Errorf("POST %s: %d, want 422 saying %q:\n%.300s", tc.path, status, tc.want, page)
+		}
+		if strings.Contains(page, long) {
+			t.Errorf("POST %s: the page shows the long value again", tc.path)
+		}
+	}
+	if status, page := s.get("/connections/" + itoa(c.ID) + "/rejected?q=" + strings.Repeat("a", 321)); status != http.StatusUnprocessableEntity || !strings.Contains(page, "The search is too long") {
+		t.Errorf("a long search: %d %.300s", status, page)
+	}
+	if tokens, _ := s.env.Services.Store.APITokens(t.Context(), s.env.Admin.ID); len(tokens) != 1 {
+		t.Errorf("%d tokens: a refused name was saved", len(tokens))
+	}
+	if shops, _ := s.env.Services.Store.Shops(t.Context()); len(shops) != 1 || shops[0].Name == long[:100] {
+		t.Errorf("stores: %+v", shops)
+	}
+	// A 500 KB name is more than any form of bcsync's holds.
+	if status, _ := s.postPage("/tokens", url.Values{"csrf": {token}, "name": {strings.Repeat("x", 500<<10)}}); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 500 KB form: %d", status)
+	}
+	// The sign-in form too (a new browser: the session above stays).
+	other := newSiteSharing(t, s)
+	_, page := other.get("/login")
+	status, page := other.postPage("/login", url.Values{"csrf": {csrfInput.FindStringSubmatch(page)[1]}, "username": {long}, "password": {"whatever it is"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, "The username is too long") || strings.Contains(page, long) {
+		t.Errorf("sign in with a long name: %d %.300s", status, page)
+	}
+}
