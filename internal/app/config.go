@@ -44,6 +44,9 @@ type Config struct {
 	ScheduleEvery time.Duration
 	// PublicURL is where stores reach bcsync's webhook receiver; empty: no webhooks, polling only.
 	PublicURL string
+	// AllowInsecureEndpoints lets connections and stores use plain-HTTP API endpoints outside loopback
+	// (emulators on another machine); credentials then cross the network in the clear.
+	AllowInsecureEndpoints bool
 }
 
 // DefaultDataDir is where bcsync keeps its SQLite database by default.

@@ -66,6 +66,7 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 	if eo.ImportPoll.Min == 0 {
 		eo.ImportPoll.Min = a.Config.ImportPollMin
 	}
+	eo.AllowInsecureEndpoints = eo.AllowInsecureEndpoints || a.Config.AllowInsecureEndpoints
 	bcHook := opts.BigCommerce
 	if t := a.Config.APITimeout; t > 0 {
 		hook, ddHook := bcHook, eo.Dotdigital
@@ -85,7 +86,7 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 	observer := apicall.Observers(append([]apicall.Observer{rec, m, eo.Observer}, opts.Observers...))
 	eo.Observer = observer
 	shops := shop.New(a.Store, shop.Options{Logger: a.Logger, Observer: observer, HTTPClient: eo.HTTPClient,
-		QuotaShare: a.Config.QuotaShare, BigCommerce: bcHook})
+		QuotaShare: a.Config.QuotaShare, BigCommerce: bcHook, AllowInsecureEndpoints: eo.AllowInsecureEndpoints})
 	runs := ledger.New(a.Store, ledger.Options{KeepRuns: a.Config.KeepRuns, Logger: a.Logger})
 	engine := marketing.New(a.Store, shops, runs, eo)
 	qc := jobs.Config{Store: a.Store, Logger: a.Logger, Workers: a.Config.Workers, Slice: a.Config.Slice, RescueAfter: a.Config.RescueAfter,

@@ -45,6 +45,8 @@ func (h *Handler) connectionCreate(w http.ResponseWriter, r *http.Request) {
 		f.Problem = resource.ProblemOf(err)
 		if f.Problem.Status >= 500 {
 			h.log.Error("connecting a store failed", slog.Any("error", err))
+		} else if resource.Withheld(err) {
+			h.log.Warn("connecting a store was refused", slog.Any("error", err))
 		}
 		h.render(w, r, f.Problem.Status, "connection_new", page{Title: "Connect a store", Section: "connections", Data: f})
 		return

@@ -33,6 +33,8 @@ func (h *Handler) storeCreate(w http.ResponseWriter, r *http.Request) {
 		f.Name, f.APIPath, f.ClientID, f.BaseURL = clip("name", f.Name), clip(resource.FieldBigCommerceAPIPath, f.APIPath), clip("bigcommerce_client_id", f.ClientID), clip("bigcommerce_base_url", f.BaseURL)
 		if f.Problem.Status >= 500 {
 			h.log.Error("adding a store failed", slog.Any("error", err))
+		} else if resource.Withheld(err) {
+			h.log.Warn("adding a store was refused", slog.Any("error", err))
 		}
 		rows, lerr := h.storeRows(r)
 		if lerr != nil {

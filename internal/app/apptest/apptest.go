@@ -31,8 +31,8 @@ type Env struct {
 const Password = "correct-horse-battery"
 
 // New opens services (without workers) over a small emulated store and an account with lists, data
-// fields and programmes.
-func New(t *testing.T) *Env {
+// fields and programmes; options adjust the configuration and the services.
+func New(t *testing.T, options ...func(*app.Config, *app.ServiceOptions)) *Env {
 	t.Helper()
 	ctx := context.Background()
 	bc, err := bcemu.New(bcemu.Config{Seed: 3, Customers: 20, Subscribers: 10, Orders: 30, Products: 10})
@@ -47,12 +47,16 @@ func New(t *testing.T) *Env {
 	dd.SetRegionEndpoint(ddSrv.URL)
 	t.Cleanup(func() { bcSrv.Close(); ddSrv.Close(); bc.Close(); dd.Close() })
 
-	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), ImportPollMin: 10 * time.Millisecond})
+	cfg, so := app.Config{DataDir: t.TempDir(), ImportPollMin: 10 * time.Millisecond}, app.ServiceOptions{}
+	for _, o := range options {
+		o(&cfg, &so)
+	}
+	a, err := app.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	s, err := a.Services(app.ServiceOptions{})
+	s, err := a.Services(so)
 	if err != nil {
 		t.Fatal(err)
 	}
