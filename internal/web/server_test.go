@@ -468,3 +468,33 @@ func TestFormsRefuseTextLongerThanTheirFieldTakes(t *testing.T) {
 		t.Errorf("sign in with a long name: %d %.300s", status, page)
 	}
 }
+
+// A delivery without the right secret gets the same answer whether its store exists or not: the
+// answers do not tell which store ids exist.
+func TestWebhookDeliveriesWithoutTheSecretGetOneAnswerWhetherTheStoreExistsOrNot(t *testing.T) {
+	s := newSite(t)
+	c := s.env.Connect()
+	deliver := func(id int64, secret string) string {
+		req, _ := http.NewRequest("POST", s.url+"/webhooks/bigcommerce/"+itoa(id), strings.NewReader(`{"scope":"store/customer/updated","store_id":"1","data":{"type":"customer","id":1},"hash":"h","created_at":1,"producer":"stores/abc123xyz"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if secret != "" {
+			req.Header.Set("X-Bcsync-Webhook-Secret", secret)
+		}
+		resp, err := s.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return fmt.Sprintf("%d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	known := deliver(c.StoreID, "a wrong secret")
+	for _, other := range []string{deliver(c.StoreID, ""), deliver(c.StoreID+1000, "a wrong secret"), deliver(c.StoreID+1000, "")} {
+		if other != known {
+			t.Errorf("a known store: %s; another answer: %s", known, other)
+		}
+	}
+	if !strings.HasPrefix(known, "401 ") {
+		t.Errorf("a delivery without the secret: %s", known)
+	}
+}
