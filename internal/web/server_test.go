@@ -498,3 +498,23 @@ func TestWebhookDeliveriesWithoutTheSecretGetOneAnswerWhetherTheStoreExistsOrNot
 		t.Errorf("a delivery without the secret: %s", known)
 	}
 }
+
+// When users reach bcsync over HTTPS (--public-url https://…), every answer tells browsers to keep to
+// HTTPS; over plain HTTP (a local try-out) it does not, or browsers would refuse the plain site.
+func TestStrictTransportSecurityIsSentWhenTheSiteIsHTTPS(t *testing.T) {
+	env := apptest.New(t)
+	for _, https := range []bool{true, false} {
+		h, err := web.New(web.Deps{Services: env.Services, SecureCookies: https})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"/login", "/connections", "/api/v1/connections", "/healthz", "/static/app.css"} {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+			got := rec.Header().Get("Strict-Transport-Security")
+			if https && !strings.HasPrefix(got, "max-age=") || !https && got != "" {
+				t.Errorf("https=%v, %s: Strict-Transport-Security %q", https, path, got)
+			}
+		}
+	}
+}
