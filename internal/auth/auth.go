@@ -33,6 +33,11 @@ var (
 	ErrTokenName = errors.New("an API token needs a name")
 )
 
+// PasswordError refuses a new password, saying why.
+type PasswordError struct{ Reason string }
+
+func (e *PasswordError) Error() string { return e.Reason }
+
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 10
 
@@ -56,10 +61,10 @@ func New(s *store.Store) *Service {
 // HashPassword checks a password's length and hashes it with bcrypt.
 func HashPassword(password string) (string, error) {
 	if len([]rune(password)) < MinPasswordLength {
-		return "", fmt.Errorf("the password must have at least %d characters", MinPasswordLength)
+		return "", &PasswordError{fmt.Sprintf("the password must have at least %d characters", MinPasswordLength)}
 	}
 	if len(password) > 72 {
-		return "", errors.New("the password must have at most 72 bytes (bcrypt's limit)")
+		return "", &PasswordError{"the password must have at most 72 bytes (bcrypt's limit)"}
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), hashCost)
 	if err != nil {
@@ -81,17 +86,35 @@ func (a *Service) CreateAdmin(ctx context.Context, username, password string) (*
 	return a.store.CreateAdmin(ctx, username, h)
 }
 
-// SetPassword replaces an account's password, which signs it out everywhere.
-func (a *Service) SetPassword(ctx context.Context, username, password string) error {
+// SetPassword replaces an account's password, which signs it out everywhere. Its API tokens keep
+// working unless revokeTokens: whoever knew the old password may have made one. It returns how many
+// tokens it revoked.
+func (a *Service) SetPassword(ctx context.Context, username, password string, revokeTokens bool) (int64, error) {
 	ad, err := a.store.AdminByUsername(ctx, username)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	h, err := HashPassword(password)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return a.store.SetAdminPassword(ctx, ad.ID, h)
+	return a.store.ReplaceAdminPassword(ctx, ad.ID, h, revokeTokens)
+}
+
+// ChangePassword is SetPassword for a signed-in account that proves it knows its current password;
+// wrong guesses of it are throttled as sign-ins are (a session left open must not become a way to
+// guess the password).
+func (a *Service) ChangePassword(ctx context.Context, ad *store.Admin, current, password string, revokeTokens bool, from Client) (int64, error) {
+	done, err := a.throttle.begin(ctx, ad.Username, from.Addr)
+	if err != nil {
+		return 0, err
+	}
+	_, err = a.checkPassword(ctx, ad.Username, current)
+	done(err)
+	if err != nil {
+		return 0, err
+	}
+	return a.SetPassword(ctx, ad.Username, password, revokeTokens)
 }
 
 // EnsureAdmin creates the account when no account exists yet (first start with BCSYNC_ADMIN_PASSWORD),

@@ -218,3 +218,36 @@ func TestCSRFTokensAreBoundToTheirSession(t *testing.T) {
 		t.Fatal("an empty CSRF token passed")
 	}
 }
+
+// Changing one's password needs the current one, whose wrong guesses are throttled as sign-ins are;
+// API tokens survive the change unless the caller revokes them.
+func TestChangingThePasswordNeedsTheCurrentOneAndRevokesTokensWhenAsked(t *testing.T) {
+	ctx := context.Background()
+	a := newService(t)
+	ad, _ := a.CreateAdmin(ctx, "admin", "correct horse battery")
+	token, _, _ := a.CreateAPIToken(ctx, ad.ID, "deploy")
+	if _, err := a.ChangePassword(ctx, ad, "a wrong guess", "a new password!", true, home); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("a wrong current password: %v", err)
+	}
+	if _, err := a.ChangePassword(ctx, ad, "correct horse battery", "short", true, home); err == nil {
+		t.Fatal("a short new password was taken")
+	}
+	if n, err := a.ChangePassword(ctx, ad, "correct horse battery", "a new password!", false, home); err != nil || n != 0 {
+		t.Fatalf("change keeping tokens: %d, %v", n, err)
+	}
+	if _, err := a.TokenAdmin(ctx, token); err != nil {
+		t.Fatalf("the token stopped working: %v", err)
+	}
+	if n, err := a.ChangePassword(ctx, ad, "a new password!", "another new one", true, home); err != nil || n != 1 {
+		t.Fatalf("change revoking tokens: %d, %v", n, err)
+	}
+	if _, err := a.TokenAdmin(ctx, token); !errors.Is(err, ErrNotSignedIn) {
+		t.Fatalf("a revoked token: %v", err)
+	}
+	for range pairFailures {
+		a.ChangePassword(ctx, ad, "a wrong guess", "whatever it is", false, attacker)
+	}
+	if _, err := a.ChangePassword(ctx, ad, "another new one", "yet another one", false, attacker); !errors.Is(err, ErrThrottled) {
+		t.Fatalf("guesses of the current password are not throttled: %v", err)
+	}
+}

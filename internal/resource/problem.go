@@ -53,6 +53,7 @@ func ProblemOf(err error) *Problem {
 	var linked *marketing.LinkedError
 	var settings *marketing.SettingsError
 	var mapping *marketing.MappingError
+	var password *auth.PasswordError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -84,6 +85,8 @@ func ProblemOf(err error) *Problem {
 		return &Problem{http.StatusUnauthorized, "bad_credentials", "The username or password is not right.", "password"}
 	case errors.Is(err, auth.ErrThrottled):
 		return &Problem{http.StatusTooManyRequests, "throttled", "Too many failed sign-ins from this address: wait a minute and try again.", ""}
+	case errors.As(err, &password):
+		return &Problem{http.StatusUnprocessableEntity, "invalid_password", capitalize(password.Reason) + ".", "new_password"}
 	case errors.Is(err, auth.ErrTokenName):
 		return &Problem{http.StatusUnprocessableEntity, "invalid", "Give the token a name, to tell it from others when you revoke one.", "name"}
 	case errors.Is(err, auth.ErrNotSignedIn):

@@ -86,6 +86,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /tokens", h.signedIn(h.tokenList))
 	mux.HandleFunc("POST /tokens", h.signedIn(h.tokenCreate))
 	mux.HandleFunc("POST /tokens/{token}/revoke", h.signedIn(h.tokenRevoke))
+	mux.HandleFunc("GET /password", h.signedIn(h.passwordPage))
+	mux.HandleFunc("POST /password", h.signedIn(h.passwordSave))
 }
 
 type ctxKey int

@@ -518,3 +518,71 @@ func TestStrictTransportSecurityIsSentWhenTheSiteIsHTTPS(t *testing.T) {
 		}
 	}
 }
+
+// The password form says that API tokens outlive a password change and offers to revoke them: with the
+// box ticked they stop working; without it they keep working. Either way every session ends.
+func TestChangingThePasswordInTheUIOffersToRevokeTheAPITokens(t *testing.T) {
+	s := newSite(t)
+	api := func() int {
+		req, _ := http.NewRequest("GET", s.url+"/api/v1/connections", nil)
+		req.Header.Set("Authorization", "Bearer "+s.env.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	password := apptest.Password
+	for _, revoke := range []bool{false, true} {
+		token := s.signInWith(password)
+		status, page := s.get("/password")
+		if status != http.StatusOK || !strings.Contains(page, "Also revoke all my API tokens (1)") || !strings.Contains(page, "keep working after a password change") {
+			t.Fatalf("the password page: %d %.2000s", status, page)
+		}
+		form := url.Values{"csrf": {token}, "current_password": {password}, "new_password": {password + "!"}, "new_password_again": {password + "!"}}
+		if revoke {
+			form.Set("revoke_tokens", "on")
+		}
+		resp := s.post("/password", form, nil)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+			t.Fatalf("revoke=%v: change: %d %s", revoke, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		password += "!"
+		if _, page := s.get("/login"); !strings.Contains(page, "Your password is changed") ||
+			strings.Contains(page, "tokens still work") == revoke || strings.Contains(page, "your API token is revoked") != revoke {
+			t.Errorf("revoke=%v: the sign-in page after the change: %.3000s", revoke, page)
+		}
+		if status, _ := s.get("/connections"); status != http.StatusSeeOther {
+			t.Errorf("revoke=%v: the session outlived the change: %d", revoke, status)
+		}
+		if got, want := api(), map[bool]int{false: http.StatusOK, true: http.StatusUnauthorized}[revoke]; got != want {
+			t.Errorf("revoke=%v: the API token after the change: %d, want %d", revoke, got, want)
+		}
+	}
+	// A wrong current password and two new ones that differ are refused, naming the field.
+	token := s.signInWith(password)
+	for _, tc := range []struct {
+		form url.Values
+		want string
+	}{
+		{url.Values{"current_password": {"a wrong guess"}, "new_password": {"new password 1"}, "new_password_again": {"new password 1"}}, "Your current password is not right."},
+		{url.Values{"current_password": {password}, "new_password": {"new password 1"}, "new_password_again": {"new password 2"}}, "The two new passwords differ"},
+		{url.Values{"current_password": {password}, "new_password": {"short"}, "new_password_again": {"short"}}, "at least 10 characters"},
+	} {
+		tc.form.Set("csrf", token)
+		if status, page := s.postPage("/password", tc.form); status != http.StatusUnprocessableEntity || !strings.Contains(page, tc.want) {
+			t.Errorf("%v: %d, want 422 saying %q", tc.form, status, tc.want)
+		}
+	}
+}
+
+// signInWith signs in as admin with a password and returns the session's CSRF token.
+func (s *site) signInWith(password string) string {
+	s.t.Helper()
+	if status := s.signInAs("admin", password, nil); status != http.StatusSeeOther {
+		s.t.Fatalf("sign in: %d", status)
+	}
+	_, page := s.get("/tokens")
+	return csrfInput.FindStringSubmatch(page)[1]
+}
