@@ -16,7 +16,7 @@ import (
 
 type adminCmd struct {
 	Create   adminCreateCmd   `cmd:"" help:"Create an admin account for the web UI and API."`
-	Password adminPasswordCmd `cmd:"" help:"Set an admin account's password (signs it out everywhere)."`
+	Password adminPasswordCmd `cmd:"" help:"Set an admin account's password (signs it out everywhere; --revoke-tokens revokes its API tokens too)."`
 	Token    adminTokenCmd    `cmd:"" help:"Create an API token for an admin account and print it."`
 }
 
@@ -44,8 +44,9 @@ func (c *adminCreateCmd) Run(ctx context.Context, cfg app.Config) error {
 }
 
 type adminPasswordCmd struct {
-	Username string `help:"Account name." default:"admin"`
-	Password string `help:"New password (at least 10 characters); prompted for when not given." env:"BCSYNC_ADMIN_PASSWORD" placeholder:"PASSWORD"`
+	Username     string `help:"Account name." default:"admin"`
+	Password     string `help:"New password (at least 10 characters); prompted for when not given." env:"BCSYNC_ADMIN_PASSWORD" placeholder:"PASSWORD"`
+	RevokeTokens bool   `help:"Also revoke the account's API tokens: whoever knew the old password may have made one."`
 }
 
 func (c *adminPasswordCmd) Run(ctx context.Context, cfg app.Config) error {
@@ -54,13 +55,19 @@ func (c *adminPasswordCmd) Run(ctx context.Context, cfg app.Config) error {
 		return err
 	}
 	return withServices(ctx, cfg, false, func(s *app.Services) error {
-		if err := s.Auth.SetPassword(ctx, c.Username, password); err != nil {
+		revoked, err := s.Auth.SetPassword(ctx, c.Username, password, c.RevokeTokens)
+		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("no account is named %q", c.Username)
 			}
 			return err
 		}
 		fmt.Printf("password of %q changed; its sessions were signed out\n", c.Username)
+		if c.RevokeTokens {
+			fmt.Printf("API tokens of %q revoked: %d\n", c.Username, revoked)
+		} else {
+			fmt.Printf("its API tokens still work: bcsync admin password --revoke-tokens revokes them\n")
+		}
 		return nil
 	})
 }

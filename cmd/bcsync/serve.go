@@ -17,6 +17,7 @@ type serveCmd struct {
 	AdminUsername     string `help:"Name of the admin account created on first start (with --admin-password)." default:"admin"`
 	AdminPassword     string `help:"Creates the admin account on first start, when none exists (see also bcsync admin create)." placeholder:"PASSWORD"`
 	AdminPasswordFile string `help:"File holding the password of --admin-password (for secrets mounted as files)." type:"path"`
+	TrustProxy        bool   `help:"Every request comes through one proxy that appends the client's address to X-Forwarded-For: sign-in throttling counts failures by that address."`
 }
 
 func (c *serveCmd) Run(ctx context.Context, cfg app.Config, logger *slog.Logger) error {
@@ -43,7 +44,7 @@ func (c *serveCmd) Run(ctx context.Context, cfg app.Config, logger *slog.Logger)
 			return nil
 		},
 		Handler: func(s *app.Services) (http.Handler, error) {
-			return web.New(web.Deps{Services: s, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")})
+			return web.New(web.Deps{Services: s, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), TrustProxy: c.TrustProxy})
 		}})
 }
 

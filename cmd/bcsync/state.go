@@ -27,6 +27,8 @@ type state struct {
 	ScheduleEvery  time.Duration `help:"How often workers look for connections whose next sync is due." default:"10s"`
 	PublicURL      string        `help:"URL where the stores can reach bcsync serve (https://…): connections then register webhooks, for changes in seconds and abandoned carts." placeholder:"URL"`
 	alertFlags
+	// Plain HTTP is refused outside loopback unless the operator says so (emulators on another machine).
+	AllowInsecureEndpoints bool `help:"Let stores and connections use plain-http API endpoints on other machines (emulators on a private network); their credentials then cross the network in the clear."`
 }
 
 func (s *state) config(logger *slog.Logger) (app.Config, error) {
@@ -43,7 +45,8 @@ func (s *state) config(logger *slog.Logger) (app.Config, error) {
 		slice = 5 * time.Minute
 	}
 	cfg := app.Config{DatabaseURL: s.DatabaseURL, DataDir: s.DataDir, SecretKey: key, Logger: logger, Workers: s.Workers, Slice: slice, RescueAfter: s.RescueAfter,
-		QuotaShare: s.QuotaShare, APITimeout: s.APITimeout, ImportPollMin: s.ImportPollMin, ReconcileEvery: s.ReconcileEvery, KeepRuns: s.KeepRuns, ScheduleEvery: s.ScheduleEvery, PublicURL: s.PublicURL}
+		QuotaShare: s.QuotaShare, APITimeout: s.APITimeout, ImportPollMin: s.ImportPollMin, ReconcileEvery: s.ReconcileEvery, KeepRuns: s.KeepRuns, ScheduleEvery: s.ScheduleEvery, PublicURL: s.PublicURL,
+		AllowInsecureEndpoints: s.AllowInsecureEndpoints}
 	s.alertFlags.apply(&cfg)
 	return cfg, nil
 }

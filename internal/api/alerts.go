@@ -72,6 +72,13 @@ func (h *Handler) createAlertChannel(w http.ResponseWriter, r *http.Request) err
 	if err := decode(r, &b); err != nil {
 		return err
 	}
+	if err := resource.CheckLengths(resource.Text{Field: "name", Value: b.Name}, resource.Text{Field: "url", Value: b.URL},
+		resource.Text{Field: "routing_key", Value: b.RoutingKey}, resource.Text{Field: "smtp_url", Value: b.SMTPURL},
+		resource.Text{Field: "from", Value: b.From}, resource.Text{Field: "to", Value: strings.Join(b.To, ",")},
+		resource.Text{Field: "secret", Value: b.Secret}, resource.Text{Field: "account_sid", Value: b.AccountSID},
+		resource.Text{Field: "auth_token", Value: b.AuthToken}); err != nil {
+		return err
+	}
 	c, err := h.svc.Alerts.AddChannel(r.Context(), b.Name, notify.Config{Type: notify.Type(b.Type), URL: b.URL, RoutingKey: b.RoutingKey,
 		SMTPURL: b.SMTPURL, From: b.From, To: b.To, Secret: b.Secret, AccountSID: b.AccountSID, AuthToken: b.AuthToken})
 	if err != nil {

@@ -121,6 +121,8 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, err error) {
 	p := resource.ProblemOf(err)
 	if p.Status >= 500 {
 		h.log.Error("an API request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+	} else if resource.Withheld(err) {
+		h.log.Warn("an API request was refused", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	writeProblem(w, p)
 }

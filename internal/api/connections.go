@@ -64,6 +64,18 @@ func (h *Handler) createConnection(w http.ResponseWriter, r *http.Request) error
 	if err := decode(r, &b); err != nil {
 		return err
 	}
+	if err := resource.CheckLengths(
+		resource.Text{Field: "name", Value: b.Name},
+		resource.Text{Field: resource.FieldBigCommerceAPIPath, Value: b.BigCommerceAPIPath},
+		resource.Text{Field: "bigcommerce_client_id", Value: b.BigCommerceClientID},
+		resource.Text{Field: resource.FieldBigCommerceAccessToken, Value: b.BigCommerceAccessToken},
+		resource.Text{Field: "bigcommerce_base_url", Value: b.BigCommerceBaseURL},
+		resource.Text{Field: resource.FieldDotdigitalUsername, Value: b.DotdigitalUsername},
+		resource.Text{Field: resource.FieldDotdigitalPassword, Value: b.DotdigitalPassword},
+		resource.Text{Field: "dotdigital_endpoint", Value: b.DotdigitalEndpoint},
+	); err != nil {
+		return err
+	}
 	c, err := h.svc.Connect(r.Context(), marketing.ConnectInput{
 		Name: b.Name,
 		BigCommerce: store.BigCommerceCredentials{APIPath: b.BigCommerceAPIPath, ClientID: b.BigCommerceClientID,

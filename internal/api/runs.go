@@ -73,6 +73,9 @@ func (h *Handler) listRejected(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := store.RejectedFilter{RunID: run, Query: strings.TrimSpace(r.URL.Query().Get("q")), Key: r.URL.Query().Get("key")}
+	if err := resource.CheckLengths(resource.Text{Field: "q", Value: f.Query}, resource.Text{Field: "key", Value: f.Key}); err != nil {
+		return err
+	}
 	if r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv") {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="bcsync-`+itoa(id)+`-rejected.csv"`)

@@ -74,7 +74,7 @@ func (h *Handler) listName(r *http.Request, connID int64, field string, raw json
 	raw = bytes.TrimSpace(raw)
 	var name string
 	if err := json.Unmarshal(raw, &name); err == nil {
-		return name, nil
+		return name, resource.CheckLengths(resource.Text{Field: field, Value: name})
 	}
 	var id int64
 	if err := json.Unmarshal(raw, &id); err != nil {
@@ -154,6 +154,9 @@ func (h *Handler) putMapping(w http.ResponseWriter, r *http.Request) error {
 	}
 	want := map[string]string{}
 	for _, m := range b.Mappings {
+		if err := resource.CheckLengths(resource.Text{Field: "source", Value: m.Source}, resource.Text{Field: "data_field", Value: m.DataField}); err != nil {
+			return err
+		}
 		if _, dup := want[m.Source]; dup {
 			return badParam("mappings", "the field "+m.Source+" is mapped twice")
 		}

@@ -71,6 +71,15 @@ func (h *Handler) createStore(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &b); err != nil {
 		return err
 	}
+	if err := resource.CheckLengths(
+		resource.Text{Field: "name", Value: b.Name},
+		resource.Text{Field: resource.FieldBigCommerceAPIPath, Value: b.BigCommerceAPIPath},
+		resource.Text{Field: "bigcommerce_client_id", Value: b.BigCommerceClientID},
+		resource.Text{Field: resource.FieldBigCommerceAccessToken, Value: b.BigCommerceAccessToken},
+		resource.Text{Field: "bigcommerce_base_url", Value: b.BigCommerceBaseURL},
+	); err != nil {
+		return err
+	}
 	if b.QuotaShare < 0 || b.QuotaShare > 1 {
 		return badParam("quota_share", "a share between 0 and 1 (0: the server's default)")
 	}

@@ -27,6 +27,9 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &b); err != nil {
 		return err
 	}
+	if err := resource.CheckLengths(resource.Text{Field: "name", Value: b.Name}); err != nil {
+		return err
+	}
 	token, t, err := h.auth.CreateAPIToken(r.Context(), adminOf(r).ID, b.Name)
 	if err != nil {
 		return err

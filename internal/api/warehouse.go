@@ -31,6 +31,9 @@ func (h *Handler) createSource(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &b); err != nil {
 		return err
 	}
+	if err := resource.CheckLengths(resource.Text{Field: "name", Value: b.Name}, resource.Text{Field: "url", Value: b.URL}); err != nil {
+		return err
+	}
 	src, err := h.svc.Warehouse.AddSource(r.Context(), b.Name, b.URL)
 	if err != nil {
 		return err
@@ -103,6 +106,10 @@ func (h *Handler) createModel(w http.ResponseWriter, r *http.Request) error {
 		PrimaryKey string `json:"primary_key"`
 	}
 	if err := decode(r, &b); err != nil {
+		return err
+	}
+	if err := resource.CheckLengths(resource.Text{Field: "name", Value: b.Name}, resource.Text{Field: "query", Value: b.Query},
+		resource.Text{Field: "table", Value: b.Table}, resource.Text{Field: "primary_key", Value: b.PrimaryKey}); err != nil {
 		return err
 	}
 	m, err := h.svc.Warehouse.AddModel(r.Context(), warehouse.ModelInput{Name: b.Name, SourceID: b.SourceID, Query: b.Query, Table: b.Table, PrimaryKey: b.PrimaryKey})
@@ -196,6 +203,17 @@ type warehouseSyncBody struct {
 func (h *Handler) createWarehouseSync(w http.ResponseWriter, r *http.Request) error {
 	var b warehouseSyncBody
 	if err := decode(r, &b); err != nil {
+		return err
+	}
+	texts := []resource.Text{{Field: "name", Value: b.Name}, {Field: "column", Value: b.Match.Column}, {Field: "schedule", Value: b.Schedule}}
+	for _, m := range b.Mappings {
+		texts = append(texts, resource.Text{Field: "field", Value: m.Field}, resource.Text{Field: "column", Value: m.Column},
+			resource.Text{Field: "template", Value: m.Template})
+		if m.Constant != nil {
+			texts = append(texts, resource.Text{Field: "constant", Value: *m.Constant})
+		}
+	}
+	if err := resource.CheckLengths(texts...); err != nil {
 		return err
 	}
 	spec, err := schedule.Parse(b.Schedule)
@@ -325,6 +343,9 @@ func (h *Handler) testWarehouseRow(w http.ResponseWriter, r *http.Request) error
 		Key string `json:"key"`
 	}
 	if err := decode(r, &b); err != nil {
+		return err
+	}
+	if err := resource.CheckLengths(resource.Text{Field: "key", Value: b.Key}); err != nil {
 		return err
 	}
 	res, err := h.svc.TestWarehouseRow(r.Context(), id, b.Key)

@@ -50,6 +50,9 @@ type Config struct {
 	AlertCheckEvery, AlertWebhooksEvery time.Duration
 	// PagerDutyURL and TwilioURL replace the services' API bases (PagerDuty's EU endpoint, tests).
 	PagerDutyURL, TwilioURL string
+	// AllowInsecureEndpoints lets connections and stores use plain-HTTP API endpoints outside loopback
+	// (emulators on another machine); credentials then cross the network in the clear.
+	AllowInsecureEndpoints bool
 }
 
 // DefaultDataDir is where bcsync keeps its SQLite database by default.

@@ -74,6 +74,7 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 	if eo.ImportPoll.Min == 0 {
 		eo.ImportPoll.Min = a.Config.ImportPollMin
 	}
+	eo.AllowInsecureEndpoints = eo.AllowInsecureEndpoints || a.Config.AllowInsecureEndpoints
 	bcHook := opts.BigCommerce
 	if t := a.Config.APITimeout; t > 0 {
 		hook, ddHook := bcHook, eo.Dotdigital
@@ -93,7 +94,7 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 	observer := apicall.Observers(append([]apicall.Observer{rec, m, eo.Observer}, opts.Observers...))
 	eo.Observer = observer
 	shops := shop.New(a.Store, shop.Options{Logger: a.Logger, Observer: observer, HTTPClient: eo.HTTPClient,
-		QuotaShare: a.Config.QuotaShare, BigCommerce: bcHook})
+		QuotaShare: a.Config.QuotaShare, BigCommerce: bcHook, AllowInsecureEndpoints: eo.AllowInsecureEndpoints})
 	alerts := alert.New(a.Store, alert.Options{Logger: a.Logger, Observer: observer, Outcomes: m, Shops: shops, PublicURL: eo.PublicURL,
 		Channels:   notify.Options{PagerDutyURL: a.Config.PagerDutyURL, TwilioURL: a.Config.TwilioURL},
 		CheckEvery: a.Config.AlertCheckEvery, WebhooksEvery: a.Config.AlertWebhooksEvery, KeepHistory: a.Config.KeepRuns})

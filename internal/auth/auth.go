@@ -25,13 +25,18 @@ import (
 var (
 	// ErrBadCredentials refuses a sign-in; it never says which of name or password was wrong.
 	ErrBadCredentials = errors.New("the username or password is not right")
-	// ErrThrottled refuses sign-ins for an account after too many failures in a row.
-	ErrThrottled = errors.New("too many failed sign-ins for this account: wait a minute and try again")
+	// ErrThrottled refuses a sign-in from an address after too many failures from it (see throttle.go).
+	ErrThrottled = errors.New("too many failed sign-ins from this address: wait a minute and try again")
 	// ErrNotSignedIn means a session or token is unknown, expired or revoked.
 	ErrNotSignedIn = errors.New("not signed in")
 	// ErrTokenName refuses an API token without a name (names tell tokens apart when revoking one).
 	ErrTokenName = errors.New("an API token needs a name")
 )
+
+// PasswordError refuses a new password, saying why.
+type PasswordError struct{ Reason string }
+
+func (e *PasswordError) Error() string { return e.Reason }
 
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 10
@@ -41,32 +46,27 @@ const SessionTTL = 12 * time.Hour
 
 // Service checks and issues credentials.
 type Service struct {
-	store *store.Store
-	now   func() time.Time
-
-	mu       sync.Mutex
-	failures map[string]failures
-}
-
-type failures struct {
-	count int
-	last  time.Time
+	store    *store.Store
+	now      func() time.Time
+	throttle *throttle
 }
 
 // New builds the service.
 func New(s *store.Store) *Service {
-	return &Service{store: s, now: time.Now, failures: map[string]failures{}}
+	a := &Service{store: s, now: time.Now}
+	a.throttle = newThrottle(func() time.Time { return a.now() })
+	return a
 }
 
 // HashPassword checks a password's length and hashes it with bcrypt.
 func HashPassword(password string) (string, error) {
 	if len([]rune(password)) < MinPasswordLength {
-		return "", fmt.Errorf("the password must have at least %d characters", MinPasswordLength)
+		return "", &PasswordError{fmt.Sprintf("the password must have at least %d characters", MinPasswordLength)}
 	}
 	if len(password) > 72 {
-		return "", errors.New("the password must have at most 72 bytes (bcrypt's limit)")
+		return "", &PasswordError{"the password must have at most 72 bytes (bcrypt's limit)"}
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), hashCost)
 	if err != nil {
 		return "", fmt.Errorf("auth: hash password: %w", err)
 	}
@@ -86,17 +86,35 @@ func (a *Service) CreateAdmin(ctx context.Context, username, password string) (*
 	return a.store.CreateAdmin(ctx, username, h)
 }
 
-// SetPassword replaces an account's password, which signs it out everywhere.
-func (a *Service) SetPassword(ctx context.Context, username, password string) error {
+// SetPassword replaces an account's password, which signs it out everywhere. Its API tokens keep
+// working unless revokeTokens: whoever knew the old password may have made one. It returns how many
+// tokens it revoked.
+func (a *Service) SetPassword(ctx context.Context, username, password string, revokeTokens bool) (int64, error) {
 	ad, err := a.store.AdminByUsername(ctx, username)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	h, err := HashPassword(password)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return a.store.SetAdminPassword(ctx, ad.ID, h)
+	return a.store.ReplaceAdminPassword(ctx, ad.ID, h, revokeTokens)
+}
+
+// ChangePassword is SetPassword for a signed-in account that proves it knows its current password;
+// wrong guesses of it are throttled as sign-ins are (a session left open must not become a way to
+// guess the password).
+func (a *Service) ChangePassword(ctx context.Context, ad *store.Admin, current, password string, revokeTokens bool, from Client) (int64, error) {
+	done, err := a.throttle.begin(ctx, ad.Username, from.Addr)
+	if err != nil {
+		return 0, err
+	}
+	_, err = a.checkPassword(ctx, ad.Username, current)
+	done(err)
+	if err != nil {
+		return 0, err
+	}
+	return a.SetPassword(ctx, ad.Username, password, revokeTokens)
 }
 
 // EnsureAdmin creates the account when no account exists yet (first start with BCSYNC_ADMIN_PASSWORD),
@@ -121,34 +139,41 @@ func (a *Service) HasAdmins(ctx context.Context) (bool, error) {
 	return n > 0, err
 }
 
+// hashCost is bcrypt's work factor for new passwords (lowered by this package's tests only).
+var hashCost = bcrypt.DefaultCost
+
 // dummyHash is compared against when the name is unknown, so that a sign-in takes as long either way.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("bcsync-no-such-account"), bcrypt.DefaultCost)
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("bcsync-no-such-account"), hashCost)
+	return h
+})
+
+// Client is who signs in: the address a sign-in came from (the peer's, or the one a trusted proxy
+// names) and its user agent.
+type Client struct {
+	Addr      string
+	UserAgent string
+}
 
 // SignIn checks a name and password and opens a session; it returns the session's token (for the
-// cookie).
-func (a *Service) SignIn(ctx context.Context, username, password, userAgent string) (string, *store.Admin, error) {
+// cookie). Failures are throttled per (account, address) and per address (see throttle.go).
+func (a *Service) SignIn(ctx context.Context, username, password string, from Client) (string, *store.Admin, error) {
 	key := strings.ToLower(strings.TrimSpace(username))
-	if err := a.throttled(key); err != nil {
+	done, err := a.throttle.begin(ctx, key, from.Addr)
+	if err != nil {
 		return "", nil, err
 	}
-	ad, err := a.store.AdminByUsername(ctx, key)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	ad, err := a.checkPassword(ctx, key, password)
+	done(err)
+	if err != nil {
 		return "", nil, err
 	}
-	hash := dummyHash
-	if ad != nil {
-		hash = []byte(ad.PasswordHash)
-	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || ad == nil {
-		a.failed(key)
-		return "", nil, ErrBadCredentials
-	}
-	a.succeeded(key)
 	token, err := newToken("")
 	if err != nil {
 		return "", nil, err
 	}
 	now := a.now()
+	userAgent := from.UserAgent
 	if len(userAgent) > 200 {
 		userAgent = userAgent[:200]
 	}
@@ -156,6 +181,22 @@ func (a *Service) SignIn(ctx context.Context, username, password, userAgent stri
 		return "", nil, err
 	}
 	return token, ad, nil
+}
+
+// checkPassword returns the account whose name and password these are, or ErrBadCredentials.
+func (a *Service) checkPassword(ctx context.Context, username, password string) (*store.Admin, error) {
+	ad, err := a.store.AdminByUsername(ctx, username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	hash := dummyHash()
+	if ad != nil {
+		hash = []byte(ad.PasswordHash)
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || ad == nil {
+		return nil, ErrBadCredentials
+	}
+	return ad, nil
 }
 
 // Session returns the account of a session token.
@@ -239,46 +280,4 @@ func newToken(prefix string) (string, error) {
 		return "", fmt.Errorf("auth: random token: %w", err)
 	}
 	return prefix + base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// Throttling: after maxFailures failed sign-ins in a row an account is refused for lockout, which
-// makes guessing a password by brute force impractical without locking its owner out for long.
-const (
-	maxFailures = 5
-	lockout     = time.Minute
-)
-
-func (a *Service) throttled(key string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	f := a.failures[key]
-	if f.count >= maxFailures && a.now().Sub(f.last) < lockout {
-		return ErrThrottled
-	}
-	return nil
-}
-
-func (a *Service) failed(key string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	f := a.failures[key]
-	if a.now().Sub(f.last) >= lockout {
-		f.count = 0
-	}
-	f.count++
-	f.last = a.now()
-	a.failures[key] = f
-	if len(a.failures) > 10000 { // names that do not exist must not grow memory without bound
-		for k, v := range a.failures {
-			if a.now().Sub(v.last) >= lockout {
-				delete(a.failures, k)
-			}
-		}
-	}
-}
-
-func (a *Service) succeeded(key string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.failures, key)
 }

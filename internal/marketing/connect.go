@@ -1,12 +1,14 @@
 package marketing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/bcsync/bcsync/internal/dotdigital"
+	"github.com/bcsync/bcsync/internal/endpoint"
 	"github.com/bcsync/bcsync/internal/shop"
 	"github.com/bcsync/bcsync/internal/store"
 )
@@ -54,6 +56,10 @@ func (e *Engine) Connect(ctx context.Context, in ConnectInput) (*store.Connectio
 	if strings.TrimSpace(in.Dotdigital.Username) == "" || in.Dotdigital.Password == "" {
 		return nil, &CredentialError{"Dotdigital", errors.New("the API user and its password are required")}
 	}
+	ddEndpoint := cmp.Or(in.Dotdigital.Endpoint, dotdigital.DefaultEndpoint)
+	if err := endpoint.Check(ddEndpoint, e.opts.AllowInsecureEndpoints); err != nil {
+		return nil, &CredentialError{"Dotdigital", err}
+	}
 	dd, err := e.dotdigital(in.Dotdigital)
 	if err != nil {
 		return nil, err
@@ -78,8 +84,11 @@ func (e *Engine) Connect(ctx context.Context, in ConnectInput) (*store.Connectio
 		}
 	}
 	info, err := dd.AccountInfo(ctx)
+	if err == nil {
+		err = endpoint.Check(info.APIEndpoint, e.opts.AllowInsecureEndpoints) // the region's, where the password goes next
+	}
 	if err != nil {
-		return nil, &CredentialError{"Dotdigital", err}
+		return nil, &CredentialError{"Dotdigital", endpoint.Opaque(err, ddEndpoint, endpoint.DotdigitalHosts...)}
 	}
 	conn := &store.Connection{Name: strings.TrimSpace(in.Name), Dotdigital: in.Dotdigital}
 	book, _, err := dd.EnsureAddressBook(ctx, DefaultSubscriberList)

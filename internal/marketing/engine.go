@@ -46,6 +46,9 @@ type Options struct {
 	// are the stores' (see shop.Options).
 	Dotdigital func(*dotdigital.Config)
 	Now        func() time.Time
+	// AllowInsecureEndpoints lets a connection use a plain-HTTP Dotdigital endpoint outside loopback
+	// (see internal/endpoint).
+	AllowInsecureEndpoints bool
 }
 
 func (o *Options) defaults() {

@@ -11,6 +11,7 @@ import (
 	"github.com/bcsync/bcsync/internal/auth"
 	"github.com/bcsync/bcsync/internal/bigcommerce"
 	"github.com/bcsync/bcsync/internal/dotdigital"
+	"github.com/bcsync/bcsync/internal/endpoint"
 	"github.com/bcsync/bcsync/internal/jobs"
 	"github.com/bcsync/bcsync/internal/marketing"
 	"github.com/bcsync/bcsync/internal/shop"
@@ -31,6 +32,13 @@ type Problem struct {
 	// Problems lists each thing wrong with a warehouse sync's mapping, by mapping (index), when the
 	// mapping was refused.
 	Problems []mapping.Problem `json:"problems,omitempty"`
+}
+
+// Withheld says whether the problem of err leaves out details the operator needs (what an endpoint
+// that is neither official nor on this machine answered): err is to be logged, as internal errors are.
+func Withheld(err error) bool {
+	var opaque *endpoint.OpaqueError
+	return errors.As(err, &opaque)
 }
 
 func (p *Problem) Error() string { return p.Message }
@@ -58,6 +66,7 @@ func ProblemOf(err error) *Problem {
 	var mapping *marketing.MappingError
 	var alertInput *alert.InputError
 	var alertTest *alert.TestError
+	var password *auth.PasswordError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -105,7 +114,9 @@ func ProblemOf(err error) *Problem {
 	case errors.Is(err, auth.ErrBadCredentials):
 		return &Problem{http.StatusUnauthorized, "bad_credentials", "The username or password is not right.", "password", nil}
 	case errors.Is(err, auth.ErrThrottled):
-		return &Problem{http.StatusTooManyRequests, "throttled", "Too many failed sign-ins for this account: wait a minute and try again.", "", nil}
+		return &Problem{http.StatusTooManyRequests, "throttled", "Too many failed sign-ins from this address: wait a minute and try again.", "", nil}
+	case errors.As(err, &password):
+		return &Problem{http.StatusUnprocessableEntity, "invalid_password", capitalize(password.Reason) + ".", "new_password", nil}
 	case errors.Is(err, auth.ErrTokenName):
 		return &Problem{http.StatusUnprocessableEntity, "invalid", "Give the token a name, to tell it from others when you revoke one.", "name", nil}
 	case errors.Is(err, auth.ErrNotSignedIn):
@@ -121,6 +132,23 @@ func ProblemOf(err error) *Problem {
 func credentialProblem(e *marketing.CredentialError) *Problem {
 	bad := func(code, field, msg string) *Problem {
 		return &Problem{http.StatusUnprocessableEntity, code, msg, field, nil}
+	}
+	var opaque *endpoint.OpaqueError
+	if errors.Is(e.Err, endpoint.ErrInsecure) {
+		field := "dotdigital_endpoint"
+		if e.API == "BigCommerce" {
+			field = FieldBigCommerceAPIPath
+		}
+		return bad("insecure_endpoint", field, e.API+"'s endpoint must be https:// (plain http only on this machine, for emulators): credentials would cross the network in the clear. An operator can allow it with --allow-insecure-endpoints.")
+	}
+	if errors.As(e.Err, &opaque) {
+		// Whatever went wrong at a host that is neither the API's own nor this machine, the answer is the
+		// same: connecting must not tell a closed port from an open one (the log has the details).
+		p := bad("dotdigital_unreachable", "dotdigital_endpoint", "No Dotdigital API answered at this endpoint as it should (the server's log says more). Endpoints other than Dotdigital's own are for emulators.")
+		if e.API == "BigCommerce" {
+			p = bad("bigcommerce_unreachable", FieldBigCommerceAPIPath, "No BigCommerce API answered at this address as it should (the server's log says more). Addresses other than api.bigcommerce.com are for emulators.")
+		}
+		return p
 	}
 	if e.API == "BigCommerce" {
 		switch {

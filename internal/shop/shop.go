@@ -5,6 +5,7 @@
 package shop
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/bcsync/bcsync/internal/apicall"
 	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"github.com/bcsync/bcsync/internal/endpoint"
 	"github.com/bcsync/bcsync/internal/store"
 )
 
@@ -36,6 +38,9 @@ type Options struct {
 	Shared *bool
 	// BigCommerce adjusts each client's configuration (tests, benchmarks).
 	BigCommerce func(*bigcommerce.Config)
+	// AllowInsecureEndpoints lets a store use a plain-HTTP API path or base URL outside loopback (see
+	// internal/endpoint).
+	AllowInsecureEndpoints bool
 }
 
 // Service manages stores and builds their API clients.
@@ -166,6 +171,11 @@ func (s *Service) Add(ctx context.Context, in Input) (sh *store.Shop, created bo
 	if err != nil {
 		return nil, false, &CredentialError{err}
 	}
+	// The base URL, when given, replaces the API path's scheme and host: it is where requests go.
+	origin := cmp.Or(strings.TrimSpace(in.BigCommerce.BaseURL), in.BigCommerce.APIPath)
+	if err := endpoint.Check(origin, s.opts.AllowInsecureEndpoints); err != nil {
+		return nil, false, &CredentialError{err}
+	}
 	existing, err := s.store.ShopByAPIPath(ctx, in.BigCommerce.APIPath, in.BigCommerce.BaseURL)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, false, err
@@ -189,7 +199,7 @@ func (s *Service) Add(ctx context.Context, in Input) (sh *store.Shop, created bo
 	}
 	info, err := bc.Store(ctx)
 	if err != nil {
-		return nil, false, &CredentialError{err}
+		return nil, false, &CredentialError{endpoint.Opaque(err, origin, endpoint.BigCommerceHosts...)}
 	}
 	storeURL := info.SecureURL
 	if storeURL == "" {

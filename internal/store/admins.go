@@ -62,7 +62,14 @@ func (s *Store) CreateAdmin(ctx context.Context, username, passwordHash string) 
 
 // SetAdminPassword replaces an account's password and signs it out everywhere.
 func (s *Store) SetAdminPassword(ctx context.Context, id int64, passwordHash string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	_, err := s.ReplaceAdminPassword(ctx, id, passwordHash, false)
+	return err
+}
+
+// ReplaceAdminPassword replaces an account's password and signs it out everywhere; with revokeTokens it
+// also revokes the account's API tokens, in the same transaction. It returns how many tokens it revoked.
+func (s *Store) ReplaceAdminPassword(ctx context.Context, id int64, passwordHash string, revokeTokens bool) (revoked int64, err error) {
+	return revoked, s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE admins SET password_hash = $1 WHERE id = $2`, passwordHash, id)
 		if err != nil {
 			return fmt.Errorf("store: set password: %w", err)
@@ -72,6 +79,13 @@ func (s *Store) SetAdminPassword(ctx context.Context, id int64, passwordHash str
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE admin_id = $1`, id); err != nil {
 			return fmt.Errorf("store: set password: %w", err)
+		}
+		if revokeTokens {
+			res, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE admin_id = $1`, id)
+			if err != nil {
+				return fmt.Errorf("store: set password: revoke tokens: %w", err)
+			}
+			revoked, _ = res.RowsAffected()
 		}
 		return nil
 	})

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -99,6 +100,9 @@ func Open(ctx context.Context, rawURL string, box *secret.Box) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(loc.Path), 0o700); err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
+		if err := ownerOnly(loc.Path); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
 		db, err = sql.Open("sqlite", loc.DSN)
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
@@ -119,6 +123,37 @@ func Open(ctx context.Context, rawURL string, box *secret.Box) (*Store, error) {
 		return nil, fmt.Errorf("store: connect to %s database: %w", loc.Engine, err)
 	}
 	return &Store{db: db, engine: loc.Engine, path: loc.Path, box: box, now: time.Now}, nil
+}
+
+// ownerOnly makes an SQLite database and its -wal, -shm and -journal files readable by their owner
+// only, whatever the directory's mode and the umask: they hold customers' personal data and recorded
+// API bodies. SQLite would create the database 0644 (less the umask) and gives its other files the
+// database's mode, so the database is created 0600 before SQLite opens it; the files of a database an
+// older release made readable by others are tightened.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	if runtime.GOOS == "windows" { // no mode bits: the directory's ACL decides who reads
+		return nil
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		info, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if perm := info.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(p, perm&0o700); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ping opens the first connection. SQLite answers SQLITE_BUSY at once, without waiting out

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -511,6 +512,44 @@ func TestAdminsSessionsAndAPITokens(t *testing.T) {
 		}
 		if _, err := s.SessionAdmin(ctx, "live"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("a session outlived a password change: %v", err)
+		}
+	})
+}
+
+// A password change keeps the account's API tokens unless asked to revoke them; then it revokes them
+// all, and only the account's.
+func TestAPasswordChangeRevokesTheAccountsTokensWhenAsked(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, err := s.CreateAdmin(ctx, "admin", "hash-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := s.CreateAdmin(ctx, "other", "hash-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, owner := range []int64{a.ID, a.ID, other.ID} {
+			if err := s.CreateAPIToken(ctx, &store.APIToken{AdminID: owner, Name: "t", TokenHash: fmt.Sprint("digest-", i), Hint: "bcs_abcd"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := s.ReplaceAdminPassword(ctx, a.ID, "hash-2", false); err != nil || n != 0 {
+			t.Fatalf("a change that keeps the tokens: %d revoked, %v", n, err)
+		}
+		if _, err := s.APITokenAdmin(ctx, "digest-0"); err != nil {
+			t.Fatalf("a token stopped working: %v", err)
+		}
+		if n, err := s.ReplaceAdminPassword(ctx, a.ID, "hash-3", true); err != nil || n != 2 {
+			t.Fatalf("a change that revokes the tokens: %d revoked, %v", n, err)
+		}
+		for digest, works := range map[string]bool{"digest-0": false, "digest-1": false, "digest-2": true} {
+			if _, err := s.APITokenAdmin(ctx, digest); (err == nil) != works {
+				t.Errorf("%s: %v", digest, err)
+			}
+		}
+		if got, _ := s.AdminByUsername(ctx, "admin"); got.PasswordHash != "hash-3" {
+			t.Fatalf("password hash %q", got.PasswordHash)
 		}
 	})
 }

@@ -18,6 +18,22 @@ func (h *Handler) connectionCreate(w http.ResponseWriter, r *http.Request) {
 		DotdigitalUsername: strings.TrimSpace(r.PostFormValue(resource.FieldDotdigitalUsername)),
 		DotdigitalEndpoint: strings.TrimSpace(r.PostFormValue("dotdigital_endpoint")),
 	}
+	if err := resource.CheckLengths(
+		resource.Text{Field: "name", Value: f.Name},
+		resource.Text{Field: resource.FieldBigCommerceAPIPath, Value: f.APIPath},
+		resource.Text{Field: "bigcommerce_client_id", Value: f.ClientID},
+		resource.Text{Field: resource.FieldBigCommerceAccessToken, Value: r.PostFormValue(resource.FieldBigCommerceAccessToken)},
+		resource.Text{Field: "bigcommerce_base_url", Value: f.BaseURL},
+		resource.Text{Field: resource.FieldDotdigitalUsername, Value: f.DotdigitalUsername},
+		resource.Text{Field: resource.FieldDotdigitalPassword, Value: r.PostFormValue(resource.FieldDotdigitalPassword)},
+		resource.Text{Field: "dotdigital_endpoint", Value: f.DotdigitalEndpoint},
+	); err != nil {
+		f.Problem = resource.ProblemOf(err)
+		f.Name, f.APIPath, f.ClientID, f.BaseURL = clip("name", f.Name), clip(resource.FieldBigCommerceAPIPath, f.APIPath), clip("bigcommerce_client_id", f.ClientID), clip("bigcommerce_base_url", f.BaseURL)
+		f.DotdigitalUsername, f.DotdigitalEndpoint = clip(resource.FieldDotdigitalUsername, f.DotdigitalUsername), clip("dotdigital_endpoint", f.DotdigitalEndpoint)
+		h.render(w, r, f.Problem.Status, "connection_new", page{Title: "Connect a store", Section: "connections", Data: f})
+		return
+	}
 	c, err := h.svc.Connect(r.Context(), marketing.ConnectInput{
 		Name: f.Name,
 		BigCommerce: store.BigCommerceCredentials{APIPath: f.APIPath, ClientID: f.ClientID, BaseURL: f.BaseURL,
@@ -29,6 +45,8 @@ func (h *Handler) connectionCreate(w http.ResponseWriter, r *http.Request) {
 		f.Problem = resource.ProblemOf(err)
 		if f.Problem.Status >= 500 {
 			h.log.Error("connecting a store failed", slog.Any("error", err))
+		} else if resource.Withheld(err) {
+			h.log.Warn("connecting a store was refused", slog.Any("error", err))
 		}
 		h.render(w, r, f.Problem.Status, "connection_new", page{Title: "Connect a store", Section: "connections", Data: f})
 		return

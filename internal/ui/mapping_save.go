@@ -25,8 +25,11 @@ func (h *Handler) mappingSave(w http.ResponseWriter, r *http.Request) {
 	chosen := map[string]string{}
 	set := map[string]string{}
 	var unset []string
+	var texts []resource.Text
 	for _, key := range mappedSources(current) {
 		v := strings.TrimSpace(r.PostFormValue("map." + key))
+		texts = append(texts, resource.Text{Field: "data_field", Value: v})
+		v = clip("data_field", v)
 		chosen[key] = v
 		switch {
 		case v == "" && was[key] != "":
@@ -37,6 +40,10 @@ func (h *Handler) mappingSave(w http.ResponseWriter, r *http.Request) {
 	}
 	newKey := strings.TrimSpace(r.PostFormValue("new_source"))
 	newField := strings.TrimSpace(r.PostFormValue("new_data_field"))
+	if err := resource.CheckLengths(append(texts, resource.Text{Field: "source", Value: newKey}, resource.Text{Field: "data_field", Value: newField})...); err != nil {
+		h.showMapping(w, r, http.StatusUnprocessableEntity, chosen, clip("source", newKey), clip("data_field", newField), resource.ProblemOf(err))
+		return
+	}
 	if newKey != "" || newField != "" {
 		key, ok := customKey(r.PostFormValue("new_kind"), newKey)
 		if !ok || newField == "" {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/store"
 )
 
@@ -30,6 +31,10 @@ func rejectedFilter(r *http.Request) store.RejectedFilter {
 func (h *Handler) rejectedList(w http.ResponseWriter, r *http.Request) {
 	c := connectionOf(r)
 	f := rejectedFilter(r)
+	if err := resource.CheckLengths(resource.Text{Field: "q", Value: f.Query}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	f.Limit = rejectedPerPage + 1
 	recs, err := h.svc.Store.RejectedRecords(r.Context(), c.ID, f)
 	if err != nil {

@@ -12,6 +12,10 @@ import (
 func (h *Handler) rejectedCSV(w http.ResponseWriter, r *http.Request) {
 	c := connectionOf(r)
 	f := rejectedFilter(r)
+	if err := resource.CheckLengths(resource.Text{Field: "q", Value: f.Query}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="bcsync-%d-rejected.csv"`, c.ID))
 	if err := resource.WriteRejectedCSV(w, func(before int64, limit int) ([]store.Rejected, error) {

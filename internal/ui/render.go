@@ -27,7 +27,7 @@ var staticFS embed.FS
 
 // pages are the templates that render a whole page (templates/<name>.html, each defining "content").
 var pages = []string{"login", "connections", "connection_new", "store", "mapping", "remove", "runs", "run", "rejected",
-	"debugger", "api_call", "tokens", "error", "stores", "store_detail", "store_remove", "alerts", "alert_notification"}
+	"debugger", "api_call", "tokens", "error", "stores", "store_detail", "store_remove", "alerts", "alert_notification", "password"}
 
 type views struct {
 	pages     map[string]*template.Template
@@ -57,7 +57,7 @@ type page struct {
 	Admin   *store.Admin
 	CSRF    string
 	Flash   *flash
-	Section string // connections, stores, alerts, tokens: the main navigation's current entry
+	Section string // connections, stores, alerts, tokens, password: the main navigation's current entry
 	Conn    *store.Connection
 	Tab     string // store, mapping, runs, rejected, debugger
 	Asset   string // static assets' version, for cache busting

@@ -32,7 +32,13 @@ func (h *Handler) showTokens(w http.ResponseWriter, r *http.Request, status int,
 
 // tokenCreate issues a token and shows it once, on the response page itself (never in a redirect).
 func (h *Handler) tokenCreate(w http.ResponseWriter, r *http.Request) {
-	token, t, err := h.auth.CreateAPIToken(r.Context(), sessionOf(r).admin.ID, r.PostFormValue("name"))
+	name := r.PostFormValue("name")
+	err := resource.CheckLengths(resource.Text{Field: "name", Value: name})
+	var token string
+	var t *store.APIToken
+	if err == nil {
+		token, t, err = h.auth.CreateAPIToken(r.Context(), sessionOf(r).admin.ID, name)
+	}
 	if err != nil {
 		p := resource.ProblemOf(err)
 		if p.Status >= 500 {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/bcsync/bcsync/internal/app"
 	"github.com/bcsync/bcsync/internal/auth"
@@ -23,6 +24,9 @@ type Options struct {
 	// SecureCookies marks cookies Secure (and names the session cookie __Host-…): set it when users
 	// reach bcsync over HTTPS.
 	SecureCookies bool
+	// TrustProxy takes the client's address of a sign-in from the last address of X-Forwarded-For, the
+	// one the proxy in front of bcsync added: set it only when every request comes through that proxy.
+	TrustProxy bool
 }
 
 // Handler serves the UI's pages.
@@ -33,6 +37,8 @@ type Handler struct {
 	opts   Options
 	views  *views
 	static http.Handler
+
+	proxyWarning sync.Once
 }
 
 // New builds the UI.
@@ -81,6 +87,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /tokens", h.signedIn(h.tokenCreate))
 	mux.HandleFunc("POST /tokens/{token}/revoke", h.signedIn(h.tokenRevoke))
 	h.registerAlerts(mux)
+	mux.HandleFunc("GET /password", h.signedIn(h.passwordPage))
+	mux.HandleFunc("POST /password", h.signedIn(h.passwordSave))
 }
 
 type ctxKey int
@@ -114,6 +122,9 @@ func (h *Handler) signedIn(next http.HandlerFunc) http.HandlerFunc {
 				return
 			}
 			http.Error(w, "Your session has ended: sign in again.", http.StatusUnauthorized)
+			return
+		}
+		if r.Method == http.MethodPost && !h.parseForm(w, r) {
 			return
 		}
 		if r.Method == http.MethodPost && !auth.ValidCSRF(token, r.PostFormValue(csrfField)) {
@@ -158,6 +169,41 @@ func byID[T any](h *Handler, key any, load func(context.Context, int64) (T, erro
 func connectionOf(r *http.Request) *store.Connection {
 	c, _ := r.Context().Value(connKey{}).(*store.Connection)
 	return c
+}
+
+// maxForm bounds a form's body: bcsync's forms are a few kilobytes, each field at most
+// resource.MaxLength of it.
+const maxForm = 64 << 10
+
+// parseForm reads a posted form, refusing one larger than maxForm; it says whether to go on.
+func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, "This form is too large: no field of bcsync's forms takes more than a few hundred characters.", http.StatusRequestEntityTooLarge)
+			return false
+		}
+		http.Error(w, "This form could not be read.", http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
+// clip cuts a value given for field to the longest the field takes, to show it again in a form
+// without letting a page grow with it.
+func clip(field, v string) string {
+	max := resource.MaxLength(field)
+	if len(v) <= max {
+		return v
+	}
+	for i := range v {
+		if max == 0 {
+			return v[:i]
+		}
+		max--
+	}
+	return v
 }
 
 // fail shows an error page: a problem the user can act on as it is, anything else as an internal

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,11 @@ func TestAfterSignInOnlyPathsOfThisSiteAreFollowed(t *testing.T) {
 		"//evil.example/x":     "/connections",
 		`/\evil.example`:       "/connections",
 		"javascript:alert(1)":  "/connections",
+		"/\t/evil.example":     "/connections",
+		"/\n/evil.example":     "/connections",
+		"/x\\y":                "/connections",
+		"/runs?q=a\x7f":        "/connections",
+		"/runs?q=%09":          "/runs?q=%09",
 	} {
 		if got := safeNext(next); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
@@ -81,5 +87,17 @@ func TestTheRunsChartNumbersRunsUnderTheAxisWithoutCrowding(t *testing.T) {
 	}
 	if few := newChart(runs[:3]); few.Bars[0].Tick != "1" || few.Bars[2].Tick != "3" {
 		t.Fatalf("three runs are each numbered: %+v", few.Bars)
+	}
+}
+
+func TestAValueShownAgainIsClippedToItsFieldWithoutSplittingACharacter(t *testing.T) {
+	for _, tc := range []struct{ v, want string }{
+		{strings.Repeat("é", 101), strings.Repeat("é", 100)},
+		{strings.Repeat("x", 100), strings.Repeat("x", 100)},
+		{"short", "short"},
+	} {
+		if got := clip("name", tc.v); got != tc.want {
+			t.Errorf("clip(%q) = %q", tc.v, got)
+		}
 	}
 }

@@ -18,8 +18,11 @@ import (
 // Deps are what the server serves.
 type Deps struct {
 	Services *app.Services
-	// SecureCookies marks the UI's cookies Secure: set when users reach bcsync over HTTPS.
+	// SecureCookies says users reach bcsync over HTTPS (--public-url https://…): the UI's cookies are
+	// Secure, and every answer tells browsers to use HTTPS only (Strict-Transport-Security).
 	SecureCookies bool
+	// TrustProxy reads a sign-in's client address from X-Forwarded-For (see ui.Options).
+	TrustProxy bool
 }
 
 // Server is bcsync's HTTP handler.
@@ -37,7 +40,7 @@ func New(d Deps) (*Server, error) {
 	mux.HandleFunc("POST /webhooks/bigcommerce/{id}", s.bigcommerceWebhook)
 	mux.Handle("/api/v1/", api.New(d.Services, d.Services.Auth))
 
-	pages, err := ui.New(d.Services, d.Services.Auth, ui.Options{SecureCookies: d.SecureCookies})
+	pages, err := ui.New(d.Services, d.Services.Auth, ui.Options{SecureCookies: d.SecureCookies, TrustProxy: d.TrustProxy})
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +50,7 @@ func New(d Deps) (*Server, error) {
 	// site is refused before it reaches a handler, on top of the forms' CSRF tokens.
 	mux.Handle("/", http.NewCrossOriginProtection().Handler(uiMux))
 
-	s.handler = s.recover(securityHeaders(mux))
+	s.handler = s.recover(securityHeaders(mux, d.SecureCookies))
 	return s, nil
 }
 
@@ -84,10 +87,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// securityHeaders keeps pages from being framed, sniffed or running scripts from elsewhere.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders keeps pages from being framed, sniffed or running scripts from elsewhere, and, when
+// bcsync is reached over HTTPS, browsers from ever using plain HTTP for it: a network attacker could
+// otherwise catch the first http:// request and the cookies and passwords after it. The header is sent
+// whatever the scheme of the request itself: behind a TLS proxy bcsync sees plain HTTP, and browsers
+// ignore the header on answers they did not get over HTTPS.
+func securityHeaders(next http.Handler, https bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if https {
+			h.Set("Strict-Transport-Security", "max-age=31536000") // a year; subdomains are not bcsync's to decide
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")

@@ -27,10 +27,10 @@ func (s *Server) bigcommerceWebhook(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		w.WriteHeader(http.StatusOK)
-	case errors.Is(err, marketing.ErrUnknownStore):
-		// Removed: "gone" tells nothing about other stores, and BigCommerce's retries stop in time.
-		http.Error(w, "", http.StatusGone)
-	case errors.Is(err, marketing.ErrNotAuthentic):
+	case errors.Is(err, marketing.ErrUnknownStore), errors.Is(err, marketing.ErrNotAuthentic):
+		// A store that does not exist (any more) gets the answer of a wrong secret, so that the answers
+		// do not tell which store ids exist. BigCommerce treats both as failures: a removed store's
+		// hooks are retried a while, then deactivated.
 		http.Error(w, "", http.StatusUnauthorized)
 	case errors.Is(err, marketing.ErrBadDelivery):
 		http.Error(w, "", http.StatusBadRequest)

@@ -31,23 +31,23 @@ type Env struct {
 const Password = "correct-horse-battery"
 
 // New opens services (without workers) over a small emulated store and an account with lists, data
-// fields and programmes.
-func New(t *testing.T) *Env {
+// fields and programmes; options adjust the configuration and the services.
+func New(t *testing.T, options ...func(*app.Config, *app.ServiceOptions)) *Env {
 	t.Helper()
-	return open(t, app.ServiceOptions{})
+	return open(t, false, options)
 }
 
 // NewWorking is New with workers started: runs queued through the services are carried out.
-func NewWorking(t *testing.T) *Env {
+func NewWorking(t *testing.T, options ...func(*app.Config, *app.ServiceOptions)) *Env {
 	t.Helper()
-	e := open(t, app.ServiceOptions{Work: true})
+	e := open(t, true, options)
 	if err := e.Services.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return e
 }
 
-func open(t *testing.T, opts app.ServiceOptions) *Env {
+func open(t *testing.T, work bool, options []func(*app.Config, *app.ServiceOptions)) *Env {
 	t.Helper()
 	ctx := context.Background()
 	bc, err := bcemu.New(bcemu.Config{Seed: 3, Customers: 20, Subscribers: 10, Orders: 30, Products: 10})
@@ -62,12 +62,17 @@ func open(t *testing.T, opts app.ServiceOptions) *Env {
 	dd.SetRegionEndpoint(ddSrv.URL)
 	t.Cleanup(func() { bcSrv.Close(); ddSrv.Close(); bc.Close(); dd.Close() })
 
-	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), ImportPollMin: 10 * time.Millisecond})
+	cfg, so := app.Config{DataDir: t.TempDir(), ImportPollMin: 10 * time.Millisecond}, app.ServiceOptions{}
+	so.Work = work
+	for _, o := range options {
+		o(&cfg, &so)
+	}
+	a, err := app.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	s, err := a.Services(opts)
+	s, err := a.Services(so)
 	if err != nil {
 		t.Fatal(err)
 	}
