@@ -1,4 +1,9 @@
 # bcsync — developer commands. `make test` is what CI runs (through .ci/run).
+# The Go release everything is built and tested with (go.mod's toolchain line): its standard library has
+# the security fixes govulncheck asks for; the go command fetches it once through the module proxy.
+# GO_TOOLCHAIN=local uses whatever go is installed instead.
+GO_TOOLCHAIN ?= go1.26.10
+export GOTOOLCHAIN = $(GO_TOOLCHAIN)
 GO       ?= go
 PKGS     ?= ./...
 TIMEOUT  ?= 30m
