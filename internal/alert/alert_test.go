@@ -327,7 +327,7 @@ func TestABlockedRunIsToldByThePeriodicCheck(t *testing.T) {
 	got := rc.got[0]
 	rc.mu.Unlock()
 	if got.State != notify.Triggered || got.Condition != "blocked" || got.Severity != notify.Warning || got.Sync.Kind != "warehouse" ||
-		!strings.Contains(got.Detail, "40% of the customers") || got.URL != "https://bcsync.example.com/stores/1" {
+		!strings.Contains(got.Detail, "40% of the customers") || got.URL != "https://bcsync.example.com/warehouse/syncs/2/runs/1" {
 		t.Fatalf("received %+v", got)
 	}
 }

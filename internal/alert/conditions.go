@@ -146,13 +146,12 @@ func (f *facts) runURL(r *store.Run) string {
 	return strings.TrimSuffix(f.publicURL, "/") + RunPath(f.sync, r.ID)
 }
 
-// RunPath is where the UI shows a run of a sync. Warehouse syncs have no pages of their own yet: their
-// store's page lists them.
+// RunPath is where the UI shows a run of a sync.
 func RunPath(y *store.Sync, runID int64) string {
 	if y.Kind == store.KindMarketing {
 		return fmt.Sprintf("/connections/%d/runs/%d", y.ID, runID)
 	}
-	return fmt.Sprintf("/stores/%d", y.StoreID)
+	return fmt.Sprintf("/warehouse/syncs/%d/runs/%d", y.ID, runID)
 }
 
 // runFigures describe a run: its id and trigger, how long it took, what it did with records.

@@ -167,7 +167,7 @@ func TestAMessageLinksToItsRunAndSaysWhyRecordsWereRejected(t *testing.T) {
 		t.Errorf("without a public URL, a link: %q", o.msg.URL)
 	}
 	f.publicURL, f.sync.Kind = "https://bcsync.example.com/", store.KindWarehouse
-	if o, _ := observe(Rejected, f, Defaults); o.msg.URL != "https://bcsync.example.com/stores/3" {
+	if o, _ := observe(Rejected, f, Defaults); o.msg.URL != "https://bcsync.example.com/warehouse/syncs/7/runs/9" {
 		t.Errorf("a warehouse sync's link: %q", o.msg.URL)
 	}
 }

@@ -64,6 +64,7 @@ func New(svc *app.Services, a *auth.Service) *Handler {
 	route("GET /api/v1/warehouse/syncs", h.listWarehouseSyncs)
 	route("POST /api/v1/warehouse/syncs", h.createWarehouseSync)
 	route("GET /api/v1/warehouse/syncs/{id}", h.getWarehouseSync)
+	route("PUT /api/v1/warehouse/syncs/{id}", h.updateWarehouseSync)
 	route("DELETE /api/v1/warehouse/syncs/{id}", h.deleteWarehouseSync)
 	route("POST /api/v1/warehouse/syncs/{id}/plan", h.planWarehouseSync)
 	route("GET /api/v1/warehouse/syncs/{id}/plan", h.latestPlan)

@@ -235,6 +235,35 @@ func (h *Handler) createWarehouseSync(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
+// updateWarehouseSync changes a sync, checked as a new one is: the body is POST's, whole (what it
+// leaves out takes its default); store_id, model_id and object, when given, must be the sync's own.
+func (h *Handler) updateWarehouseSync(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var b warehouseSyncBody
+	if err := decode(r, &b); err != nil {
+		return err
+	}
+	spec, err := schedule.Parse(b.Schedule)
+	if err != nil {
+		return badParam("schedule", err.Error())
+	}
+	ws, err := h.svc.Warehouse.UpdateSync(r.Context(), id, warehouse.SyncInput{Name: b.Name, StoreID: b.StoreID, ModelID: b.ModelID,
+		Spec:   mapping.Spec{Object: mapping.Object(b.Object), Mode: mapping.Mode(b.Mode), Match: b.Match, Mappings: b.Mappings},
+		Delete: b.Delete, Schedule: spec, GuardRemoveShare: b.GuardRemoveShare, GuardCountShare: b.GuardCountShare, CreateAttributes: b.CreateAttributes})
+	if err != nil {
+		return err
+	}
+	out, err := h.svc.DescribeWarehouseSync(r.Context(), ws)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
 func (h *Handler) getWarehouseSync(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {

@@ -149,3 +149,39 @@ func TestAWarehouseSyncIsSetUpPlannedRunAndInspectedOverTheAPI(t *testing.T) {
 	c.must(http.StatusNoContent, "DELETE", fmt.Sprintf("/api/v1/warehouse/sources/%d", src), nil)
 	c.must(http.StatusNotFound, "GET", base, nil)
 }
+
+// A warehouse sync is changed with PUT, checked as a new one is: a refused mapping is a 422 naming
+// its index and changes nothing; another store, model or object is refused; the change is answered.
+func TestAWarehouseSyncIsChangedOverTheAPI(t *testing.T) {
+	c := newClientOf(t, apptest.New(t))
+	in := c.env.ConnectInput()
+	storeID := id(c.must(http.StatusCreated, "POST", "/api/v1/stores", map[string]any{
+		"bigcommerce_api_path": in.BigCommerce.APIPath, "bigcommerce_access_token": in.BigCommerce.AccessToken}))
+	src := id(c.must(http.StatusCreated, "POST", "/api/v1/warehouse/sources", map[string]any{"name": "dwh", "url": "sqlite:" + warehouseFile(t)}))
+	model := id(c.must(http.StatusCreated, "POST", "/api/v1/warehouse/models", map[string]any{"name": "People", "source_id": src, "table": "people", "primary_key": "id"}))
+	body := map[string]any{"name": "People", "store_id": storeID, "model_id": model, "object": "customers", "mode": "upsert",
+		"match":    map[string]any{"column": "email", "field": "email"},
+		"mappings": []map[string]any{{"column": "first", "field": "first_name"}, {"column": "last", "field": "last_name"}}}
+	base := fmt.Sprintf("/api/v1/warehouse/syncs/%d", id(c.must(http.StatusCreated, "POST", "/api/v1/warehouse/syncs", body)))
+
+	body["mappings"] = []map[string]any{{"column": "first", "field": "first_name"}, {"column": "last", "field": "last_name"}, {"column": "tier", "field": "store_credit"}}
+	status, out, _ := c.call("PUT", base, body)
+	if problems, _ := out["problems"].([]any); status != http.StatusUnprocessableEntity || len(problems) != 1 || problems[0].(map[string]any)["mapping"] != 2.0 {
+		t.Fatalf("a text column to store credit: %d %v", status, out)
+	}
+	if got := c.must(http.StatusOK, "GET", base, nil); strings.Contains(fmt.Sprint(got["mappings"]), "store_credit") {
+		t.Fatalf("a refused change was saved: %v", got["mappings"])
+	}
+	body["object"] = "orders"
+	if status, out, _ := c.call("PUT", base, body); status != http.StatusUnprocessableEntity || out["field"] != "object" {
+		t.Fatalf("another object: %d %v", status, out)
+	}
+	body["object"] = "customers"
+	body["mappings"] = []map[string]any{{"column": "first", "field": "first_name"}, {"column": "last", "field": "last_name"}, {"column": "tier", "field": "company"}}
+	body["delete"], body["schedule"], body["guard_remove_share"] = "clear", "cron:0 3 * * *", 0.2
+	got := c.must(http.StatusOK, "PUT", base, body)
+	if got["delete"] != "clear" || got["schedule"] != "cron:0 3 * * *" || got["guard_remove_share"] != 0.2 || got["next_run_at"] == nil ||
+		!strings.Contains(fmt.Sprint(got["mappings"]), "company") {
+		t.Fatalf("changed: %v", got)
+	}
+}

@@ -56,6 +56,8 @@ const (
 	ActivityScheduled = "scheduled"
 	ActivityOff       = "off"
 	ActivityFailing   = "failing"
+	// ActivityWaiting: a warehouse sync whose guard stopped a run waits for its plan to be approved.
+	ActivityWaiting = "waiting"
 )
 
 // ConnectionState is what is known of a connection beyond its settings.

@@ -99,6 +99,8 @@ func SyncActivity(sh *store.Shop, ss SyncState) string {
 		return ActivityRunning
 	case ss.Queued:
 		return ActivityQueued
+	case sh.Status == store.StatusOK && ss.Sync.Status == store.StatusAwaitingApproval:
+		return ActivityWaiting
 	case sh.Status != store.StatusOK || ss.Sync.Status != store.StatusOK:
 		return ActivityFailing
 	case !ss.Sync.Enabled:

@@ -338,9 +338,14 @@ func (s *Store) WarehouseSyncs(ctx context.Context) ([]*WarehouseSync, error) {
 	return out, rows.Err()
 }
 
-// UpdateWarehouseSync saves a warehouse sync's configuration, name and schedule.
+// UpdateWarehouseSync saves a warehouse sync's configuration, name and schedule with its next run
+// (NextRunAt; zero: not scheduled).
 func (s *Store) UpdateWarehouseSync(ctx context.Context, w *WarehouseSync) error {
 	now := ms(s.now())
+	var next sql.NullInt64
+	if !w.NextRunAt.IsZero() {
+		next = sql.NullInt64{Int64: ms(w.NextRunAt), Valid: true}
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE warehouse_syncs SET model_id = $2, object = $3, mode = $4, match_column = $5, match_field = $6,
 			mappings = $7, delete_behavior = $8, guard_remove_share = $9, guard_count_share = $10 WHERE sync_id = $1`,
@@ -348,8 +353,8 @@ func (s *Store) UpdateWarehouseSync(ctx context.Context, w *WarehouseSync) error
 		if err := affectedOne(res, err, "update", "warehouse sync", w.ID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE syncs SET name = $2, enabled = $3, interval_ms = $4, cron = $5, updated_at = $6 WHERE id = $1`,
-			w.ID, w.Name, w.Enabled, w.Interval.Milliseconds(), w.Cron, now)
+		_, err = tx.ExecContext(ctx, `UPDATE syncs SET name = $2, enabled = $3, interval_ms = $4, cron = $5, next_run_at = $6, updated_at = $7
+			WHERE id = $1`, w.ID, w.Name, w.Enabled, w.Interval.Milliseconds(), w.Cron, next, now)
 		return err
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/bcsync/bcsync/internal/store"
 )
@@ -47,13 +48,22 @@ func TestWarehouseSourcesModelsAndSyncs(t *testing.T) {
 		if err := s.DeleteModel(ctx, m.ID); !errors.As(err, &inUse) || inUse.Users[0] != `sync `+itoa(w.ID)+` "Tiers"` {
 			t.Fatalf("removing a model in use: %v", err)
 		}
-		w.Mode, w.Cron = "update", "0 3 * * *"
+		next := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+		w.Mode, w.Cron, w.NextRunAt = "update", "0 3 * * *", next
 		if err := s.UpdateWarehouseSync(ctx, w); err != nil {
 			t.Fatal(err)
 		}
 		all, err := s.WarehouseSyncs(ctx)
-		if err != nil || len(all) != 1 || all[0].Mode != "update" || all[0].Cron != "0 3 * * *" || all[0].Kind != store.KindWarehouse {
+		if err != nil || len(all) != 1 || all[0].Mode != "update" || all[0].Cron != "0 3 * * *" || all[0].Kind != store.KindWarehouse ||
+			!all[0].NextRunAt.Equal(next) {
 			t.Fatalf("warehouse syncs = %+v, %v", all, err)
+		}
+		w.Cron, w.NextRunAt = "", time.Time{} // manual: not scheduled
+		if err := s.UpdateWarehouseSync(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.WarehouseSync(ctx, w.ID); err != nil || !got.NextRunAt.IsZero() || got.Cron != "" {
+			t.Fatalf("a sync made manual: %+v, %v", got, err)
 		}
 		if err := s.SavePlan(ctx, &store.Plan{SyncID: w.ID, State: "blocked", Digest: "d1", Body: "{}"}); err != nil {
 			t.Fatal(err)

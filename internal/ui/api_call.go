@@ -11,7 +11,7 @@ import (
 // apiCall shows one recorded call: its request and response with headers and bodies (redacted when
 // recorded).
 func (h *Handler) apiCall(w http.ResponseWriter, r *http.Request) {
-	c := connectionOf(r)
+	c := frameOf(r)
 	id, err := strconv.ParseInt(r.PathValue("call"), 10, 64)
 	if err != nil {
 		h.notFound(w, r)
@@ -22,8 +22,7 @@ func (h *Handler) apiCall(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "api_call", page{Title: c.Name + ": API call " + strconv.FormatInt(id, 10), Section: "connections", Conn: c,
-		Tab: "debugger", Data: call})
+	h.render(w, r, http.StatusOK, "api_call", c.page("API call "+strconv.FormatInt(id, 10), "debugger", call))
 }
 
 // prettyBody indents a JSON body for reading; anything else is shown as it is.

@@ -56,9 +56,9 @@ type debuggerView struct {
 
 const callsPerPage = 100
 
-// debugger lists a connection's recorded API calls, newest first, and adds new ones as they happen.
+// debugger lists a sync's recorded API calls, newest first, and adds new ones as they happen.
 func (h *Handler) debugger(w http.ResponseWriter, r *http.Request) {
-	c := connectionOf(r)
+	c := frameOf(r)
 	f := callFilterOf(r)
 	sf := f.store()
 	sf.Limit = callsPerPage + 1
@@ -73,12 +73,12 @@ func (h *Handler) debugger(w http.ResponseWriter, r *http.Request) {
 		v.Calls = calls[:callsPerPage]
 		v.Before = v.Calls[len(v.Calls)-1].ID
 	}
-	h.render(w, r, http.StatusOK, "debugger", page{Title: c.Name + ": API debugger", Section: "connections", Conn: c, Tab: "debugger", Data: v})
+	h.render(w, r, http.StatusOK, "debugger", c.page("API debugger", "debugger", v))
 }
 
 // debuggerRows are the calls recorded after ?after=ID, for the page's script to add.
 func (h *Handler) debuggerRows(w http.ResponseWriter, r *http.Request) {
-	c := connectionOf(r)
+	c := frameOf(r)
 	sf := callFilterOf(r).store()
 	sf.AfterID, _ = strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	sf.Limit = callsPerPage
@@ -87,5 +87,5 @@ func (h *Handler) debuggerRows(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.fragment(w, r, "call-rows", map[string]any{"Conn": c, "Calls": calls})
+	h.fragment(w, r, "call-rows", map[string]any{"Base": c.Base, "Calls": calls})
 }

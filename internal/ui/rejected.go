@@ -16,6 +16,8 @@ type rejectedView struct {
 	// Before pages back: the id of the oldest record shown when more exist.
 	Before int64
 	CSV    string
+	// JSON exports the same as JSON (warehouse syncs' rejected rows).
+	JSON string
 }
 
 const rejectedPerPage = 100

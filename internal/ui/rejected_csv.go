@@ -8,9 +8,10 @@ import (
 	"github.com/bcsync/bcsync/internal/store"
 )
 
-// rejectedCSV exports the rejected records the search finds (all of them, newest first).
+// rejectedCSV exports the rejected records (a warehouse sync's rejected rows) the search finds, all of
+// them, newest first.
 func (h *Handler) rejectedCSV(w http.ResponseWriter, r *http.Request) {
-	c := connectionOf(r)
+	c := frameOf(r)
 	f := rejectedFilter(r)
 	if err := resource.CheckLengths(resource.Text{Field: "q", Value: f.Query}); err != nil {
 		h.fail(w, r, err)

@@ -27,7 +27,9 @@ var staticFS embed.FS
 
 // pages are the templates that render a whole page (templates/<name>.html, each defining "content").
 var pages = []string{"login", "connections", "connection_new", "store", "mapping", "remove", "runs", "run", "rejected",
-	"debugger", "api_call", "tokens", "error", "stores", "store_detail", "store_remove", "alerts", "alert_notification", "password"}
+	"debugger", "api_call", "tokens", "error", "stores", "store_detail", "store_remove", "alerts", "alert_notification", "password",
+	"sources", "source_remove", "models", "model_new", "model", "model_remove", "warehouse_syncs", "warehouse_sync_form", "warehouse_sync",
+	"warehouse_plan", "warehouse_test_row", "warehouse_runs", "warehouse_run", "warehouse_rejected", "warehouse_sync_remove"}
 
 type views struct {
 	pages     map[string]*template.Template
@@ -37,13 +39,13 @@ type views struct {
 func parseViews() (*views, error) {
 	v := &views{pages: map[string]*template.Template{}}
 	for _, name := range pages {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("ui: template %s: %w", name, err)
 		}
 		v.pages[name] = t
 	}
-	t, err := template.New("fragments").Funcs(funcs).ParseFS(templateFS, "templates/partials.html")
+	t, err := template.New("fragments").Funcs(funcs).ParseFS(templateFS, "templates/partials*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: partials: %w", err)
 	}
@@ -57,11 +59,16 @@ type page struct {
 	Admin   *store.Admin
 	CSRF    string
 	Flash   *flash
-	Section string // connections, stores, alerts, tokens, password: the main navigation's current entry
+	Section string // connections, stores, warehouse-syncs, models, sources, alerts, tokens, password: the main navigation's current entry
 	Conn    *store.Connection
-	Tab     string // store, mapping, runs, rejected, debugger
-	Asset   string // static assets' version, for cache busting
-	Data    any
+	// WSync is the warehouse sync of a page framed by its tabs.
+	WSync *store.WarehouseSync
+	Tab   string // store, mapping, runs, rejected, debugger; a warehouse sync's: sync, plan, settings
+	// Base is where the pages of the page's sync are (/connections/1, /warehouse/syncs/2), for the pages
+	// both kinds of sync share.
+	Base  string
+	Asset string // static assets' version, for cache busting
+	Data  any
 }
 
 // render writes a whole page with status.
@@ -265,6 +272,8 @@ func num(v int64) string {
 var streamLabels = map[string]string{
 	"webhooks": "Webhooks", "unsubscribes": "Unsubscribes back to the store", "subscribers": "Subscribers", "customers": "Customers",
 	"orders": "Orders", "order_figures": "Order figures", "waiting": "Orders waiting for a contact", "products": "Products", "carts": "Abandoned carts",
+	// A warehouse run's parts.
+	"plan": "Plan (rows read)", "add": "Adds", "change": "Changes", "remove": "Removes",
 }
 
 func streamLabel(name string) string {

@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -91,6 +92,37 @@ func (e *Engine) PreviewModel(ctx context.Context, id int64, n int, check bool) 
 	if err != nil {
 		return nil, err
 	}
+	return e.preview(ctx, m, n, check)
+}
+
+// PreviewDraft previews a model that is not saved, as PreviewModel does a saved one: a person writing
+// a query sees its rows and their types before keeping it. Without a primary key nothing is checked.
+func (e *Engine) PreviewDraft(ctx context.Context, in ModelInput, n int, check bool) (*Preview, error) {
+	m := &store.Model{SourceID: in.SourceID, Query: strings.TrimSpace(in.Query), Table: strings.TrimSpace(in.Table),
+		PrimaryKey: strings.TrimSpace(in.PrimaryKey)}
+	if (m.Query == "") == (m.Table == "") {
+		return nil, &InputError{"query", "give the model a SQL query or a table, one of the two"}
+	}
+	if _, err := e.store.Source(ctx, m.SourceID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &InputError{"source", fmt.Sprintf("there is no source %d", m.SourceID)}
+		}
+		return nil, err
+	}
+	return e.preview(ctx, m, n, check && m.PrimaryKey != "")
+}
+
+// Columns runs a saved model's query and returns its columns, reading no row: what a mapping can
+// write from.
+func (e *Engine) Columns(ctx context.Context, modelID int64) ([]source.Column, error) {
+	m, err := e.store.Model(ctx, modelID)
+	if err != nil {
+		return nil, err
+	}
+	return e.columns(ctx, m)
+}
+
+func (e *Engine) preview(ctx context.Context, m *store.Model, n int, check bool) (*Preview, error) {
 	src, err := e.open(ctx, m.SourceID)
 	if err != nil {
 		return nil, err

@@ -160,7 +160,7 @@ func (r *runner) do(ctx context.Context) (bool, error) {
 	}
 	r.setTotals(p)
 	if !r.run.Resumed() {
-		if err := r.check(ctx, p); err != nil {
+		if err := r.check(ctx, bc, p); err != nil {
 			return false, err
 		}
 		if p.Blocked {
@@ -209,7 +209,7 @@ func (r *runner) setTotals(p *planned) {
 
 // check runs the plan through the guard, or, for an approved plan, makes sure it is the one approved.
 // A plan that may not run is saved blocked and the run ends blocked.
-func (r *runner) check(ctx context.Context, p *planned) error {
+func (r *runner) check(ctx context.Context, bc *bigcommerce.Client, p *planned) error {
 	e := r.e
 	if r.run.TriggeredBy() == TriggerApproval {
 		approved, err := e.store.Plan(ctx, r.w.ID)
@@ -229,6 +229,10 @@ func (r *runner) check(ctx context.Context, p *planned) error {
 	}
 	if !p.Blocked {
 		return nil
+	}
+	// The plan waiting for approval shows its samples as they are in the store now, as a dry run does.
+	if err := e.before(ctx, bc, r.cfg, p.Plan); err != nil {
+		return err
 	}
 	ctx = context.WithoutCancel(ctx)
 	if err := r.savePlan(ctx, p, planBlocked); err != nil {

@@ -52,24 +52,64 @@ func (e *Engine) TestSource(ctx context.Context, id int64) (SourceTest, error) {
 	if err != nil {
 		return SourceTest{}, err
 	}
-	res := SourceTest{OK: true}
-	src, err := source.Open(ctx, s.URL, e.sourceOptions())
-	if err == nil {
-		err = src.Test(ctx)
-		src.Close()
+	res, err := e.testURL(ctx, s.URL)
+	if err != nil {
+		return SourceTest{}, err
 	}
 	status := store.SourceOK
-	if err != nil {
-		if ctx.Err() != nil {
-			return SourceTest{}, ctx.Err()
-		}
-		res = SourceTest{Part: string(source.PartOf(err)), Message: err.Error()}
+	if !res.OK {
 		status = store.SourceFailing
 	}
 	if err := e.store.SetSourceStatus(ctx, id, status, res.Message); err != nil {
 		return SourceTest{}, err
 	}
 	return res, nil
+}
+
+// testURL connects to a source's URL and reads from it; the error is the caller's context's alone.
+func (e *Engine) testURL(ctx context.Context, rawURL string) (SourceTest, error) {
+	src, err := source.Open(ctx, rawURL, e.sourceOptions())
+	if err == nil {
+		err = src.Test(ctx)
+		src.Close()
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return SourceTest{}, ctx.Err()
+		}
+		return SourceTest{Part: string(source.PartOf(err)), Message: err.Error()}, nil
+	}
+	return SourceTest{OK: true}, nil
+}
+
+// AddTestedSource tests a source's URL before it saves it, and saves it only when bcsync can read it
+// (tested, status ok): a person setting a source up learns what is wrong — the host, the password,
+// the database — before anything is kept. A failed test is returned with no source. A URL bcsync
+// cannot read at all is an *InputError, as for AddSource.
+func (e *Engine) AddTestedSource(ctx context.Context, name, rawURL string) (*store.Source, SourceTest, error) {
+	name, rawURL = strings.TrimSpace(name), strings.TrimSpace(rawURL)
+	if name == "" {
+		return nil, SourceTest{}, &InputError{"name", "give the source a name"}
+	}
+	src, err := source.Open(ctx, rawURL, e.sourceOptions())
+	if err != nil {
+		return nil, SourceTest{}, &InputError{"url", err.Error()}
+	}
+	engine := src.Engine()
+	err = src.Test(ctx)
+	src.Close()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, SourceTest{}, ctx.Err()
+		}
+		return nil, SourceTest{Part: string(source.PartOf(err)), Message: err.Error()}, nil
+	}
+	s := &store.Source{Name: name, Engine: engine, URL: rawURL, DisplayURL: source.Redact(rawURL), Status: store.SourceOK,
+		TestedAt: e.opts.Now()}
+	if err := e.store.CreateSource(ctx, s); err != nil {
+		return nil, SourceTest{}, err
+	}
+	return s, SourceTest{OK: true}, nil
 }
 
 // RemoveSource removes a source no model uses (a *store.InUseError names the ones that do).

@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -41,6 +42,21 @@ func (e *Engine) storeFields(ctx context.Context, w *store.WarehouseSync, bc *bi
 			return kept.Store, nil
 		}
 	}
+	st, err := readStore(ctx, bc, what)
+	if err != nil {
+		return st, err
+	}
+	if w.ID != 0 {
+		if err := e.keepStoreFields(ctx, w, keptFields{What: what, Store: st}); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// readStore reads the store's fields what names (see fieldsUsed): its customer attributes, its signup
+// form's fields, its order statuses.
+func readStore(ctx context.Context, bc *bigcommerce.Client, what string) (mapping.Store, error) {
 	var st mapping.Store
 	var err error
 	if what[0] == 'y' {
@@ -67,12 +83,27 @@ func (e *Engine) storeFields(ctx context.Context, w *store.WarehouseSync, bc *bi
 			return st, err
 		}
 	}
-	if w.ID != 0 {
-		if err := e.keepStoreFields(ctx, w, keptFields{What: what, Store: st}); err != nil {
-			return st, err
+	return st, nil
+}
+
+// Catalogue lists the fields a sync of object could write in a store, for a person choosing them: the
+// native ones, and for customers the store's own attributes and signup form fields, read from the
+// store now (two calls; nothing is kept). Metafields are any the person names.
+func (e *Engine) Catalogue(ctx context.Context, storeID int64, object mapping.Object) ([]mapping.Field, error) {
+	if err := object.Validate(); err != nil {
+		return nil, &InputError{"object", err.Error()}
+	}
+	var st mapping.Store
+	if object == mapping.Customers {
+		bc, err := e.client(ctx, storeID)
+		if err != nil {
+			return nil, err
+		}
+		if st, err = readStore(ctx, bc, "yy-"); err != nil {
+			return nil, fmt.Errorf("reading the store's fields: %w", err)
 		}
 	}
-	return st, nil
+	return mapping.Catalogue(object, st), nil
 }
 
 // keepStoreFields saves what was read of the store's fields with the sync.

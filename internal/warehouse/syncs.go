@@ -1,6 +1,7 @@
 package warehouse
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -68,6 +69,65 @@ func (e *Engine) AddSync(ctx context.Context, in SyncInput) (*store.WarehouseSyn
 		if err := e.keepStoreFields(ctx, w, keptFields{What: what, Store: cfg.store}); err != nil {
 			return nil, err
 		}
+	}
+	return w, nil
+}
+
+// UpdateSync changes a saved sync — its name, mode, match, mapping, delete behaviour, schedule and
+// guard — checked as AddSync checks a new one. Its store, model and object stay what they were: the
+// rows it synced are records of that store's object, keyed by that model's primary key, and writing
+// them elsewhere is a new sync. A plan waiting for approval (or approved and not yet run) is set
+// aside, as it was planned with the old settings: the next run plans with the new ones. A schedule
+// that changed counts from now.
+func (e *Engine) UpdateSync(ctx context.Context, id int64, in SyncInput) (*store.WarehouseSync, error) {
+	w, err := e.store.WarehouseSync(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case in.StoreID != 0 && in.StoreID != w.StoreID:
+		return nil, &InputError{"store", "a sync keeps its store: the records it wrote are that store's (add a new sync for another store)"}
+	case in.ModelID != 0 && in.ModelID != w.ModelID:
+		return nil, &InputError{"model", "a sync keeps its model: its rows are known by that model's primary key (add a new sync for another model)"}
+	case in.Spec.Object != "" && string(in.Spec.Object) != w.Object:
+		return nil, &InputError{"object", fmt.Sprintf("a sync keeps its object: it wrote %s (add a new sync to write %s)", w.Object, in.Spec.Object)}
+	}
+	if w.Name = strings.TrimSpace(in.Name); w.Name == "" {
+		return nil, &InputError{"name", "give the sync a name"}
+	}
+	mappings, err := json.Marshal(in.Spec.Mappings)
+	if err != nil {
+		return nil, err
+	}
+	w.Mode, w.MatchColumn, w.MatchField, w.Mappings = string(in.Spec.Mode), in.Spec.Match.Column, in.Spec.Match.Field, string(mappings)
+	w.Delete, w.GuardRemoveShare, w.GuardCountShare = cmp.Or(in.Delete, deleteNothing), cmp.Or(in.GuardRemoveShare, DefaultGuardRemoveShare),
+		cmp.Or(in.GuardCountShare, DefaultGuardCountShare)
+	if in.Schedule.Interval != w.Interval || in.Schedule.Cron != w.Cron {
+		w.Interval, w.Cron = in.Schedule.Interval, in.Schedule.Cron
+		w.NextRunAt = in.Schedule.Next(e.opts.Now())
+	}
+	cfg, err := e.checkSync(ctx, w, in.CreateAttributes)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.store.UpdateWarehouseSync(ctx, w); err != nil {
+		return nil, err
+	}
+	if what := fieldsUsed(cfg); what != "---" {
+		if err := e.keepStoreFields(ctx, w, keptFields{What: what, Store: cfg.store}); err != nil {
+			return nil, err
+		}
+	}
+	for _, state := range []string{planBlocked, planApproved} {
+		if _, err := e.store.SetPlanState(ctx, id, state, planDiscarded); err != nil {
+			return nil, err
+		}
+	}
+	if w.Status == store.StatusAwaitingApproval {
+		if err := e.store.SetSyncStatus(ctx, id, store.StatusOK, ""); err != nil {
+			return nil, err
+		}
+		w.Status, w.StatusMessage = store.StatusOK, ""
 	}
 	return w, nil
 }

@@ -275,11 +275,15 @@ func (w *customers) update(ctx context.Context, ts []target) ([]outcome, error) 
 	for _, res := range results {
 		t := ok[res.Index]
 		if res.Err != nil {
-			reason := "Refused"
 			if errors.Is(res.Err, bigcommerce.ErrNotFound) {
-				reason = "NoMatch"
+				// The customer is gone from the store: the next run matches the row again (by its email,
+				// and creates it in upsert mode) instead of writing to a dead id.
+				o := w.refuse(t.c, "NoMatch", res.Err.Error(), inputs[res.Index], res.Err)
+				o.state.TargetID, o.state.Email = "", ""
+				outs = append(outs, o)
+				continue
 			}
-			outs = append(outs, w.refuse(t.c, reason, res.Err.Error(), inputs[res.Index], res.Err))
+			outs = append(outs, w.refuse(t.c, "Refused", res.Err.Error(), inputs[res.Index], res.Err))
 			continue
 		}
 		done = append(done, t)

@@ -442,6 +442,8 @@ func TestFormsRefuseTextLongerThanTheirFieldTakes(t *testing.T) {
 			"The name is too long"},
 		{"/connections/" + itoa(c.ID) + "/mapping", url.Values{"new_kind": {"form_field"}, "new_source": {"Nickname"}, "new_data_field": {long}},
 			"A data field&#39;s name is too long: at most 100 characters."},
+		{"/warehouse/sources", url.Values{"name": {long}, "engine": {"sqlite"}, "path": {"/tmp/dwh.db"}}, "The name is too long"},
+		{"/warehouse/models", url.Values{"name": {long}, "source": {"1"}, "table": {"people"}, "primary_key": {"id"}}, "The name is too long"},
 	} {
 		tc.form.Set("csrf", token)
 		status, page := s.postPage(tc.path, tc.form)

@@ -1,5 +1,6 @@
 // bcsync: the few live parts of the UI. Pages work without this script; with it, a sync's progress,
-// the connections' states and the debugger's calls update without reloading.
+// the connections' states and the debugger's calls update without reloading, and forms show only the
+// fields that apply.
 (function () {
   "use strict";
 
@@ -61,9 +62,57 @@
     if (t) { t.focus(); t.select(); }
   }
 
+  // A radio group [data-choose] shows only the fieldsets [data-for] that name its choice (the fields
+  // of a kind of source); without the script every fieldset shows, and the choice says which count.
+  function choose(group) {
+    function show() {
+      var picked = group.querySelector("input[type=radio]:checked");
+      var value = picked ? picked.value : "";
+      group.form.querySelectorAll("fieldset[data-for]").forEach(function (f) {
+        f.hidden = f.getAttribute("data-for").split(" ").indexOf(value) < 0;
+      });
+    }
+    group.addEventListener("change", show);
+    show();
+  }
+
+  // A select [data-value-for] shows the input it names only for the choices that need one: a
+  // constant or a template, a metafield's key.
+  function valueFor(select) {
+    var input = document.getElementById(select.getAttribute("data-value-for"));
+    if (!input) { return; }
+    var shows = (select.getAttribute("data-shows-on") || "").split(" ");
+    function show() { input.hidden = shows.indexOf(select.value) < 0 && input.value === ""; }
+    select.addEventListener("change", function () {
+      show();
+      if (!input.hidden) { input.focus(); }
+    });
+    show();
+  }
+
+  // A code textarea gets line numbers beside it, kept in step as it is typed in and scrolled.
+  function lineNumbers(area) {
+    var gutter = document.createElement("div");
+    gutter.className = "gutter";
+    gutter.setAttribute("aria-hidden", "true");
+    area.parentNode.insertBefore(gutter, area);
+    function number() {
+      var n = area.value.split("\n").length, out = [];
+      for (var i = 1; i <= n; i++) { out.push(i); }
+      gutter.textContent = out.join("\n");
+      gutter.scrollTop = area.scrollTop;
+    }
+    area.addEventListener("input", number);
+    area.addEventListener("scroll", function () { gutter.scrollTop = area.scrollTop; });
+    number();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-live]").forEach(live);
     document.querySelectorAll("[data-live-rows]").forEach(liveRows);
+    document.querySelectorAll("[data-choose]").forEach(choose);
+    document.querySelectorAll("select[data-value-for]").forEach(valueFor);
+    document.querySelectorAll(".code-editor textarea").forEach(lineNumbers);
     selectToken();
   });
 })();
