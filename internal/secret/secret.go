@@ -1,6 +1,10 @@
 // Package secret encrypts credentials at rest with AES-256-GCM. Ciphertexts are text
-// ("v1:" + base64(nonce ‖ sealed)), bound to what they protect by additional data, so a token copied
-// into another row or column does not decrypt.
+// ("v2:" + base64(nonce ‖ sealed)), bound by additional data to what they protect — the caller names
+// the table, row and purpose, and what the secret is sent to — so a token copied into another row or
+// column, or a password whose endpoint was changed, does not decrypt.
+//
+// "v1:" ciphertexts were bound to their column only (databases before migration 00007); OpenV1 reads them once, to
+// seal them again bound to their row.
 package secret
 
 import (
@@ -20,10 +24,17 @@ import (
 // KeySize is the size of an AES-256 key.
 const KeySize = 32
 
-const prefix = "v1:"
+const (
+	prefix   = "v2:"
+	prefixV1 = "v1:"
+)
 
 // ErrDecrypt means a ciphertext is corrupt, was made with another key, or belongs elsewhere.
-var ErrDecrypt = errors.New("secret: cannot decrypt (wrong key or corrupt value)")
+var ErrDecrypt = errors.New("secret: cannot decrypt: wrong key, corrupt value, or sealed for another row, purpose or endpoint")
+
+// ErrV1 means a ciphertext was sealed by an older release, bound to its column only: it is opened only
+// by the upgrade that binds it to its row (OpenV1), never in use.
+var ErrV1 = errors.New("secret: value sealed the way of an older release, not bound to its row: enter this credential again")
 
 // Box seals and opens secrets with one key.
 type Box struct{ aead cipher.AEAD }
@@ -94,8 +105,8 @@ func LoadOrCreateKeyFile(path string) ([]byte, error) {
 	return key, f.Sync()
 }
 
-// Seal encrypts plaintext bound to context (e.g. "connection.bigcommerce_access_token").
-// The empty string seals to the empty string: there is nothing to protect.
+// Seal encrypts plaintext bound to context, which names what it protects (e.g. "stores/42/bc_access_token"
+// and where it is sent). The empty string seals to the empty string: there is nothing to protect.
 func (b *Box) Seal(plaintext, context string) string {
 	if plaintext == "" {
 		return ""
@@ -106,6 +117,22 @@ func (b *Box) Seal(plaintext, context string) string {
 
 // Open decrypts what Seal returned for the same context.
 func (b *Box) Open(ciphertext, context string) (string, error) {
+	if strings.HasPrefix(ciphertext, prefixV1) {
+		return "", ErrV1
+	}
+	return b.open(ciphertext, prefix, context)
+}
+
+// IsV1 tells whether a ciphertext was sealed by an older release (see OpenV1).
+func IsV1(ciphertext string) bool { return strings.HasPrefix(ciphertext, prefixV1) }
+
+// OpenV1 decrypts a ciphertext an older release sealed, bound to its column only (context was the
+// column's name). Only the upgrade that seals it again with Seal may call it.
+func (b *Box) OpenV1(ciphertext, context string) (string, error) {
+	return b.open(ciphertext, prefixV1, context)
+}
+
+func (b *Box) open(ciphertext, prefix, context string) (string, error) {
 	if ciphertext == "" {
 		return "", nil
 	}
@@ -122,4 +149,12 @@ func (b *Box) Open(ciphertext, context string) (string, error) {
 		return "", ErrDecrypt
 	}
 	return string(pt), nil
+}
+
+// SealV1 seals the way releases before migration 00007 did (column-bound), for tests of the upgrade only.
+func (b *Box) SealV1(plaintext, context string) string {
+	if plaintext == "" {
+		return ""
+	}
+	return prefixV1 + strings.TrimPrefix(b.Seal(plaintext, context), prefix)
 }

@@ -20,7 +20,7 @@ func newBox(t *testing.T) *Box {
 func TestSealedSecretsOpenOnlyInTheirContext(t *testing.T) {
 	b := newBox(t)
 	ct := b.Seal("tok-123", "connection.bigcommerce_access_token")
-	if strings.Contains(ct, "tok-123") || !strings.HasPrefix(ct, "v1:") {
+	if strings.Contains(ct, "tok-123") || !strings.HasPrefix(ct, "v2:") {
 		t.Fatalf("ciphertext %q", ct)
 	}
 	if ct == b.Seal("tok-123", "connection.bigcommerce_access_token") {
@@ -37,13 +37,32 @@ func TestSealedSecretsOpenOnlyInTheirContext(t *testing.T) {
 	if _, err := other.Open(ct, "connection.bigcommerce_access_token"); !errors.Is(err, ErrDecrypt) {
 		t.Fatalf("opened with another key: %v", err)
 	}
-	for _, bad := range []string{"plain", "v1:!!!", "v1:AAAA"} {
+	for _, bad := range []string{"plain", "v2:!!!", "v2:AAAA"} {
 		if _, err := b.Open(bad, "x"); !errors.Is(err, ErrDecrypt) {
 			t.Errorf("Open(%q) = %v", bad, err)
 		}
 	}
 	if b.Seal("", "x") != "" {
 		t.Fatal("empty must stay empty")
+	}
+}
+
+// A value an older release sealed (bound to its column only) is not used as it is: only the upgrade
+// that binds it to its row reads it.
+func TestAColumnBoundValueOpensOnlyForItsUpgrade(t *testing.T) {
+	b := newBox(t)
+	old := b.SealV1("tok-123", "connections.bc_access_token")
+	if !IsV1(old) || IsV1(b.Seal("tok-123", "stores/1/bc_access_token")) {
+		t.Fatal("IsV1 does not tell the two apart")
+	}
+	if _, err := b.Open(old, "connections.bc_access_token"); !errors.Is(err, ErrV1) {
+		t.Fatalf("Open(v1) = %v, want ErrV1", err)
+	}
+	if pt, err := b.OpenV1(old, "connections.bc_access_token"); err != nil || pt != "tok-123" {
+		t.Fatalf("OpenV1 = %q, %v", pt, err)
+	}
+	if _, err := b.OpenV1(old, "connections.dd_password"); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("OpenV1 in another context = %v", err)
 	}
 }
 

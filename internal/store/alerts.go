@@ -22,9 +22,6 @@ type AlertChannel struct {
 	CreatedAt time.Time
 }
 
-// ctxAlertChannel binds a channel's sealed configuration to its column.
-const ctxAlertChannel = "alert_channels.config"
-
 // CreateAlertChannel saves a channel and sets its ID; ErrExists when the name is taken.
 func (s *Store) CreateAlertChannel(ctx context.Context, c *AlertChannel) error {
 	c.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
@@ -36,8 +33,13 @@ func (s *Store) CreateAlertChannel(ctx context.Context, c *AlertChannel) error {
 		if n > 0 {
 			return ErrExists
 		}
-		return tx.QueryRowContext(ctx, `INSERT INTO alert_channels (name, type, config, target, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			c.Name, c.Type, s.box.Seal(c.Config, ctxAlertChannel), c.Target, ms(c.CreatedAt)).Scan(&c.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO alert_channels (name, type, config, target, created_at) VALUES ($1, $2, '', $3, $4) RETURNING id`,
+			c.Name, c.Type, c.Target, ms(c.CreatedAt)).Scan(&c.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE alert_channels SET config = $2 WHERE id = $1`, c.ID, s.box.Seal(c.Config, ctxAlertChannel(c.ID)))
+		return err
 	})
 	if errors.Is(err, ErrExists) {
 		return fmt.Errorf("alert channel %q: %w", c.Name, ErrExists)
@@ -59,7 +61,7 @@ func (s *Store) scanAlertChannel(row rowScanner) (*AlertChannel, error) {
 	}
 	c.CreatedAt = fromMS(created)
 	var err error
-	if c.Config, err = s.box.Open(sealed, ctxAlertChannel); err != nil {
+	if c.Config, err = s.box.Open(sealed, ctxAlertChannel(c.ID)); err != nil {
 		return nil, fmt.Errorf("alert channel %d configuration: %w", c.ID, err)
 	}
 	return &c, nil

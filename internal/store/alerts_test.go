@@ -41,7 +41,7 @@ func TestAlertChannelsAreSealedAndRulesCoverTheirSyncs(t *testing.T) {
 		if err := s.DB().QueryRow(`SELECT config FROM alert_channels WHERE id = $1`, ch.ID).Scan(&sealed); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(sealed, "v1:") || strings.Contains(sealed, "topsecret") || strings.Contains(sealed, "hooks.example.com") {
+		if !strings.HasPrefix(sealed, "v2:") || strings.Contains(sealed, "topsecret") || strings.Contains(sealed, "hooks.example.com") {
 			t.Fatalf("a channel's configuration is stored in the clear: %q", sealed)
 		}
 

@@ -103,7 +103,7 @@ func (s *Store) CreateConnection(ctx context.Context, c *Connection) error {
 			new_customer_program_id, new_customer_program_name, new_subscriber_program_id, new_subscriber_program_name,
 			abandoned_cart_program_id, abandoned_cart_program_name, installed_at)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
-			y.ID, c.StoreID, c.Dotdigital.Username, s.box.Seal(c.Dotdigital.Password, ctxPassword), c.Dotdigital.Endpoint, c.Dotdigital.APIEndpoint,
+			y.ID, c.StoreID, c.Dotdigital.Username, s.box.Seal(c.Dotdigital.Password, ctxPassword(y.ID, c.Dotdigital)), c.Dotdigital.Endpoint, c.Dotdigital.APIEndpoint,
 			st.SubscriberList.ID, st.SubscriberList.Name, st.CustomerList.ID, st.CustomerList.Name,
 			st.NewCustomerProgram.ID, st.NewCustomerProgram.Name, st.NewSubscriberProgram.ID, st.NewSubscriberProgram.Name,
 			st.AbandonedCartProgram.ID, st.AbandonedCartProgram.Name, ms(c.InstalledAt))
@@ -142,13 +142,13 @@ func (s *Store) scanConnection(row rowScanner) (*Connection, error) {
 	st.Interval = time.Duration(intervalMS) * time.Millisecond
 	c.NextSyncAt, c.InstalledAt, c.CreatedAt, c.UpdatedAt = nullMS(next), fromMS(installed), fromMS(created), fromMS(updated)
 	c.SyncRequestedAt = fromMS(requested)
-	if c.BigCommerce.AccessToken, err = s.box.Open(token, ctxAccessToken); err != nil {
+	if c.BigCommerce.AccessToken, err = s.box.Open(token, ctxAccessToken(c.StoreID, c.BigCommerce)); err != nil {
 		return nil, fmt.Errorf("connection %d access token: %w", c.ID, err)
 	}
-	if c.Dotdigital.Password, err = s.box.Open(password, ctxPassword); err != nil {
+	if c.Dotdigital.Password, err = s.box.Open(password, ctxPassword(c.ID, c.Dotdigital)); err != nil {
 		return nil, fmt.Errorf("connection %d password: %w", c.ID, err)
 	}
-	if c.WebhookSecret, err = s.box.Open(hookSecret, ctxWebhookSecret); err != nil {
+	if c.WebhookSecret, err = s.box.Open(hookSecret, ctxWebhookSecret(c.StoreID)); err != nil {
 		return nil, fmt.Errorf("connection %d webhook secret: %w", c.ID, err)
 	}
 	return &c, nil
@@ -222,11 +222,27 @@ func (s *Store) UpdateSettings(ctx context.Context, id int64, st Settings) error
 	})
 }
 
-// UpdateStoreDetails records what the store and the account say about themselves.
+// UpdateStoreDetails records what the store and the account say about themselves. The password is
+// bound to the account's API endpoint, so it is sealed again for the one discovered.
 func (s *Store) UpdateStoreDetails(ctx context.Context, id int64, storeName, storeURL, ddAPIEndpoint string) error {
 	now := ms(s.now())
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE dotdigital_links SET dd_api_endpoint = $2 WHERE sync_id = $1`, id, ddAPIEndpoint)
+		var dd DotdigitalCredentials
+		var sealed string
+		err := tx.QueryRowContext(ctx, `SELECT dd_username, dd_endpoint, dd_api_endpoint, dd_password FROM dotdigital_links WHERE sync_id = $1`, id).
+			Scan(&dd.Username, &dd.Endpoint, &dd.APIEndpoint, &sealed)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("connection %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if dd.Password, err = s.box.Open(sealed, ctxPassword(id, dd)); err != nil {
+			return fmt.Errorf("connection %d password: %w", id, err)
+		}
+		dd.APIEndpoint = ddAPIEndpoint
+		res, err := tx.ExecContext(ctx, `UPDATE dotdigital_links SET dd_api_endpoint = $2, dd_password = $3 WHERE sync_id = $1`,
+			id, ddAPIEndpoint, s.box.Seal(dd.Password, ctxPassword(id, dd)))
 		if err := affectedOne(res, err, "update the store details of", "connection", id); err != nil {
 			return err
 		}

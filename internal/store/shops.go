@@ -39,14 +39,6 @@ type BigCommerceCredentials struct {
 	AccessToken string
 }
 
-// Secret contexts bind each ciphertext to what it is. They name the columns the secrets were first
-// sealed in (the connections table of releases before stores): a moved ciphertext keeps its context.
-const (
-	ctxAccessToken   = "connections.bc_access_token"
-	ctxPassword      = "connections.dd_password"
-	ctxWebhookSecret = "connections.webhook_secret"
-)
-
 const shopColumns = `id, name, store_hash, store_name, store_url, bc_api_path, bc_base_url, bc_client_id, bc_access_token,
 	webhook_secret, webhooks_url, quota_share, status, status_message, created_at, updated_at`
 
@@ -57,12 +49,20 @@ func (s *Store) CreateShop(ctx context.Context, sh *Shop) error {
 		sh.Status = StatusOK
 	}
 	sh.CreatedAt, sh.UpdatedAt = now, now
-	err := s.db.QueryRowContext(ctx, `INSERT INTO stores (name, store_hash, store_name, store_url, bc_api_path, bc_base_url, bc_client_id,
-		bc_access_token, webhook_secret, webhooks_url, quota_share, status, status_message, created_at, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING id`,
-		sh.Name, sh.StoreHash, sh.StoreName, sh.StoreURL, sh.BigCommerce.APIPath, sh.BigCommerce.BaseURL, sh.BigCommerce.ClientID,
-		s.box.Seal(sh.BigCommerce.AccessToken, ctxAccessToken), s.box.Seal(sh.WebhookSecret, ctxWebhookSecret), sh.WebhooksURL,
-		sh.QuotaShare, string(sh.Status), sh.StatusMessage, ms(now), ms(now)).Scan(&sh.ID)
+	// The credentials are sealed bound to the row, so once its id is known.
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO stores (name, store_hash, store_name, store_url, bc_api_path, bc_base_url, bc_client_id,
+			bc_access_token, webhook_secret, webhooks_url, quota_share, status, status_message, created_at, updated_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,'','',$8,$9,$10,$11,$12,$13) RETURNING id`,
+			sh.Name, sh.StoreHash, sh.StoreName, sh.StoreURL, sh.BigCommerce.APIPath, sh.BigCommerce.BaseURL, sh.BigCommerce.ClientID,
+			sh.WebhooksURL, sh.QuotaShare, string(sh.Status), sh.StatusMessage, ms(now), ms(now)).Scan(&sh.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE stores SET bc_access_token = $2, webhook_secret = $3 WHERE id = $1`, sh.ID,
+			s.box.Seal(sh.BigCommerce.AccessToken, ctxAccessToken(sh.ID, sh.BigCommerce)), s.box.Seal(sh.WebhookSecret, ctxWebhookSecret(sh.ID)))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: create store: %w", err)
 	}
@@ -79,10 +79,10 @@ func (s *Store) scanShop(row rowScanner) (*Shop, error) {
 		return nil, err
 	}
 	sh.Status, sh.CreatedAt, sh.UpdatedAt = Status(status), fromMS(created), fromMS(updated)
-	if sh.BigCommerce.AccessToken, err = s.box.Open(token, ctxAccessToken); err != nil {
+	if sh.BigCommerce.AccessToken, err = s.box.Open(token, ctxAccessToken(sh.ID, sh.BigCommerce)); err != nil {
 		return nil, fmt.Errorf("store %d access token: %w", sh.ID, err)
 	}
-	if sh.WebhookSecret, err = s.box.Open(hook, ctxWebhookSecret); err != nil {
+	if sh.WebhookSecret, err = s.box.Open(hook, ctxWebhookSecret(sh.ID)); err != nil {
 		return nil, fmt.Errorf("store %d webhook secret: %w", sh.ID, err)
 	}
 	return &sh, nil
@@ -144,7 +144,7 @@ func (s *Store) UpdateShop(ctx context.Context, sh *Shop) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE stores SET name = $2, store_name = $3, store_url = $4, bc_api_path = $5, bc_base_url = $6,
 		bc_client_id = $7, bc_access_token = $8, quota_share = $9, updated_at = $10 WHERE id = $1`,
 		sh.ID, sh.Name, sh.StoreName, sh.StoreURL, sh.BigCommerce.APIPath, sh.BigCommerce.BaseURL, sh.BigCommerce.ClientID,
-		s.box.Seal(sh.BigCommerce.AccessToken, ctxAccessToken), sh.QuotaShare, ms(sh.UpdatedAt))
+		s.box.Seal(sh.BigCommerce.AccessToken, ctxAccessToken(sh.ID, sh.BigCommerce)), sh.QuotaShare, ms(sh.UpdatedAt))
 	return affectedOne(res, err, "update", "store", sh.ID)
 }
 

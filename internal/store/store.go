@@ -213,7 +213,7 @@ func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
 			logger.Info("migrated", slog.String("migration", r.Source.Path), slog.Duration("took", r.Duration))
 		}
 	}
-	return nil
+	return s.rebindSecrets(ctx, logger)
 }
 
 func ms(t time.Time) int64 {

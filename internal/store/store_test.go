@@ -51,7 +51,7 @@ func TestConnectionsRoundTripWithCredentialsSealed(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, v := range []string{token, password, hook} {
-			if !strings.HasPrefix(v, "v1:") || strings.Contains(v, "secret") {
+			if !strings.HasPrefix(v, "v2:") || strings.Contains(v, "secret") {
 				t.Fatalf("credential stored in the clear: %q", v)
 			}
 		}

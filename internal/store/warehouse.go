@@ -31,8 +31,6 @@ const (
 	SourceFailing  = "failing"
 )
 
-const ctxSourceURL = "warehouse_sources.url"
-
 // InUseError refuses to remove something others depend on, naming them.
 type InUseError struct {
 	What  string   // e.g. source 3
@@ -50,10 +48,16 @@ func (s *Store) CreateSource(ctx context.Context, src *Source) error {
 		src.Status = SourceUntested
 	}
 	src.CreatedAt, src.UpdatedAt = now, now
-	err := s.db.QueryRowContext(ctx, `INSERT INTO warehouse_sources (name, engine, url, display_url, status, status_message, tested_at,
-		created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
-		src.Name, src.Engine, s.box.Seal(src.URL, ctxSourceURL), src.DisplayURL, src.Status, src.StatusMessage, ms(src.TestedAt),
-		ms(now), ms(now)).Scan(&src.ID)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO warehouse_sources (name, engine, url, display_url, status, status_message, tested_at,
+			created_at, updated_at) VALUES ($1,$2,'',$3,$4,$5,$6,$7,$8) RETURNING id`,
+			src.Name, src.Engine, src.DisplayURL, src.Status, src.StatusMessage, ms(src.TestedAt), ms(now), ms(now)).Scan(&src.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE warehouse_sources SET url = $2 WHERE id = $1`, src.ID, s.box.Seal(src.URL, ctxSourceURL(src.ID)))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: create source: %w", err)
 	}
@@ -71,7 +75,7 @@ func (s *Store) scanSource(row rowScanner) (*Source, error) {
 	}
 	src.TestedAt, src.CreatedAt, src.UpdatedAt = fromMS(tested), fromMS(created), fromMS(updated)
 	var err error
-	if src.URL, err = s.box.Open(sealed, ctxSourceURL); err != nil {
+	if src.URL, err = s.box.Open(sealed, ctxSourceURL(src.ID)); err != nil {
 		return nil, fmt.Errorf("source %d URL: %w", src.ID, err)
 	}
 	return &src, nil
