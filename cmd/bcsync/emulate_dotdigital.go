@@ -30,7 +30,7 @@ type emulateDotdigitalCmd struct {
 	Latency            time.Duration `help:"Delay added to every request." default:"0s"`
 	Faults             string        `help:"Injected faults, e.g. 429=0.02,500=0.05,timeout=0.01,truncate=0.01,reset=0.01."`
 	RateLimit          string        `help:"Calls per tier and window, e.g. low=35/1m,medium=100/1m,high=300/1m, a single number per minute for every tier, or off." default:""`
-	EnrolmentAllowance int           `help:"Program enrolment calls allowed per hour." default:"10000"`
+	EnrolmentAllowance int           `help:"Program enrolment calls allowed per hour." default:"20"`
 }
 
 func (c emulateDotdigitalCmd) Run(ctx context.Context, logger *slog.Logger) error {

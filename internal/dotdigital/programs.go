@@ -246,3 +246,50 @@ func (c *Client) awaitEnrolment(ctx context.Context, e Enrolment) (Enrolment, er
 	}
 	return e, nil
 }
+
+// EnrolmentsByStatus reads one page of the account's enrolments that are Processing or Finished
+// (GET /v2/programs/enrolments/{status}); sel is at most MaxSelect.
+func (c *Client) EnrolmentsByStatus(ctx context.Context, status string, skip, sel int) ([]Enrolment, error) {
+	var out []Enrolment
+	_, err := c.do(ctx, call{method: "GET", path: pathf("/v2/programs/enrolments/%s", status), query: paging(skip, sel), out: &out})
+	return out, err
+}
+
+// FindEnrolments tells which of contactIDs an enrolment in a program created at or after since
+// includes, with the earliest such enrolment of each: how a client that lost the answer to an
+// enrolment call (a crash, a timeout) learns whether it was made. It reads every Processing and
+// Finished enrolment of the account, so it is for recovery only.
+func (c *Client) FindEnrolments(ctx context.Context, programID int, since time.Time, contactIDs []int64) (map[int64]Enrolment, error) {
+	want := map[int64]bool{}
+	for _, id := range contactIDs {
+		want[id] = true
+	}
+	out := map[int64]Enrolment{}
+	for _, status := range []string{"Processing", "Finished"} {
+		all, err := allPages(func(skip int) ([]Enrolment, error) { return c.EnrolmentsByStatus(ctx, status, skip, MaxSelect) })
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range all {
+			if e.ProgramID != programID || e.DateCreated.Before(since) {
+				continue
+			}
+			for _, id := range e.Contacts {
+				if prev, seen := out[id]; want[id] && (!seen || e.DateCreated.Before(prev.DateCreated)) {
+					out[id] = e
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// EnrolmentOutcome waits until Dotdigital has processed an enrolment and returns the contacts it did
+// not enrol.
+func (c *Client) EnrolmentOutcome(ctx context.Context, e Enrolment) ([]EnrolmentFault, error) {
+	e, err := c.awaitEnrolment(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	return c.EnrolmentFaults(ctx, e.ID)
+}

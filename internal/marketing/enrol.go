@@ -33,67 +33,19 @@ func (rc *runContext) programFor(reason string) store.Ref {
 	return store.Ref{}
 }
 
-// enrol enrols contacts in the programme chosen for reason, each at most once per programme and
-// subject (see store.ClaimEnrolments). A programme that is not active or an exhausted allowance does
-// not fail the run: the enrolments are recorded as failed, or released to be tried on a later sync.
+// enrol queues contacts for enrolment in the programme chosen for reason, each at most once per
+// programme and subject; the enrolments stream sends the queue (see stream_enrolments.go).
 func (rc *runContext) enrol(ctx context.Context, reason, subject string, who []enrolee) error {
 	program := rc.programFor(reason)
 	if program.ID == 0 || len(who) == 0 {
 		return nil
 	}
-	s := rc.e.store
-	claims := make([]store.Enrolment, len(who))
-	ids := map[string]int64{}
+	es := make([]store.Enrolment, len(who))
 	for i, w := range who {
-		claims[i] = store.Enrolment{ProgramID: program.ID, Email: w.email, Subject: subject, Reason: reason}
-		ids[w.email] = w.contactID
+		es[i] = store.Enrolment{ProgramID: program.ID, Email: w.email, Subject: subject, Reason: reason, ContactID: w.contactID}
 	}
-	claimed, err := s.ClaimEnrolments(ctx, rc.conn.ID, claims)
-	if err != nil || len(claimed) == 0 {
-		return err
-	}
-	contactIDs := make([]int64, len(claimed))
-	for i, c := range claimed {
-		contactIDs[i] = ids[c.Email]
-	}
-	rep, err := rc.dd.EnrolContacts(ctx, int(program.ID), contactIDs)
-	var apiErr *dotdigital.APIError
-	switch {
-	case err == nil:
-		failed := map[int64]string{}
-		for _, f := range rep.Faults {
-			failed[f.ContactID] = f.Reason
-		}
-		var ok, bad []store.Enrolment
-		for i, c := range claimed {
-			if reason, isFault := failed[contactIDs[i]]; isFault {
-				c.Reason = reason
-				bad = append(bad, c)
-			} else {
-				ok = append(ok, c)
-			}
-		}
-		if err := s.SetEnrolmentStatus(ctx, rc.conn.ID, ok, "enrolled", ""); err != nil {
-			return err
-		}
-		for _, b := range bad {
-			if err := s.SetEnrolmentStatus(ctx, rc.conn.ID, []store.Enrolment{b}, "failed", b.Reason); err != nil {
-				return err
-			}
-		}
-		return nil
-	case errors.Is(err, dotdigital.ErrProgramNotActive):
-		rc.log.Warn("programme is not active: contacts not enrolled", slog.Int64("program_id", program.ID), slog.String("reason", reason))
-		return s.SetEnrolmentStatus(ctx, rc.conn.ID, claimed, "failed", "the programme is not active")
-	case errors.Is(err, dotdigital.ErrEnrolmentAllowanceExceeded), errors.As(err, &apiErr) && apiErr.Status < 500:
-		// Refused: certainly not enrolled, so a later sync may try again.
-		rc.log.Warn("enrolment refused; will retry on a later sync", slog.Any("error", err))
-		return s.ReleaseEnrolments(ctx, rc.conn.ID, claimed)
-	default:
-		// The outcome is unknown: enrolling again could send the programme twice, so do not.
-		rc.log.Warn("enrolment outcome unknown; not retried", slog.Any("error", err))
-		return s.SetEnrolmentStatus(ctx, rc.conn.ID, claimed, "unknown", err.Error())
-	}
+	_, err := rc.e.store.QueueEnrolments(ctx, rc.conn.ID, es)
+	return err
 }
 
 func isNotFound(err error) bool { return errors.Is(err, dotdigital.ErrNotFound) }

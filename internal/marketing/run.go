@@ -28,7 +28,7 @@ type stream interface {
 // sync already ask for the next one. Unsubscribes made in Dotdigital are written to the store next, so
 // the subscriber stream of the same run takes those people out of the list. Contacts come before orders,
 // so the orders of contacts made in this run go out in it; order figures (computed fields) follow the
-// orders they sum.
+// orders they sum. Enrolments go last: every stream before queues them.
 var streams = []stream{
 	webhooksStream{},
 	unsubscribesStream{},
@@ -39,6 +39,7 @@ var streams = []stream{
 	waitingStream{},
 	productsStream{},
 	cartsStream{},
+	enrolmentsStream{},
 }
 
 // StreamNames lists the streams in the order they run.

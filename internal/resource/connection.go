@@ -34,6 +34,9 @@ type Connection struct {
 	LastRun  *Run   `json:"last_run"`
 	// CurrentRun is the run in progress, with each stream's pace.
 	CurrentRun *Run `json:"current_run,omitempty"`
+	// EnrolmentsWaiting counts programme enrolments not made yet: queued for Dotdigital's hourly
+	// allowance, or being sent.
+	EnrolmentsWaiting int64 `json:"enrolments_waiting"`
 }
 
 // Ref names a list or programme.
@@ -66,7 +69,9 @@ type ConnectionState struct {
 	LastRun  *store.Run // the last finished run
 	Current  *store.Run // the running run
 	Queued   bool       // a sync job is queued or running
-	Now      time.Time
+	// EnrolmentsWaiting counts programme enrolments queued or being sent.
+	EnrolmentsWaiting int64
+	Now               time.Time
 }
 
 // NewConnection converts a connection.
@@ -77,7 +82,7 @@ func NewConnection(c *store.Connection, st ConnectionState) Connection {
 		DataSync: s.DataSync, IntervalS: s.Interval.Seconds(), SubscriberList: Ref{s.SubscriberList.ID, s.SubscriberList.Name},
 		CustomerList: ref(s.CustomerList), NewCustomerProgram: ref(s.NewCustomerProgram),
 		NewSubscriberProgram: ref(s.NewSubscriberProgram), AbandonedCartProgram: ref(s.AbandonedCartProgram),
-		Webhooks: c.WebhooksURL != "", Activity: Activity(c, st)}
+		Webhooks: c.WebhooksURL != "", Activity: Activity(c, st), EnrolmentsWaiting: st.EnrolmentsWaiting}
 	if len(st.Mappings) > 0 {
 		out.FieldMapping = map[string]string{}
 		for _, m := range st.Mappings {

@@ -260,19 +260,32 @@ func TestContactsWaitingAndEnrolments(t *testing.T) {
 			t.Fatalf("waiting = %d", n)
 		}
 
-		e := []store.Enrolment{{ProgramID: 5, Email: "a@x.io", Reason: "new_customer"}, {ProgramID: 5, Email: "b@x.io", Reason: "new_customer"}}
-		claimed, _ := s.ClaimEnrolments(ctx, c.ID, e)
-		if len(claimed) != 2 {
-			t.Fatalf("claimed %d", len(claimed))
+		e := []store.Enrolment{{ProgramID: 5, Email: "a@x.io", Reason: "new_customer"}, {ProgramID: 5, Email: "b@x.io", Reason: "new_customer"},
+			{ProgramID: 5, Email: "a@x.io", Subject: "cart-2", Reason: "abandoned_cart"}}
+		if n, err := s.QueueEnrolments(ctx, c.ID, e); n != 3 || err != nil {
+			t.Fatalf("queued %d, %v", n, err)
 		}
-		if again, _ := s.ClaimEnrolments(ctx, c.ID, e); len(again) != 0 {
-			t.Fatal("a contact was claimed twice for one programme")
+		if n, _ := s.QueueEnrolments(ctx, c.ID, e); n != 0 {
+			t.Fatal("a contact was queued twice for one programme and subject")
 		}
-		s.ReleaseEnrolments(ctx, c.ID, e[1:])
-		if again, _ := s.ClaimEnrolments(ctx, c.ID, e); len(again) != 1 || again[0].Email != "b@x.io" {
-			t.Fatalf("released claim not claimable: %+v", again)
+		// One chunk: one enrolment per contact; a's second subject waits for the next chunk.
+		chunk, err := s.TakeEnrolments(ctx, c.ID, 25)
+		if err != nil || len(chunk) != 2 || chunk[0].SentAt.IsZero() {
+			t.Fatalf("chunk = %+v, %v", chunk, err)
 		}
-		s.SetEnrolmentStatus(ctx, c.ID, e, "enrolled", "")
+		if sending, _ := s.SendingEnrolments(ctx, c.ID); len(sending) != 2 {
+			t.Fatalf("sending = %+v", sending)
+		}
+		if n, _ := s.EnrolmentsWaiting(ctx, c.ID); n != 3 {
+			t.Fatalf("waiting = %d", n)
+		}
+		s.SetEnrolmentStatus(ctx, c.ID, chunk, "enrolled", "")
+		if n, _ := s.EnrolmentsWaiting(ctx, c.ID); n != 1 {
+			t.Fatalf("waiting after the chunk = %d", n)
+		}
+		if next, _ := s.TakeEnrolments(ctx, c.ID, 25); len(next) != 1 || next[0].Subject != "cart-2" {
+			t.Fatalf("next chunk = %+v", next)
+		}
 		if counts, _ := s.EnrolmentCounts(ctx, c.ID); counts["enrolled"] != 2 {
 			t.Fatalf("counts = %v", counts)
 		}

@@ -271,7 +271,7 @@ func num(v int64) string {
 
 var streamLabels = map[string]string{
 	"webhooks": "Webhooks", "unsubscribes": "Unsubscribes back to the store", "subscribers": "Subscribers", "customers": "Customers",
-	"orders": "Orders", "order_figures": "Order figures", "waiting": "Orders waiting for a contact", "products": "Products", "carts": "Abandoned carts",
+	"orders": "Orders", "order_figures": "Order figures", "waiting": "Orders waiting for a contact", "products": "Products", "carts": "Abandoned carts", "enrolments": "Programme enrolments",
 	// A warehouse run's parts.
 	"plan": "Plan (rows read)", "add": "Adds", "change": "Changes", "remove": "Removes",
 }

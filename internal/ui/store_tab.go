@@ -16,6 +16,8 @@ type syncStatus struct {
 	Activity string
 	Current  *store.Run
 	Last     *store.Run
+	// EnrolmentsWaiting counts programme enrolments queued or being sent (the hourly allowance).
+	EnrolmentsWaiting int64
 }
 
 // settingsForm holds the store tab's choices, as saved or as just submitted.
@@ -52,7 +54,7 @@ func (h *Handler) syncStatus(r *http.Request, c *store.Connection) (syncStatus, 
 	if err != nil {
 		return syncStatus{}, err
 	}
-	return syncStatus{Conn: c, Activity: resource.Activity(c, st), Current: st.Current, Last: st.LastRun}, nil
+	return syncStatus{Conn: c, Activity: resource.Activity(c, st), Current: st.Current, Last: st.LastRun, EnrolmentsWaiting: st.EnrolmentsWaiting}, nil
 }
 
 func (h *Handler) storeTab(w http.ResponseWriter, r *http.Request) {

@@ -34,27 +34,47 @@ const Password = "correct-horse-battery"
 // fields and programmes; options adjust the configuration and the services.
 func New(t *testing.T, options ...func(*app.Config, *app.ServiceOptions)) *Env {
 	t.Helper()
-	return open(t, false, options)
+	return open(t, false, Emulators{}, options)
+}
+
+// Emulators adjust the emulated store's and account's configuration (a clock, an allowance).
+type Emulators struct {
+	BigCommerce func(*bcemu.Config)
+	Dotdigital  func(*ddemu.Config)
+}
+
+// NewWithEmulators is New over emulators adjusted by em.
+func NewWithEmulators(t *testing.T, em Emulators, options ...func(*app.Config, *app.ServiceOptions)) *Env {
+	t.Helper()
+	return open(t, false, em, options)
 }
 
 // NewWorking is New with workers started: runs queued through the services are carried out.
 func NewWorking(t *testing.T, options ...func(*app.Config, *app.ServiceOptions)) *Env {
 	t.Helper()
-	e := open(t, true, options)
+	e := open(t, true, Emulators{}, options)
 	if err := e.Services.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return e
 }
 
-func open(t *testing.T, work bool, options []func(*app.Config, *app.ServiceOptions)) *Env {
+func open(t *testing.T, work bool, em Emulators, options []func(*app.Config, *app.ServiceOptions)) *Env {
 	t.Helper()
 	ctx := context.Background()
-	bc, err := bcemu.New(bcemu.Config{Seed: 3, Customers: 20, Subscribers: 10, Orders: 30, Products: 10})
+	bcCfg := bcemu.Config{Seed: 3, Customers: 20, Subscribers: 10, Orders: 30, Products: 10}
+	ddCfg := ddemu.Config{Seed: 3, ImportDelay: 10 * time.Millisecond, Data: ddemu.DataSizes{Lists: 3, DataFields: 4, Programs: 5}}
+	if em.BigCommerce != nil {
+		em.BigCommerce(&bcCfg)
+	}
+	if em.Dotdigital != nil {
+		em.Dotdigital(&ddCfg)
+	}
+	bc, err := bcemu.New(bcCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dd, err := ddemu.New(ddemu.Config{Seed: 3, ImportDelay: 10 * time.Millisecond, Data: ddemu.DataSizes{Lists: 3, DataFields: 4, Programs: 5}})
+	dd, err := ddemu.New(ddCfg)
 	if err != nil {
 		t.Fatal(err)
 	}

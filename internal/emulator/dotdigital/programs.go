@@ -2,9 +2,12 @@ package dotdigital
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -89,6 +92,9 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request) {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	now := clock()
+	if s.cfg.Now != nil {
+		now = s.cfg.Now().UTC().Truncate(time.Millisecond)
+	}
 	recent := s.st.enrolCalls[:0]
 	for _, t := range s.st.enrolCalls {
 		if now.Sub(t) < time.Hour {
@@ -118,7 +124,7 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request) {
 		writeV2Error(w, http.StatusBadRequest, "Error: ERROR_ADDRESSBOOK_TOOMANY")
 		return
 	}
-	e := &enrolment{id: s.st.newID(), programID: p.id, created: now, readyAt: now.Add(s.cfg.ImportDelay), contacts: []int32{}, books: []int32{}}
+	e := &enrolment{id: s.st.newID(), programID: p.id, created: now, readyAt: clock().Add(s.cfg.ImportDelay), contacts: []int32{}, books: []int32{}}
 	for _, b := range in.AddressBooks {
 		if s.st.books[int32(b)] == nil {
 			writeV2Error(w, http.StatusBadRequest, "Error: ERROR_ADDRESSBOOK_NOT_FOUND")
@@ -161,7 +167,7 @@ func (s *Server) processEnrolment(e *enrolment) {
 			}
 		}
 	}
-	now := clock()
+	now := e.created
 	for _, id := range ids {
 		c := s.st.contacts[id]
 		switch {
@@ -178,7 +184,16 @@ func (s *Server) processEnrolment(e *enrolment) {
 	e.finished = true
 }
 
+// enrolmentStatuses are the statuses GET /v2/programs/enrolments/{status} lists: the same path as one
+// enrolment's, told apart by the value (an enrolment id is a GUID).
+var enrolmentStatuses = map[string]bool{"NotAvailableInThisVersion": true, "Processing": true, "Finished": true}
+
+// getEnrolment answers one enrolment, or the account's enrolments of a status, oldest first.
 func (s *Server) getEnrolment(w http.ResponseWriter, r *http.Request) {
+	if status := r.PathValue("enrolmentId"); enrolmentStatuses[status] {
+		s.enrolmentsByStatus(w, r, status)
+		return
+	}
 	s.st.mu.Lock()
 	e := s.st.enrolments[r.PathValue("enrolmentId")]
 	var out apiEnrolment
@@ -191,6 +206,25 @@ func (s *Server) getEnrolment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) enrolmentsByStatus(w http.ResponseWriter, r *http.Request, status string) {
+	skip, sel, ok := v2Paging(w, r)
+	if !ok {
+		return
+	}
+	s.st.mu.Lock()
+	out := []apiEnrolment{}
+	for _, e := range s.st.enrolments {
+		if a := e.api(); a.Status == status {
+			out = append(out, a)
+		}
+	}
+	s.st.mu.Unlock()
+	slices.SortFunc(out, func(a, b apiEnrolment) int {
+		return cmp.Or(strings.Compare(a.DateCreated, b.DateCreated), strings.Compare(a.ID, b.ID))
+	})
+	writeJSON(w, http.StatusOK, page(out, skip, sel))
 }
 
 // enrolmentFaults answers the CSV of contacts an enrolment could not enrol. The v2 description gives it

@@ -28,9 +28,9 @@ const (
 	DefaultMaxContactImports = 25
 	DefaultMaxInsightImports = 5
 	DefaultMaxCollections    = 1000
-	// DefaultEnrolmentAllowance is enrolment calls per hour. Dotdigital once documented 20; the
-	// emulator's default is generous so that demos do not trip over it.
-	DefaultEnrolmentAllowance = 10000
+	// DefaultEnrolmentAllowance is enrolment calls per rolling hour, as Dotdigital documented it
+	// (ERROR_ENROLMENT_ALLOWANCE_EXCEEDED, see docs/dotdigital.md): clients must queue beyond it.
+	DefaultEnrolmentAllowance = 20
 )
 
 // Config describes the emulated account and how the emulator misbehaves.
@@ -63,6 +63,9 @@ type Config struct {
 	MaxInsightImports  int   // active Insight imports; default 5
 	MaxCollections     int   // Insight collections per account; default 1000
 	EnrolmentAllowance int   // program enrolment calls per rolling hour; default DefaultEnrolmentAllowance
+	// Now is the clock of the enrolment allowance and of enrolments' dateCreated (tests that cross an
+	// hour without waiting one); default the wall clock. Processing delays keep the wall clock.
+	Now func() time.Time
 
 	Logger *slog.Logger
 }

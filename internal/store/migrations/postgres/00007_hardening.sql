@@ -7,5 +7,18 @@ CREATE TABLE bcsync_upgrades (
 );
 INSERT INTO bcsync_upgrades (name) VALUES ('rebind_secrets');
 
+-- Enrolments become a queue that survives restarts: queued, then taken a chunk at a time ("sending",
+-- with the time it was taken), then enrolled or failed. Dotdigital allows about 20 enrolment calls an
+-- hour, so the queue may wait for hours. Claims of older releases ("claimed": a crash lost them;
+-- "unknown": an unclear answer) become "sending" since they were claimed, and are resolved by asking
+-- Dotdigital which were enrolled.
+ALTER TABLE enrolments ADD COLUMN contact_id BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE enrolments ADD COLUMN sent_at BIGINT NOT NULL DEFAULT 0;
+UPDATE enrolments SET status = 'sending', sent_at = created_at WHERE status IN ('claimed', 'unknown');
+CREATE INDEX enrolments_waiting ON enrolments (sync_id, status, created_at);
+
 -- +goose Down
+DROP INDEX enrolments_waiting;
+ALTER TABLE enrolments DROP COLUMN sent_at;
+ALTER TABLE enrolments DROP COLUMN contact_id;
 DROP TABLE bcsync_upgrades;
