@@ -170,6 +170,9 @@ func StreamLine(c store.StreamCounts, now time.Time) string {
 		fmt.Fprintf(&b, " %.0f/s", p.Rate)
 	}
 	fmt.Fprintf(&b, "  sent %d unchanged %d rejected %d", c.Sent, c.Unchanged, c.Rejected)
+	if c.StillRejected > 0 {
+		fmt.Fprintf(&b, " still rejected %d", c.StillRejected)
+	}
 	return b.String()
 }
 
@@ -183,7 +186,11 @@ func Summary(w io.Writer, r *store.Run) {
 			parts["add"].Rejected+parts["change"].Rejected+parts["remove"].Rejected)
 	} else {
 		read, sent, unchanged, rejected := resource.Totals(r)
-		fmt.Fprintf(w, ": read %d, sent %d, unchanged %d, rejected %d\n", read, sent, unchanged, rejected)
+		fmt.Fprintf(w, ": read %d, sent %d, unchanged %d, rejected %d", read, sent, unchanged, rejected)
+		if still := resource.StillRejected(r); still > 0 {
+			fmt.Fprintf(w, ", still rejected %d (refused before, unchanged: not sent again)", still)
+		}
+		fmt.Fprintln(w)
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", r.Error)

@@ -24,21 +24,29 @@ func Print(v any) string {
 // Counter counts what a run did (a ledger.Run).
 type Counter interface {
 	Count(read, sent, unchanged, rejected int64)
+	StillRejected(n int64)
 }
 
-// Batch is a batch of records of one stream of one sync, with what was last sent for each.
+// Batch is a batch of records of one stream of one sync, with what was last sent for each and what was
+// refused.
 type Batch struct {
 	prev    map[string]store.RecordState
+	refused map[string]store.Refusal
 	counter Counter
 }
 
-// Load reads the last sent states of a batch's keys. Unchanged records are counted on counter.
+// Load reads the last sent states and the refusals of a batch's keys. Unchanged records are counted on
+// counter, as unchanged or as still rejected.
 func Load(ctx context.Context, st *store.Store, syncID int64, stream string, keys []string, counter Counter) (*Batch, error) {
 	prev, err := st.RecordStates(ctx, syncID, stream, keys)
 	if err != nil {
 		return nil, err
 	}
-	return &Batch{prev: prev, counter: counter}, nil
+	refused, err := st.Refusals(ctx, syncID, stream, keys)
+	if err != nil {
+		return nil, err
+	}
+	return &Batch{prev: prev, refused: refused, counter: counter}, nil
 }
 
 // Prev is what was last sent for a key, and whether anything was.
@@ -47,13 +55,29 @@ func (b *Batch) Prev(key string) (store.RecordState, bool) {
 	return s, ok
 }
 
-// Changed reports whether next differs from what was last sent for its key: its fingerprint, email or
-// status. An unchanged record is counted as such, and should not be sent.
+// Changed reports whether next differs from what was last sent for its key, and from what was last
+// refused: its fingerprint, email or status. An unchanged record is counted as unchanged, or as still
+// rejected when its last outcome was a refusal (one older than the last accepted state no longer
+// counts), and should be neither sent nor logged.
 func (b *Batch) Changed(next store.RecordState) bool {
-	prev, ok := b.prev[next.Key]
-	if ok && prev.Fingerprint == next.Fingerprint && prev.Email == next.Email && prev.Status == next.Status {
+	prev, sent := b.prev[next.Key]
+	if r, ok := b.refused[next.Key]; ok && same(r.RecordState, next) && (!sent || !r.UpdatedAt.Before(prev.UpdatedAt)) {
+		b.counter.StillRejected(1)
+		return false
+	}
+	if sent && same(prev, next) {
 		b.counter.Count(0, 0, 1, 0)
 		return false
 	}
 	return true
+}
+
+func same(a, b store.RecordState) bool {
+	return a.Fingerprint == b.Fingerprint && a.Email == b.Email && a.Status == b.Status
+}
+
+// Invalid is the state bcsync remembers of a record it refused itself (an invalid email), before any
+// payload: it is "still rejected" until its email changes.
+func Invalid(key, email, reason string) store.RecordState {
+	return store.RecordState{Key: key, Email: email, Fingerprint: "invalid:" + reason}
 }

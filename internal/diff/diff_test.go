@@ -3,15 +3,50 @@ package diff_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/bcsync/bcsync/internal/diff"
 	"github.com/bcsync/bcsync/internal/store"
 	"github.com/bcsync/bcsync/internal/store/storetest"
 )
 
-type counts struct{ unchanged int64 }
+type counts struct{ unchanged, stillRejected int64 }
 
 func (c *counts) Count(_, _, unchanged, _ int64) { c.unchanged += unchanged }
+func (c *counts) StillRejected(n int64)          { c.stillRejected += n }
+
+// A record refused in one state is neither sent nor counted as sent while it stays in that state: it
+// is still rejected. Changed, it is sent again; accepted since, its old refusal no longer counts.
+func TestARefusedRecordIsStillRejectedUntilItChanges(t *testing.T) {
+	s := storetest.Open(t, store.SQLite)
+	c := storetest.NewConnection(t, s)
+	ctx := context.Background()
+	bad := store.RecordState{Key: "1", Email: "odd,one@x.io", Fingerprint: diff.Print(map[string]any{"name": "Odd"}), Status: 1}
+	fixed := store.RecordState{Key: "2", Email: "b@x.io", Fingerprint: diff.Print(map[string]any{"name": "Ben"}), Status: 1}
+	if err := s.RememberRefusals(ctx, c.ID, "subscribers", []store.Refusal{{RecordState: bad, Reason: "InvalidEmail"}, {RecordState: fixed, Reason: "InvalidEmail"}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond)
+	if err := s.SaveRecordStates(ctx, c.ID, "subscribers", []store.RecordState{fixed}); err != nil { // accepted since
+		t.Fatal(err)
+	}
+	var n counts
+	b, err := diff.Load(ctx, s, c.ID, "subscribers", []string{"1", "2"}, &n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Changed(bad) || n.stillRejected != 1 || n.unchanged != 0 {
+		t.Fatalf("the unchanged refused record: counts %+v", n)
+	}
+	changed := bad
+	changed.Fingerprint = diff.Print(map[string]any{"name": "Odd One"})
+	if !b.Changed(changed) {
+		t.Fatal("a refused record that changed is not sent again")
+	}
+	if b.Changed(fixed) || n.unchanged != 1 || n.stillRejected != 1 {
+		t.Fatalf("a record accepted after its refusal: counts %+v", n)
+	}
+}
 
 func TestOnlyWhatChangedSinceItWasSentIsChanged(t *testing.T) {
 	s := storetest.Open(t, store.SQLite)

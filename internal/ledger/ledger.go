@@ -187,6 +187,16 @@ func (r *Run) Count(read, sent, unchanged, rejected int64) {
 	}
 }
 
+// StillRejected counts, on the current part, records refused before and unchanged since: neither
+// sent nor logged again, and not making the run partial.
+func (r *Run) StillRejected(n int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c := r.current; c != nil {
+		c.StillRejected += n
+	}
+}
+
 // SetTotal sets how many records the current part will read, when known up front.
 func (r *Run) SetTotal(total int64) {
 	r.mu.Lock()

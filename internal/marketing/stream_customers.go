@@ -145,13 +145,15 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 		}
 	}
 	st := rc.conn.Settings
-	var rejected []store.Rejected
+	var rejected []rejection
 	for i := range page {
 		c := &page[i]
 		rc.run.Count(1, 0, 0, 0)
 		key, email := keys[i], emails[i]
 		if !validEmail(email) {
-			rejected = append(rejected, store.Rejected{Key: key, Email: email, Reason: "InvalidEmail", Detail: "not a valid email address"})
+			if r := invalidEmail(key, email, "not a valid email address"); sent.Changed(r.state) {
+				rejected = append(rejected, r)
+			}
 			continue
 		}
 		prev, had := sent.Prev(key)
@@ -172,13 +174,13 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 		}
 		if err := sk.add(ctx, p, func() error { return imp.Add(ctx, ct) }); err != nil {
 			if rerr := recordRefused(err); rerr != nil {
-				rejected = append(rejected, store.Rejected{Key: key, Email: email, Reason: "Refused", Detail: rerr.Reason})
+				rejected = append(rejected, rejection{store.Rejected{Key: key, Email: email, Reason: "Refused", Detail: rerr.Reason}, state})
 				continue
 			}
 			return err
 		}
 	}
-	if err := rc.run.Reject(ctx, streamCustomers, rejected...); err != nil {
+	if err := rc.reject(ctx, streamCustomers, rejected); err != nil {
 		return err
 	}
 	rc.run.Save(ctx, false)
@@ -190,11 +192,11 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 func (rc *runContext) settleContacts(recordStream string) func(ctx context.Context, outs []outcome) error {
 	return func(ctx context.Context, outs []outcome) error {
 		var states, consents []store.RecordState
-		var rejected []store.Rejected
+		var rejected []rejection
 		enrol := map[string][]string{}
 		for _, o := range outs {
 			if o.failure != "" {
-				rejected = append(rejected, store.Rejected{Key: o.key, Email: o.email, Reason: o.failure, Detail: o.detail})
+				rejected = append(rejected, rejection{store.Rejected{Key: o.key, Email: o.email, Reason: o.failure, Detail: o.detail}, o.state})
 				continue
 			}
 			if o.consent != nil {
@@ -215,7 +217,7 @@ func (rc *runContext) settleContacts(recordStream string) func(ctx context.Conte
 		if err := s.SaveRecordStates(ctx, rc.conn.ID, streamConsent, consents); err != nil {
 			return err
 		}
-		if err := rc.run.Reject(ctx, recordStream, rejected...); err != nil {
+		if err := rc.reject(ctx, recordStream, rejected); err != nil {
 			return err
 		}
 		for reason, emails := range enrol {

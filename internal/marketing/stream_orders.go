@@ -64,7 +64,7 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 	}
 	var parked []store.Waiting
 	var parkedStates []store.RecordState
-	var rejected []store.Rejected
+	var rejected []rejection
 	type send struct {
 		p    *pending
 		body []byte
@@ -75,7 +75,9 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 		rc.run.Count(1, 0, 0, 0)
 		key, email := keys[i], emails[i]
 		if !validEmail(email) {
-			rejected = append(rejected, store.Rejected{Key: key, Email: email, Reason: "InvalidEmail", Detail: "the order's billing email is not a valid address"})
+			if r := invalidEmail(key, email, "the order's billing email is not a valid address"); sent.Changed(r.state) {
+				rejected = append(rejected, r)
+			}
 			continue
 		}
 		body, err := json.Marshal(newOrderRecord(o))
@@ -111,13 +113,13 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 			return imp.Add(ctx, dotdigital.InsightRecord{Key: p.key, ContactEmail: p.email, JSON: body})
 		}); err != nil {
 			if rerr := recordRefused(err); rerr != nil {
-				rejected = append(rejected, store.Rejected{Key: p.key, Email: p.email, Reason: "Refused", Detail: rerr.Error()})
+				rejected = append(rejected, rejection{store.Rejected{Key: p.key, Email: p.email, Reason: "Refused", Detail: rerr.Error()}, p.state})
 				continue
 			}
 			return err
 		}
 	}
-	if err := rc.run.Reject(ctx, streamOrders, rejected...); err != nil {
+	if err := rc.reject(ctx, streamOrders, rejected); err != nil {
 		return err
 	}
 	rc.run.Save(ctx, false)
@@ -134,7 +136,7 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 		var sent, tried []string
 		var wait []store.Waiting
 		var gone []string
-		var rejected []store.Rejected
+		var rejected []rejection
 		for _, o := range outs {
 			switch {
 			case o.failure == "":
@@ -154,10 +156,12 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 				states = append(states, o.state)
 				wait = append(wait, store.Waiting{Collection: collectionOrders, Key: o.key, Email: o.email, Body: body, Reason: o.failure})
 			default:
-				// Dotdigital will refuse it again until it changes: remember it as handled.
+				// Dotdigital will refuse it again until it changes: remembered as refused (orders stream),
+				// it is not sent again until then; a waiting order stops waiting. Its state is saved too:
+				// the customer's order figures count the store's orders.
 				states = append(states, o.state)
 				sent = append(sent, o.key)
-				rejected = append(rejected, store.Rejected{Key: o.key, Email: o.email, Reason: o.failure, Detail: o.detail})
+				rejected = append(rejected, rejection{store.Rejected{Key: o.key, Email: o.email, Reason: o.failure, Detail: o.detail}, o.state})
 			}
 		}
 		rc.run.Count(0, int64(len(sent)-len(rejected)), 0, 0)
@@ -179,7 +183,16 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 		if err := s.ForgetContacts(ctx, rc.conn.ID, gone); err != nil {
 			return err
 		}
-		return rc.run.Reject(ctx, stream, rejected...)
+		if stream == streamOrders {
+			return rc.reject(ctx, streamOrders, rejected)
+		}
+		// A waiting order's state was saved when it was parked: the orders stream does not send it
+		// again until it changes.
+		logged := make([]store.Rejected, len(rejected))
+		for i, r := range rejected {
+			logged[i] = r.Rejected
+		}
+		return rc.run.Reject(ctx, stream, logged...)
 	}
 }
 

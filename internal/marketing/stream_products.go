@@ -67,7 +67,7 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 		return err
 	}
 	var hidden []string
-	var rejected []store.Rejected
+	var rejected []rejection
 	for i := range page {
 		p := &page[i]
 		rc.run.Count(1, 0, 0, 0)
@@ -92,7 +92,7 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 		pd := &pending{key: key, state: state}
 		if err := sk.add(ctx, pd, func() error { return imp.Add(ctx, dotdigital.InsightRecord{Key: key, JSON: body}) }); err != nil {
 			if rerr := recordRefused(err); rerr != nil {
-				rejected = append(rejected, store.Rejected{Key: key, Reason: "Refused", Detail: rerr.Reason})
+				rejected = append(rejected, rejection{store.Rejected{Key: key, Reason: "Refused", Detail: rerr.Reason}, state})
 				continue
 			}
 			return err
@@ -101,7 +101,7 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 	if err := rc.removeProducts(ctx, hidden); err != nil {
 		return err
 	}
-	if err := rc.run.Reject(ctx, streamProducts, rejected...); err != nil {
+	if err := rc.reject(ctx, streamProducts, rejected); err != nil {
 		return err
 	}
 	rc.run.Save(ctx, false)
@@ -169,17 +169,18 @@ func (rc *runContext) reconcileProducts(ctx context.Context, firstRead bool) err
 func (rc *runContext) settleAccountRecords(stream string) func(ctx context.Context, outs []outcome) error {
 	return func(ctx context.Context, outs []outcome) error {
 		var states []store.RecordState
-		var rejected []store.Rejected
+		var rejected []rejection
 		for _, o := range outs {
-			states = append(states, o.state) // a refused record is not sent again until it changes
-			if o.failure != "" {
-				rejected = append(rejected, store.Rejected{Key: o.key, Reason: o.failure, Detail: o.detail})
+			if o.failure != "" { // remembered as refused: not sent again until it changes
+				rejected = append(rejected, rejection{store.Rejected{Key: o.key, Reason: o.failure, Detail: o.detail}, o.state})
+				continue
 			}
+			states = append(states, o.state)
 		}
-		rc.run.Count(0, int64(len(states)-len(rejected)), 0, 0)
+		rc.run.Count(0, int64(len(states)), 0, 0)
 		if err := rc.e.store.SaveRecordStates(ctx, rc.conn.ID, stream, states); err != nil {
 			return err
 		}
-		return rc.run.Reject(ctx, stream, rejected...)
+		return rc.reject(ctx, stream, rejected)
 	}
 }

@@ -89,7 +89,7 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 	st := rc.conn.Settings
 	var leaving []store.RecordState
 	var quiet []store.RecordState
-	var rejected []store.Rejected
+	var rejected []rejection
 	type send struct {
 		ct dotdigital.Contact
 		p  *pending
@@ -101,7 +101,9 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 		rc.run.Count(1, 0, 0, 0)
 		key, email := keys[i], normEmail(s.Email)
 		if !validEmail(email) {
-			rejected = append(rejected, store.Rejected{Key: key, Email: email, Reason: "InvalidEmail", Detail: "not a valid email address"})
+			if r := invalidEmail(key, email, "not a valid email address"); sent.Changed(r.state) {
+				rejected = append(rejected, r)
+			}
 			continue
 		}
 		prev, had := sent.Prev(key)
@@ -165,7 +167,7 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 		ct, p := x.ct, x.p
 		if err := sk.add(ctx, p, func() error { return imp.Add(ctx, ct) }); err != nil {
 			if rerr := recordRefused(err); rerr != nil {
-				rejected = append(rejected, store.Rejected{Key: p.key, Email: p.email, Reason: "Refused", Detail: rerr.Reason})
+				rejected = append(rejected, rejection{store.Rejected{Key: p.key, Email: p.email, Reason: "Refused", Detail: rerr.Reason}, p.state})
 				continue
 			}
 			return err
@@ -177,7 +179,7 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 	if err := rc.e.store.SaveRecordStates(ctx, rc.conn.ID, streamSubscribers, quiet); err != nil {
 		return err
 	}
-	if err := rc.run.Reject(ctx, streamSubscribers, rejected...); err != nil {
+	if err := rc.reject(ctx, streamSubscribers, rejected); err != nil {
 		return err
 	}
 	rc.run.Save(ctx, false)

@@ -29,6 +29,8 @@ type Stream struct {
 	Sent      int64  `json:"sent"`
 	Unchanged int64  `json:"unchanged"`
 	Rejected  int64  `json:"rejected"`
+	// StillRejected counts records refused before and unchanged since: neither sent nor logged again.
+	StillRejected int64 `json:"still_rejected"`
 	// Total is the number of records to read, when the store says it up front.
 	Total *int64 `json:"total,omitempty"`
 	// RatePerS is records read per second; LeftS the time left at that pace (running streams with a total).
@@ -45,7 +47,7 @@ func NewRun(r *store.Run, now time.Time) Run {
 		out.FinishedAt = &f
 	}
 	for _, c := range r.Streams {
-		s := Stream{Position: c.Position, State: c.State, Read: c.Read, Sent: c.Sent, Unchanged: c.Unchanged, Rejected: c.Rejected}
+		s := Stream{Position: c.Position, State: c.State, Read: c.Read, Sent: c.Sent, Unchanged: c.Unchanged, Rejected: c.Rejected, StillRejected: c.StillRejected}
 		if c.Total >= 0 {
 			t := c.Total
 			s.Total = &t
@@ -88,6 +90,15 @@ func PaceOf(c store.StreamCounts, now time.Time) Pace {
 		p.Percent = 100
 	}
 	return p
+}
+
+// StillRejected adds up a run's records refused before and unchanged since.
+func StillRejected(r *store.Run) int64 {
+	var n int64
+	for _, c := range r.Streams {
+		n += c.StillRejected
+	}
+	return n
 }
 
 // Totals adds up a run's streams.

@@ -51,9 +51,11 @@ type StreamCounts struct {
 	Sent      int64
 	Unchanged int64
 	Rejected  int64
-	Total     int64 // -1 when unknown
-	StartedAt time.Time
-	UpdatedAt time.Time
+	// StillRejected counts records refused before and unchanged since: neither sent nor logged again.
+	StillRejected int64
+	Total         int64 // -1 when unknown
+	StartedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // StartRun creates a running run with its streams pending.
@@ -95,8 +97,8 @@ func (s *Store) RunningRun(ctx context.Context, syncID int64) (*Run, error) {
 // SaveStreamCounts updates one stream's counts of a run.
 func (s *Store) SaveStreamCounts(ctx context.Context, runID int64, c StreamCounts) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE run_streams SET state = $3, read = $4, sent = $5, unchanged = $6, rejected = $7, total = $8,
-		started_at = $9, updated_at = $10 WHERE run_id = $1 AND stream = $2`,
-		runID, c.Stream, c.State, c.Read, c.Sent, c.Unchanged, c.Rejected, c.Total, ms(c.StartedAt), ms(s.now()))
+		started_at = $9, updated_at = $10, still_rejected = $11 WHERE run_id = $1 AND stream = $2`,
+		runID, c.Stream, c.State, c.Read, c.Sent, c.Unchanged, c.Rejected, c.Total, ms(c.StartedAt), ms(s.now()), c.StillRejected)
 	if err != nil {
 		return fmt.Errorf("store: save stream counts: %w", err)
 	}
@@ -186,7 +188,7 @@ func (s *Store) queryRuns(ctx context.Context, q string, args ...any) ([]*Run, e
 		byID[r.ID] = r
 		args = append(args, r.ID)
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT run_id, stream, position, state, read, sent, unchanged, rejected, total, started_at, updated_at
+	rows, err = s.db.QueryContext(ctx, `SELECT run_id, stream, position, state, read, sent, unchanged, rejected, total, started_at, updated_at, still_rejected
 		FROM run_streams WHERE run_id IN (`+placeholders(1, len(args))+`) ORDER BY run_id, position`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: run streams: %w", err)
@@ -195,7 +197,7 @@ func (s *Store) queryRuns(ctx context.Context, q string, args ...any) ([]*Run, e
 	for rows.Next() {
 		var runID, started, updated int64
 		var c StreamCounts
-		if err := rows.Scan(&runID, &c.Stream, &c.Position, &c.State, &c.Read, &c.Sent, &c.Unchanged, &c.Rejected, &c.Total, &started, &updated); err != nil {
+		if err := rows.Scan(&runID, &c.Stream, &c.Position, &c.State, &c.Read, &c.Sent, &c.Unchanged, &c.Rejected, &c.Total, &started, &updated, &c.StillRejected); err != nil {
 			return nil, fmt.Errorf("store: run streams: %w", err)
 		}
 		c.StartedAt, c.UpdatedAt = fromMS(started), fromMS(updated)

@@ -17,7 +17,25 @@ ALTER TABLE enrolments ADD COLUMN sent_at BIGINT NOT NULL DEFAULT 0;
 UPDATE enrolments SET status = 'sending', sent_at = created_at WHERE status IN ('claimed', 'unknown');
 CREATE INDEX enrolments_waiting ON enrolments (sync_id, status, created_at);
 
+-- What Dotdigital refused (or bcsync found invalid), with the fingerprint it was refused in: unchanged,
+-- such a record is neither sent nor logged again, and runs count it as still rejected. A refusal older
+-- than the record's last accepted state (records.updated_at) no longer applies.
+CREATE TABLE refused_records (
+    sync_id     BIGINT NOT NULL REFERENCES syncs (id) ON DELETE CASCADE,
+    stream      TEXT   NOT NULL,
+    key         TEXT   NOT NULL,
+    email       TEXT   NOT NULL DEFAULT '',
+    fingerprint TEXT   NOT NULL DEFAULT '',
+    status      BIGINT NOT NULL DEFAULT 0,
+    reason      TEXT   NOT NULL,
+    refused_at  BIGINT NOT NULL,
+    PRIMARY KEY (sync_id, stream, key)
+);
+ALTER TABLE run_streams ADD COLUMN still_rejected BIGINT NOT NULL DEFAULT 0;
+
 -- +goose Down
+ALTER TABLE run_streams DROP COLUMN still_rejected;
+DROP TABLE refused_records;
 DROP INDEX enrolments_waiting;
 ALTER TABLE enrolments DROP COLUMN sent_at;
 ALTER TABLE enrolments DROP COLUMN contact_id;
