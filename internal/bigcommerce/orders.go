@@ -55,8 +55,11 @@ type Order struct {
 	ShippingAddress OrderAddress `json:"shipping_address"` // of the first shipping consignment
 	ShippingMethod  string       `json:"shipping_method"`  // of the first shipping consignment
 
-	IsDeleted       bool   `json:"is_deleted"` // archived
-	IsEmailOptIn    bool   `json:"is_email_opt_in"`
+	IsDeleted    bool `json:"is_deleted"` // archived
+	IsEmailOptIn bool `json:"is_email_opt_in"`
+	// IPAddress and IPAddressV6 are the shopper's address at checkout (one of them is set, or neither).
+	IPAddress       string `json:"ip_address"`
+	IPAddressV6     string `json:"ip_address_v6"`
 	OrderSource     string `json:"order_source"`
 	ChannelID       int    `json:"channel_id"`
 	ExternalSource  string `json:"external_source"`

@@ -36,6 +36,8 @@ type storeView struct {
 	Problem  *resource.Problem
 	Warning  string // the account could not be read
 	Interval []int64
+	// ConsentFields are the data fields subscribers' consent evidence is written to.
+	ConsentFields []string
 }
 
 // intervals offered, in minutes.
@@ -67,7 +69,7 @@ func (h *Handler) showStore(w http.ResponseWriter, r *http.Request, status int, 
 		h.fail(w, r, err)
 		return
 	}
-	v := storeView{Status: ss, Form: f, Problem: problem, Interval: intervals}
+	v := storeView{Status: ss, Form: f, Problem: problem, Interval: intervals, ConsentFields: marketing.ConsentFieldNames()}
 	if f.IntervalMinutes > 0 && !containsInt(intervals, f.IntervalMinutes) {
 		v.Interval = append([]int64{f.IntervalMinutes}, intervals...)
 	}

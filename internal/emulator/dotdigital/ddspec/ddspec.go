@@ -6,8 +6,10 @@
 package ddspec
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -72,6 +74,15 @@ func (c *Checker) Check(req *http.Request, reqBody []byte, resp *http.Response, 
 		return
 	}
 	c.checked.Add(1)
+	if stripped, ok := withoutResubscribeOptions(req, reqBody); ok {
+		c.mu.Lock()
+		c.excused["contact-resubscribe-options-allOf"]++
+		c.mu.Unlock()
+		req = req.Clone(req.Context())
+		req.ContentLength = int64(len(stripped))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(stripped)), nil }
+		reqBody = stripped
+	}
 	err := c.v.Check(req, reqBody, resp, respBody)
 	if err == nil {
 		return
@@ -313,6 +324,72 @@ var exceptions = []exception{
 				(l.side == "response" && l.msg == "/: value must be an array")
 		},
 	},
+}
+
+// withoutResubscribeOptions removes well-formed resubscribeOptions from a contact write, the one
+// exception applied before validation. C3 updateContactRequest is allOf [baseContactRequest,
+// channelPropertiesWithResubscribe]: the first branch's email channel has additionalProperties false
+// and no resubscribeOptions, the second adds them, so no request that sends them can pass, although
+// the description documents them (and their default, resubscribeWithNoChallenge true). Options of any
+// other shape stay in the body for the validator to refuse.
+func withoutResubscribeOptions(req *http.Request, body []byte) ([]byte, bool) {
+	single := req.Method == "PATCH" && strings.HasPrefix(req.URL.Path, "/contacts/v3/")
+	if !single && (req.Method != "PUT" || req.URL.Path != "/contacts/v3/import") {
+		return nil, false
+	}
+	var doc map[string]any
+	if json.Unmarshal(body, &doc) != nil {
+		return nil, false
+	}
+	contacts := []any{doc}
+	if !single {
+		list, ok := doc["contacts"].([]any)
+		if !ok {
+			return nil, false
+		}
+		contacts = list
+	}
+	found := false
+	for _, ct := range contacts {
+		m, _ := ct.(map[string]any)
+		cp, _ := m["channelProperties"].(map[string]any)
+		email, _ := cp["email"].(map[string]any)
+		opts, present := email["resubscribeOptions"]
+		if !present {
+			continue
+		}
+		o, ok := opts.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		for k, v := range o {
+			switch k {
+			case "resubscribeWithNoChallenge":
+				if _, ok := v.(bool); !ok {
+					return nil, false
+				}
+			case "preferredLocale", "redirectUrlAfterChallenge":
+				if _, ok := v.(string); !ok {
+					return nil, false
+				}
+			default:
+				return nil, false
+			}
+		}
+		delete(email, "resubscribeOptions")
+		if len(email) == 0 {
+			delete(cp, "email")
+		}
+		if len(cp) == 0 {
+			delete(m, "channelProperties")
+		}
+		found = true
+	}
+	if !found {
+		return nil, false
+	}
+	out, err := json.Marshal(doc)
+	return out, err == nil
 }
 
 var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
