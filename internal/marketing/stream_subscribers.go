@@ -24,6 +24,9 @@ func (subscribersStream) name() string                { return streamSubscribers
 func (subscribersStream) enabled(rc *runContext) bool { return rc.conn.Settings.SubscriberList.ID > 0 }
 
 func (subscribersStream) sync(ctx context.Context, rc *runContext) error {
+	if err := rc.readRemovals(ctx); err != nil {
+		return err
+	}
 	since, err := rc.since(ctx, streamSubscribers)
 	if err != nil {
 		return err
@@ -93,6 +96,11 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 	if err != nil {
 		return err
 	}
+	removed, err := rc.removedEarlier(ctx, page)
+	if err != nil {
+		return err
+	}
+	var writeBack []*bigcommerce.Subscriber
 	st := rc.conn.Settings
 	var leaving []store.RecordState
 	var quiet []store.RecordState
@@ -128,6 +136,20 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 					quiet = append(quiet, state)
 				}
 			}
+			continue
+		}
+		if r, ok := removed[email]; ok {
+			// Dotdigital removed the contact before bcsync knew it, after the store's consent: never
+			// subscribed again nor put in the list by bcsync. The store keeps its consent unless the
+			// connection writes removals back.
+			state := store.RecordState{Key: key, Email: email, Status: statusHeld, OccurredAt: r.OccurredAt}
+			if st.WriteBackRemovals {
+				writeBack = append(writeBack, s) // counted as sent once written
+				state.Status = 0
+			} else {
+				rc.run.Count(0, 0, 1, 0)
+			}
+			quiet = append(quiet, state)
 			continue
 		}
 		fields := mappedFields(rc.mappings, subscriberSources, subscriberValue(s))
@@ -191,6 +213,9 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 			}
 			return err
 		}
+	}
+	if err := rc.writeBackRemovals(ctx, writeBack); err != nil {
+		return err
 	}
 	if err := rc.leaveList(ctx, int(st.SubscriberList.ID), leaving); err != nil {
 		return err

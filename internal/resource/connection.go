@@ -27,6 +27,12 @@ type Connection struct {
 	NewSubscriberProgram *Ref              `json:"new_subscriber_program"`
 	AbandonedCartProgram *Ref              `json:"abandoned_cart_program"`
 	FieldMapping         map[string]string `json:"field_mapping,omitempty"`
+	// WriteBackRemovals: unsubscribes and suppressions Dotdigital had before install are written to
+	// the store (where the store's record is older); off by default.
+	WriteBackRemovals bool `json:"write_back_removals"`
+	// UnsubscribedInDotdigital counts store subscribers who consent in the store but whom Dotdigital
+	// had removed before install: kept out of the subscriber list.
+	UnsubscribedInDotdigital int64 `json:"unsubscribed_in_dotdigital"`
 	Webhooks             bool              `json:"webhooks"`
 	NextSyncAt           *time.Time        `json:"next_sync_at"`
 	// Activity is what the connection does now: running, queued, scheduled, off or failing.
@@ -66,6 +72,8 @@ type ConnectionState struct {
 	LastRun  *store.Run // the last finished run
 	Current  *store.Run // the running run
 	Queued   bool       // a sync job is queued or running
+	// UnsubscribedInDotdigital: see Connection.
+	UnsubscribedInDotdigital int64
 	Now      time.Time
 }
 
@@ -77,7 +85,8 @@ func NewConnection(c *store.Connection, st ConnectionState) Connection {
 		DataSync: s.DataSync, IntervalS: s.Interval.Seconds(), SubscriberList: Ref{s.SubscriberList.ID, s.SubscriberList.Name},
 		CustomerList: ref(s.CustomerList), NewCustomerProgram: ref(s.NewCustomerProgram),
 		NewSubscriberProgram: ref(s.NewSubscriberProgram), AbandonedCartProgram: ref(s.AbandonedCartProgram),
-		Webhooks: c.WebhooksURL != "", Activity: Activity(c, st)}
+		Webhooks: c.WebhooksURL != "", Activity: Activity(c, st), WriteBackRemovals: s.WriteBackRemovals,
+		UnsubscribedInDotdigital: st.UnsubscribedInDotdigital}
 	if len(st.Mappings) > 0 {
 		out.FieldMapping = map[string]string{}
 		for _, m := range st.Mappings {

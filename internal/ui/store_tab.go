@@ -16,6 +16,8 @@ type syncStatus struct {
 	Activity string
 	Current  *store.Run
 	Last     *store.Run
+	// UnsubscribedInDotdigital counts subscribers kept out of the list: Dotdigital removed them before install.
+	UnsubscribedInDotdigital int64
 }
 
 // settingsForm holds the store tab's choices, as saved or as just submitted.
@@ -27,6 +29,7 @@ type settingsForm struct {
 	NewCustomerProgram   int64
 	NewSubscriberProgram int64
 	AbandonedCartProgram int64
+	WriteBackRemovals    bool
 }
 
 type storeView struct {
@@ -46,7 +49,7 @@ var intervals = []int64{1, 5, 10, 15, 30, 60, 120, 360, 720, 1440}
 func formOf(s store.Settings) settingsForm {
 	return settingsForm{DataSync: s.DataSync, IntervalMinutes: int64(s.Interval / time.Minute), SubscriberList: s.SubscriberList.ID,
 		CustomerList: s.CustomerList.ID, NewCustomerProgram: s.NewCustomerProgram.ID, NewSubscriberProgram: s.NewSubscriberProgram.ID,
-		AbandonedCartProgram: s.AbandonedCartProgram.ID}
+		AbandonedCartProgram: s.AbandonedCartProgram.ID, WriteBackRemovals: s.WriteBackRemovals}
 }
 
 func (h *Handler) syncStatus(r *http.Request, c *store.Connection) (syncStatus, error) {
@@ -54,7 +57,8 @@ func (h *Handler) syncStatus(r *http.Request, c *store.Connection) (syncStatus, 
 	if err != nil {
 		return syncStatus{}, err
 	}
-	return syncStatus{Conn: c, Activity: resource.Activity(c, st), Current: st.Current, Last: st.LastRun}, nil
+	return syncStatus{Conn: c, Activity: resource.Activity(c, st), Current: st.Current, Last: st.LastRun,
+		UnsubscribedInDotdigital: st.UnsubscribedInDotdigital}, nil
 }
 
 func (h *Handler) storeTab(w http.ResponseWriter, r *http.Request) {
