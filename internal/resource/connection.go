@@ -32,9 +32,9 @@ type Connection struct {
 	WriteBackRemovals bool `json:"write_back_removals"`
 	// UnsubscribedInDotdigital counts store subscribers who consent in the store but whom Dotdigital
 	// had removed before install: kept out of the subscriber list.
-	UnsubscribedInDotdigital int64 `json:"unsubscribed_in_dotdigital"`
-	Webhooks             bool              `json:"webhooks"`
-	NextSyncAt           *time.Time        `json:"next_sync_at"`
+	UnsubscribedInDotdigital int64      `json:"unsubscribed_in_dotdigital"`
+	Webhooks                 bool       `json:"webhooks"`
+	NextSyncAt               *time.Time `json:"next_sync_at"`
 	// Activity is what the connection does now: running, queued, scheduled, off or failing.
 	Activity string `json:"activity,omitempty"`
 	LastRun  *Run   `json:"last_run"`
@@ -74,7 +74,7 @@ type ConnectionState struct {
 	Queued   bool       // a sync job is queued or running
 	// UnsubscribedInDotdigital: see Connection.
 	UnsubscribedInDotdigital int64
-	Now      time.Time
+	Now                      time.Time
 }
 
 // NewConnection converts a connection.
