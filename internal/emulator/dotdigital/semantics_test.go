@@ -392,3 +392,26 @@ func TestAnIncompleteConsentRecordIsRefused(t *testing.T) {
 		t.Fatalf("PATCH: %d %s", status, body)
 	}
 }
+
+// A contact-scoped key belongs to one contact: writing it for another is refused with
+// KeyExistingForDifferentContact (import) or a 400 (single upsert); deleted first, it can be written.
+func TestAnInsightKeyOfOneContactIsRefusedForAnother(t *testing.T) {
+	b := setup(t, Config{})
+	b.importContacts(byEmail("ann@example.com"), byEmail("bob@example.com"))
+	owner := func(email string) map[string]string { return map[string]string{"identifier": "email", "value": email} }
+	b.importInsight("Orders", "contact", "orders", map[string]any{"key": "100", "contactIdentity": owner("ann@example.com"), "json": map[string]any{"total": 1}})
+	r := b.importInsight("Orders", "contact", "orders", map[string]any{"key": "100", "contactIdentity": owner("bob@example.com"), "json": map[string]any{"total": 2}})
+	if summary(r, "totalRejected") != 1 || r["failures"].([]any)[0].(map[string]any)["failureReason"] != "KeyExistingForDifferentContact" {
+		t.Fatalf("import: %v", r)
+	}
+	status, body, _ := b.call(b.api, "PUT", "/insightData/v3/contacts/email/bob@example.com/Orders/100", map[string]any{"total": 3})
+	if status != 400 || !strings.Contains(string(body), "KeyExistingForDifferentContact") {
+		t.Fatalf("single upsert: %d %s", status, body)
+	}
+	ann, _ := b.srv.Contact("ann@example.com")
+	if c, _ := b.srv.Collection("Orders"); len(c.Records) != 1 || c.Records[0].ContactID != ann.ID {
+		t.Fatalf("the record moved: %+v", c.Records)
+	}
+	b.ok("DELETE", "/insightData/v3/contacts/email/ann@example.com/Orders/100", nil, 204, nil)
+	b.ok("PUT", "/insightData/v3/contacts/email/bob@example.com/Orders/100", map[string]any{"total": 3}, 201, nil)
+}

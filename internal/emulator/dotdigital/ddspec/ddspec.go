@@ -276,6 +276,19 @@ var exceptions = []exception{
 		},
 	},
 	{
+		// I3's failureReason enum lists 13 of the v2 fault reasons; KeyExistingForDifferentContact (V2S
+		// ApiTransactionalDataImportFaultReason: a contact-scoped key another contact's record has) is
+		// not among them, though the API refuses such a record. The emulator reports it by its v2 name.
+		name: "insight-failure-reason-v2",
+		match: func(ex *exchange, l leaf) bool {
+			if ex.method != "GET" || !strings.HasPrefix(ex.path, "/insightData/v3/import/") || l.side != "response" ||
+				!strings.HasPrefix(l.msg, "/failures/") || !strings.HasSuffix(l.msg, `doesn't match all schemas from "allOf"`) {
+				return false
+			}
+			return ex.once("failures use documented reasons", func() bool { return insightFailuresWellFormed(ex.respBody) })
+		},
+	},
+	{
 		// I3 declares the body of the single-record upserts as a JSON string, while the API (and the
 		// official PHP SDK, createOrUpdateContactCollectionRecord) sends the record's JSON object.
 		name: "insight-record-body-object",
@@ -429,6 +442,40 @@ func consentRecordsWellFormed(body []byte) bool {
 		}
 	}
 	return true
+}
+
+// i3FailureReasons are I3's failureReason enum.
+var i3FailureReasons = []string{"Unknown", "InvalidClientKey", "InvalidContactIdentifier", "InvalidJson", "DuplicateKey",
+	"ContactIdDoesNotExist", "ContactEmailDoesNotExist", "JsonContainsNestedArray", "JsonKeyTooLong", "JsonKeyInvalidCharacters",
+	"JsonValueTooLong", "JsonValueIncompatibleWithSchema", "JsonNumberValueTooLarge"}
+
+// insightFailuresWellFormed checks an Insight import report whose failures use a reason I3 omits: each
+// failure has a key, a JSON object and a reason of I3's enum or KeyExistingForDifferentContact, and at
+// least one has the latter.
+func insightFailuresWellFormed(body []byte) bool {
+	var r struct {
+		Failures []struct {
+			Key           *string         `json:"key"`
+			JSON          json.RawMessage `json:"json"`
+			FailureReason string          `json:"failureReason"`
+		} `json:"failures"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return false
+	}
+	v2 := false
+	for _, f := range r.Failures {
+		if f.Key == nil || !isJSONObject(f.JSON) {
+			return false
+		}
+		switch {
+		case f.FailureReason == "KeyExistingForDifferentContact":
+			v2 = true
+		case !slices.Contains(i3FailureReasons, f.FailureReason):
+			return false
+		}
+	}
+	return v2
 }
 
 // isV2ErrorBody reports whether b is a v2 error: {"message": "<text>"}.
