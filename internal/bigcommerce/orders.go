@@ -189,8 +189,14 @@ type orderWire struct {
 	Consignments   *consignmentSet `json:"consignments"`
 }
 
+// inlinedLineItems is how many line items a consignment inlines at most; past it, BigCommerce adds a
+// __warning__ (bigcommerce/docs#960).
+const inlinedLineItems = 50
+
 // model gathers the line items of every consignment, and the shipping method and address of the first
-// shipping consignment. partial is set when a consignment inlined only some of its line items.
+// shipping consignment. partial is set when a consignment inlined only some of its line items: it
+// carries the warning, or it holds exactly as many as are inlined, in case the warning is placed
+// elsewhere than we read it (one /products read for such an order is cheap; a lost line is not).
 func (w *orderWire) model() (o Order, partial bool) {
 	o = w.Order
 	o.DateCreated, o.DateModified, o.DateShipped = w.DateCreated.t, w.DateModified.t, w.DateShipped.t
@@ -207,7 +213,7 @@ func (w *orderWire) model() (o Order, partial bool) {
 	for _, group := range [][]consignment{set.Shipping, set.Pickups, set.Downloads, set.Email.GiftCertificates} {
 		for _, c := range group {
 			o.LineItems = append(o.LineItems, c.LineItems...)
-			partial = partial || len(c.Warning) > 0
+			partial = partial || len(c.Warning) > 0 || len(c.LineItems) >= inlinedLineItems
 		}
 	}
 	if len(set.Shipping) > 0 {
