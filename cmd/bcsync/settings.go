@@ -21,6 +21,7 @@ type settingsCmd struct {
 	NewSubscriberProgram *int64         `help:"Programme new subscribers are enrolled in (id; 0: none)." placeholder:"ID"`
 	AbandonedCartProgram *int64         `help:"Programme abandoned carts are enrolled in (id; 0: none)." placeholder:"ID"`
 	Interval             *time.Duration `help:"Time from the end of one sync to the start of the next (default 5m)." placeholder:"DURATION"`
+	WriteBackRemovals    string         `help:"Write to the store the unsubscribes and suppressions Dotdigital had before install, where the store's record is older (default off: they are only kept out of the list)." enum:",on,off" default:""`
 	JSON                 bool           `help:"Print the connection as JSON afterwards."`
 }
 
@@ -31,6 +32,10 @@ func (c *settingsCmd) Run(ctx context.Context, cfg app.Config) error {
 	if c.DataSync != "" {
 		on := c.DataSync == "on"
 		ch.DataSync = &on
+	}
+	if c.WriteBackRemovals != "" {
+		on := c.WriteBackRemovals == "on"
+		ch.WriteBackRemovals = &on
 	}
 	if len(c.Map) > 0 {
 		ch.Map = map[string]string{}

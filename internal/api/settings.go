@@ -23,6 +23,7 @@ type settingsBody struct {
 	NewSubscriberProgram *int64          `json:"new_subscriber_program"`
 	AbandonedCartProgram *int64          `json:"abandoned_cart_program"`
 	IntervalS            *float64        `json:"interval_s"`
+	WriteBackRemovals    *bool           `json:"write_back_removals"`
 }
 
 func (h *Handler) patchSettings(w http.ResponseWriter, r *http.Request) error {
@@ -35,7 +36,7 @@ func (h *Handler) patchSettings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ch := marketing.SettingsChange{DataSync: b.DataSync, NewCustomerProgram: b.NewCustomerProgram,
-		NewSubscriberProgram: b.NewSubscriberProgram, AbandonedCartProgram: b.AbandonedCartProgram}
+		NewSubscriberProgram: b.NewSubscriberProgram, AbandonedCartProgram: b.AbandonedCartProgram, WriteBackRemovals: b.WriteBackRemovals}
 	if b.IntervalS != nil {
 		d := time.Duration(*b.IntervalS * float64(time.Second))
 		ch.Interval = &d

@@ -261,6 +261,9 @@ func (s *Services) Describe(ctx context.Context, c *store.Connection, mappings b
 	if st.EnrolmentsWaiting, err = s.Store.EnrolmentsWaiting(ctx, c.ID); err != nil {
 		return st, err
 	}
+	if st.UnsubscribedInDotdigital, err = s.Engine.UnsubscribedInDotdigital(ctx, c.ID); err != nil {
+		return st, err
+	}
 	return st, nil
 }
 

@@ -15,23 +15,25 @@ import (
 
 // Customer is a v3 customer with its addresses, attribute values, form fields and store credit.
 type Customer struct {
-	ID                                      int            `json:"id"`
-	Email                                   string         `json:"email"`
-	FirstName                               string         `json:"first_name"`
-	LastName                                string         `json:"last_name"`
-	Company                                 string         `json:"company"`
-	Phone                                   string         `json:"phone"`
-	Notes                                   string         `json:"notes"`
-	CustomerGroupID                         int            `json:"customer_group_id"`
-	AcceptsProductReviewAbandonedCartEmails bool           `json:"accepts_product_review_abandoned_cart_emails"`
-	OriginChannelID                         int            `json:"origin_channel_id"`
-	ChannelIDs                              []int          `json:"channel_ids"`
-	DateCreated                             time.Time      `json:"date_created"`
-	DateModified                            time.Time      `json:"date_modified"`
-	Addresses                               []Address      `json:"addresses"`
-	Attributes                              []Attribute    `json:"attributes"`
-	FormFields                              []FormField    `json:"form_fields"`
-	StoreCredit                             []money.Amount `json:"store_credit,omitempty"`
+	ID                                      int    `json:"id"`
+	Email                                   string `json:"email"`
+	FirstName                               string `json:"first_name"`
+	LastName                                string `json:"last_name"`
+	Company                                 string `json:"company"`
+	Phone                                   string `json:"phone"`
+	Notes                                   string `json:"notes"`
+	CustomerGroupID                         int    `json:"customer_group_id"`
+	AcceptsProductReviewAbandonedCartEmails bool   `json:"accepts_product_review_abandoned_cart_emails"`
+	// RegistrationIPAddress is where the account was registered from; blank when created through the API.
+	RegistrationIPAddress string         `json:"registration_ip_address"`
+	OriginChannelID       int            `json:"origin_channel_id"`
+	ChannelIDs            []int          `json:"channel_ids"`
+	DateCreated           time.Time      `json:"date_created"`
+	DateModified          time.Time      `json:"date_modified"`
+	Addresses             []Address      `json:"addresses"`
+	Attributes            []Attribute    `json:"attributes"`
+	FormFields            []FormField    `json:"form_fields"`
+	StoreCredit           []money.Amount `json:"store_credit,omitempty"`
 }
 
 // Address is a customer's address.

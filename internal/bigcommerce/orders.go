@@ -55,8 +55,11 @@ type Order struct {
 	ShippingAddress OrderAddress `json:"shipping_address"` // of the first shipping consignment
 	ShippingMethod  string       `json:"shipping_method"`  // of the first shipping consignment
 
-	IsDeleted       bool   `json:"is_deleted"` // archived
-	IsEmailOptIn    bool   `json:"is_email_opt_in"`
+	IsDeleted    bool `json:"is_deleted"` // archived
+	IsEmailOptIn bool `json:"is_email_opt_in"`
+	// IPAddress and IPAddressV6 are the shopper's address at checkout (one of them is set, or neither).
+	IPAddress       string `json:"ip_address"`
+	IPAddressV6     string `json:"ip_address_v6"`
 	OrderSource     string `json:"order_source"`
 	ChannelID       int    `json:"channel_id"`
 	ExternalSource  string `json:"external_source"`
@@ -186,8 +189,14 @@ type orderWire struct {
 	Consignments   *consignmentSet `json:"consignments"`
 }
 
+// inlinedLineItems is how many line items a consignment inlines at most; past it, BigCommerce adds a
+// __warning__ (bigcommerce/docs#960).
+const inlinedLineItems = 50
+
 // model gathers the line items of every consignment, and the shipping method and address of the first
-// shipping consignment. partial is set when a consignment inlined only some of its line items.
+// shipping consignment. partial is set when a consignment inlined only some of its line items: it
+// carries the warning, or it holds exactly as many as are inlined, in case the warning is placed
+// elsewhere than we read it (one /products read for such an order is cheap; a lost line is not).
 func (w *orderWire) model() (o Order, partial bool) {
 	o = w.Order
 	o.DateCreated, o.DateModified, o.DateShipped = w.DateCreated.t, w.DateModified.t, w.DateShipped.t
@@ -204,7 +213,7 @@ func (w *orderWire) model() (o Order, partial bool) {
 	for _, group := range [][]consignment{set.Shipping, set.Pickups, set.Downloads, set.Email.GiftCertificates} {
 		for _, c := range group {
 			o.LineItems = append(o.LineItems, c.LineItems...)
-			partial = partial || len(c.Warning) > 0
+			partial = partial || len(c.Warning) > 0 || len(c.LineItems) >= inlinedLineItems
 		}
 	}
 	if len(set.Shipping) > 0 {

@@ -3,6 +3,7 @@ package bigcommerce
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -294,6 +295,30 @@ func TestOrdersCarryAllTheirLineItems(t *testing.T) {
 	// One request per page, one count to read ahead, and /products only for the one big order.
 	if s.requests(opOrders) != 5 || s.requests(opOrderCount) != 1 || s.requests(opOrderProducts) != 1 {
 		t.Fatalf("requests: %v", s.emu.Stats().Requests)
+	}
+}
+
+// An order with exactly 50 line items (as many as a consignment inlines) has its /products read too,
+// whether or not a __warning__ came with it: one read, never a lost line.
+func TestAnOrderWithExactlyFiftyLineItemsAlsoReadsItsProducts(t *testing.T) {
+	s := newStore(t, bcemu.Config{Seed: 3}, nil)
+	ctx := ctxT(t)
+	products := make([]OrderProductInput, 50)
+	for i := range products {
+		products[i] = OrderProductInput{Name: fmt.Sprintf("Line %d", i+1), Quantity: 1, PriceExTax: ptr(money.MustParse("2")), PriceIncTax: ptr(money.MustParse("2.4"))}
+	}
+	created, err := s.client.CreateOrder(ctx, OrderInput{BillingAddress: OrderAddress{FirstName: "Fifty", LastName: "Lines", Street1: "1 Road",
+		City: "Leeds", Zip: "LS1 1AA", Country: "United Kingdom", CountryISO2: "GB", Email: "fifty@example.com"}, Products: products})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.requests(opOrderProducts)
+	got := readAll(t, s.client.Orders(ctx, OrderQuery{MinID: created.ID, MaxID: created.ID}))
+	if len(got) != 1 || len(got[0].LineItems) != 50 {
+		t.Fatalf("read %d orders, %d line items", len(got), len(got[0].LineItems))
+	}
+	if n := s.requests(opOrderProducts) - before; n != 1 {
+		t.Fatalf("/products read %d times for an order of exactly 50 line items, want 1", n)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -80,6 +81,30 @@ type ConsentRecord struct {
 	Created           time.Time // set by Dotdigital; read only
 }
 
+// validate refuses a consent record the contacts v3 API would refuse: it requires all five fields, the
+// URL absolute and the IP address an IPv4 or IPv6 address (C3 consentRecord).
+func (cr *ConsentRecord) validate() error {
+	var missing []string
+	for _, f := range []struct{ name, v string }{{"text", cr.Text}, {"url", cr.URL}, {"IP address", cr.IPAddress}, {"user agent", cr.UserAgent}} {
+		if strings.TrimSpace(f.v) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if cr.DateTimeConsented.IsZero() {
+		missing = append(missing, "time consent was given")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("a consent record needs all five of text, time, URL, IP address and user agent; this one lacks its %s", strings.Join(missing, ", "))
+	}
+	if u, err := url.Parse(cr.URL); err != nil || !u.IsAbs() {
+		return fmt.Errorf("a consent record's URL must be absolute, not %q", cr.URL)
+	}
+	if ip, err := netip.ParseAddr(cr.IPAddress); err != nil || ip.Zone() != "" {
+		return fmt.Errorf("a consent record's IP address must be an IPv4 or IPv6 address, not %q", cr.IPAddress)
+	}
+	return nil
+}
+
 type consentJSON struct {
 	Text              string `json:"text"`
 	DateTimeConsented string `json:"dateTimeConsented"`
@@ -89,9 +114,17 @@ type consentJSON struct {
 }
 
 type emailChannelJSON struct {
-	Status    EmailStatus `json:"status,omitempty"`
-	EmailType EmailType   `json:"emailType,omitempty"`
-	OptInType OptInType   `json:"optInType,omitempty"`
+	Status             EmailStatus            `json:"status,omitempty"`
+	EmailType          EmailType              `json:"emailType,omitempty"`
+	OptInType          OptInType              `json:"optInType,omitempty"`
+	ResubscribeOptions resubscribeOptionsJSON `json:"resubscribeOptions"`
+}
+
+// resubscribeOptionsJSON is sent with every contact write: C3 defaults resubscribeWithNoChallenge to
+// true, which would let a subscribed status silently resubscribe someone who unsubscribed. With false,
+// Dotdigital asks the person to confirm instead.
+type resubscribeOptionsJSON struct {
+	ResubscribeWithNoChallenge bool `json:"resubscribeWithNoChallenge"`
 }
 
 type contactJSON struct {
@@ -120,8 +153,8 @@ func (ct *Contact) validate() error {
 		return &RecordError{Key: ct.Email, Reason: fmt.Sprintf("a contact can carry at most %d consent records in one write, not %d", MaxConsentPerContact, len(ct.ConsentRecords))}
 	}
 	for _, cr := range ct.ConsentRecords {
-		if strings.TrimSpace(cr.Text) == "" || cr.DateTimeConsented.IsZero() {
-			return &RecordError{Key: ct.Email, Reason: "a consent record needs its text and the time consent was given"}
+		if err := cr.validate(); err != nil {
+			return &RecordError{Key: ct.Email, Reason: err.Error()}
 		}
 	}
 	return nil
@@ -145,11 +178,9 @@ func (ct *Contact) wire(inImport bool) contactJSON {
 			out.DataFields[k] = v
 		}
 	}
-	if ct.EmailStatus != "" || ct.EmailType != "" || ct.OptInType != "" {
-		out.ChannelProperties = &struct {
-			Email emailChannelJSON `json:"email"`
-		}{emailChannelJSON{Status: ct.EmailStatus, EmailType: ct.EmailType, OptInType: ct.OptInType}}
-	}
+	out.ChannelProperties = &struct {
+		Email emailChannelJSON `json:"email"`
+	}{emailChannelJSON{Status: ct.EmailStatus, EmailType: ct.EmailType, OptInType: ct.OptInType}}
 	for _, cr := range ct.ConsentRecords {
 		out.ConsentRecords = append(out.ConsentRecords, consentJSON{
 			Text: cr.Text, DateTimeConsented: cr.DateTimeConsented.UTC().Format("2006-01-02T15:04:05Z"),

@@ -184,8 +184,14 @@ func (w *world) store() *bigcommerce.Client {
 // ddPost calls the emulated account's API (to act as a contact or a marketer would).
 func (w *world) ddPost(path string, body any) {
 	w.t.Helper()
+	w.ddDo("POST", path, body)
+}
+
+// ddDo calls the emulated account's API with any method.
+func (w *world) ddDo(method, path string, body any) {
+	w.t.Helper()
 	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", w.ddSrv.URL+path, bytes.NewReader(b))
+	req, _ := http.NewRequest(method, w.ddSrv.URL+path, bytes.NewReader(b))
 	req.SetBasicAuth(w.dd.Username(), w.dd.Password())
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -196,7 +202,7 @@ func (w *world) ddPost(path string, body any) {
 	if resp.StatusCode >= 300 {
 		var buf bytes.Buffer
 		buf.ReadFrom(resp.Body)
-		w.t.Fatalf("POST %s: %d %s", path, resp.StatusCode, buf.String())
+		w.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, buf.String())
 	}
 }
 

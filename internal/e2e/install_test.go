@@ -33,7 +33,8 @@ func TestInstallSetsDefaultsAndRunsTheFirstSync(t *testing.T) {
 		t.Fatalf("customers synced without a customer list: %+v", run.Streams["customers"])
 	}
 
-	// Every subscriber with newsletter consent is a subscribed contact in the list, with a consent record.
+	// Every subscriber with newsletter consent is a subscribed contact in the list, with its consent
+	// evidence in data fields (no consent record: the store has no user agent to complete one).
 	store := w.store()
 	subs := all(t, store.Subscribers(ctx(), bigcommerce.SubscriberQuery{}))
 	listID := int(c.SubscriberList.ID)
@@ -43,8 +44,9 @@ func TestInstallSetsDefaultsAndRunsTheFirstSync(t *testing.T) {
 		in := ok && slices.ContainsFunc(contact.Lists, func(l ddList) bool { return l.ID == listID })
 		if slices.Contains(s.Consents, "marketing_newsletter") {
 			consented++
-			if !in || contact.Consent == 0 {
-				t.Errorf("subscriber %s: in list %v, consent records %d", s.Email, in, contact.Consent)
+			if !in || contact.DataFields["CONSENT_TEXT"] == nil || contact.DataFields["CONSENT_DATETIME"] == nil || contact.Consent != 0 {
+				t.Errorf("subscriber %s: in list %v, consent evidence %v %v, consent records %d", s.Email, in,
+					contact.DataFields["CONSENT_TEXT"], contact.DataFields["CONSENT_DATETIME"], contact.Consent)
 			}
 		} else if in {
 			t.Errorf("subscriber %s without consent is in the list", s.Email)

@@ -212,7 +212,8 @@ func hasComputed(mappings []store.FieldMapping) bool {
 
 // fingerprint identifies what a contact or record would look like in Dotdigital: equal fingerprints
 // mean there is nothing to send.
-// contactPrint is what a contact fingerprint covers: consent records are sent once, not compared.
+// contactPrint is what a contact fingerprint covers: consent evidence, sent when consent is given, is
+// not compared.
 func contactPrint(ct *dotdigital.Contact) string {
 	fields := maps.Clone(ct.DataFields)
 	for k, v := range fields {

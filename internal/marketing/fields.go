@@ -155,6 +155,9 @@ func ResolveMappings(mappings []store.FieldMapping, fields []DataField) ([]store
 		if !ok {
 			return nil, &MappingError{m.Source, m.DataField, "no such BigCommerce field"}
 		}
+		if slices.Contains(ConsentFieldNames(), strings.ToUpper(m.DataField)) {
+			return nil, &MappingError{m.Source, m.DataField, "bcsync writes subscribers' consent evidence to this data field: choose another"}
+		}
 		df, ok := byName[strings.ToUpper(m.DataField)]
 		if !ok {
 			return nil, &MappingError{m.Source, m.DataField, "the Dotdigital account has no such data field"}

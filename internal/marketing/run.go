@@ -61,6 +61,8 @@ type runContext struct {
 	mappings []store.FieldMapping
 	deadline time.Time
 	log      *slog.Logger
+	// consentFieldsReady says the consent data fields exist in the account (checked once a run).
+	consentFieldsReady bool
 }
 
 func (e *Engine) startRun(ctx context.Context, conn *store.Connection, trigger string, budget time.Duration) (*runContext, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type SettingsChange struct {
 	NewSubscriberProgram *int64
 	AbandonedCartProgram *int64
 	Interval             *time.Duration
+	// WriteBackRemovals: write to the store the unsubscribes and suppressions Dotdigital had before
+	// install, where the store's record is older (see store.Settings).
+	WriteBackRemovals *bool
 }
 
 // ErrSameList refuses the same list for subscribers and customers: customers include people who did
@@ -72,7 +76,8 @@ func (e *Engine) UpdateSettings(ctx context.Context, connID int64, ch SettingsCh
 			}
 			if ref.ID != st.SubscriberList.ID {
 				st.SubscriberList = ref
-				reset = append(reset, streamSubscribers)
+				// The new list's removals are read again before its subscribers.
+				reset = append(reset, streamSubscribers, streamRemovals)
 			}
 		}
 		if ch.CustomerList != nil {
@@ -111,6 +116,13 @@ func (e *Engine) UpdateSettings(ctx context.Context, connID int64, ch SettingsCh
 	}
 	if ch.DataSync != nil {
 		st.DataSync = *ch.DataSync
+	}
+	if ch.WriteBackRemovals != nil {
+		if *ch.WriteBackRemovals && !st.WriteBackRemovals && !slices.Contains(reset, streamSubscribers) {
+			// The subscribers held back so far are read again, to be written back.
+			reset = append(reset, streamSubscribers)
+		}
+		st.WriteBackRemovals = *ch.WriteBackRemovals
 	}
 	if ch.Interval != nil {
 		if *ch.Interval < MinInterval {

@@ -51,8 +51,6 @@ type pending struct {
 	state store.RecordState
 	// newContact asks for programme enrolment once the contact exists (new customer / subscriber).
 	newContact string
-	// consent is the note of a consent record the contact carries, marked recorded once accepted.
-	consent *store.RecordState
 	// parked says the record waits in the state store already (its body is there if it is refused).
 	parked bool
 }
@@ -81,7 +79,6 @@ type pendingLine struct {
 	OccurredMS int64  `json:"o,omitempty"`
 	Status     int64  `json:"s,omitempty"`
 	NewContact string `json:"n,omitempty"`
-	Consent    string `json:"c,omitempty"`
 	Parked     bool   `json:"p,omitempty"`
 }
 
@@ -111,9 +108,6 @@ func (s *sink) add(ctx context.Context, p *pending, send func() error) error {
 		OccurredMS: p.state.OccurredAt.UnixMilli(), Status: p.state.Status, NewContact: p.newContact, Parked: p.parked}
 	if p.state.OccurredAt.IsZero() {
 		line.OccurredMS = 0
-	}
-	if p.consent != nil {
-		line.Consent = p.consent.Fingerprint
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -168,9 +162,6 @@ func (s *sink) read(first int64, n int) ([]*pending, error) {
 			Fingerprint: l.Print, AmountE4: l.AmountE4, Status: l.Status}}
 		if l.OccurredMS != 0 {
 			p.state.OccurredAt = time.UnixMilli(l.OccurredMS).UTC()
-		}
-		if l.Consent != "" {
-			p.consent = &store.RecordState{Key: l.Email, Email: l.Email, Fingerprint: l.Consent}
 		}
 		out = append(out, p)
 	}

@@ -191,18 +191,13 @@ func (rc *runContext) customersPage(ctx context.Context, page []bigcommerce.Cust
 // enrolled (their ids are in the state store already, see contactSink); refused ones are rejected.
 func (rc *runContext) settleContacts(recordStream string) func(ctx context.Context, outs []outcome) error {
 	return func(ctx context.Context, outs []outcome) error {
-		var states, consents []store.RecordState
+		var states []store.RecordState
 		var rejected []rejection
 		enrol := map[string][]string{}
 		for _, o := range outs {
 			if o.failure != "" {
 				rejected = append(rejected, rejection{store.Rejected{Key: o.key, Email: o.email, Reason: o.failure, Detail: o.detail}, o.state})
 				continue
-			}
-			if o.consent != nil {
-				c := *o.consent
-				c.Status = 1
-				consents = append(consents, c)
 			}
 			states = append(states, o.state)
 			if o.newContact != "" {
@@ -212,9 +207,6 @@ func (rc *runContext) settleContacts(recordStream string) func(ctx context.Conte
 		rc.run.Count(0, int64(len(states)), 0, 0)
 		s := rc.e.store
 		if err := s.SaveRecordStates(ctx, rc.conn.ID, recordStream, states); err != nil {
-			return err
-		}
-		if err := s.SaveRecordStates(ctx, rc.conn.ID, streamConsent, consents); err != nil {
 			return err
 		}
 		if err := rc.reject(ctx, recordStream, rejected); err != nil {

@@ -3,6 +3,7 @@ package marketing
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
 	"strconv"
 	"time"
@@ -70,6 +71,7 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 		body []byte
 	}
 	var sends []send
+	var moved []movedRecord
 	for i := range page {
 		o := &page[i]
 		rc.run.Count(1, 0, 0, 0)
@@ -89,6 +91,9 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 		if !sent.Changed(state) {
 			continue
 		}
+		if prev, had := sent.Prev(key); had && prev.Email != "" && prev.Email != email {
+			moved = append(moved, movedRecord{key: key, from: prev.Email})
+		}
 		_, known := contacts[email]
 		if !known {
 			// Parked before it is tried: should Dotdigital not know the email, the order simply stays.
@@ -105,6 +110,9 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 		return err
 	}
 	if err := rc.e.store.SaveRecordStates(ctx, rc.conn.ID, streamOrders, parkedStates); err != nil {
+		return err
+	}
+	if err := rc.deleteMoved(ctx, moved); err != nil {
 		return err
 	}
 	for _, x := range sends {
@@ -124,6 +132,23 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 	}
 	rc.run.Save(ctx, false)
 	return sk.endPage(ctx, formatCursor(page[len(page)-1].DateModified))
+}
+
+// movedRecord is an order whose email changed: its record is under the contact of from.
+type movedRecord struct{ key, from string }
+
+// deleteMoved deletes the Orders records of orders whose email changed, before they are written for
+// their new email: Dotdigital refuses a contact-scoped key that another contact's record has
+// (KeyExistingForDifferentContact) rather than move it. A record that is not there (never sent, its
+// contact gone or renamed to the new email) is nothing to delete.
+func (rc *runContext) deleteMoved(ctx context.Context, moved []movedRecord) error {
+	coll := dotdigital.Collection{Name: collectionOrders, Scope: dotdigital.ScopeContact, Type: "orders"}
+	for _, m := range moved {
+		if err := rc.dd.DeleteInsightRecord(ctx, coll, m.from, m.key); err != nil && !isNotFound(err) {
+			return fmt.Errorf("delete order %s's record under its previous email: %w", m.key, err)
+		}
+	}
+	return nil
 }
 
 // settleOrders handles an Orders import's outcome, for the orders and the waiting streams alike: sent

@@ -3,7 +3,7 @@ package marketing
 import (
 	"context"
 	"fmt"
-	"slices"
+	"maps"
 	"strconv"
 	"time"
 
@@ -24,6 +24,9 @@ func (subscribersStream) name() string                { return streamSubscribers
 func (subscribersStream) enabled(rc *runContext) bool { return rc.conn.Settings.SubscriberList.ID > 0 }
 
 func (subscribersStream) sync(ctx context.Context, rc *runContext) error {
+	if err := rc.readRemovals(ctx); err != nil {
+		return err
+	}
 	since, err := rc.since(ctx, streamSubscribers)
 	if err != nil {
 		return err
@@ -77,6 +80,13 @@ func subscriberValue(s *bigcommerce.Subscriber) func(string) any {
 	}
 }
 
+// consentSend is the consent evidence of the subscriber of sends[send].
+type consentSend struct {
+	sub      *bigcommerce.Subscriber
+	evidence consentEvidence
+	send     int
+}
+
 func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Subscriber, imp *dotdigital.ContactImporter, sk *sink) error {
 	keys := make([]string, len(page))
 	for i := range page {
@@ -86,6 +96,11 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 	if err != nil {
 		return err
 	}
+	removed, err := rc.removedEarlier(ctx, page)
+	if err != nil {
+		return err
+	}
+	var writeBack []*bigcommerce.Subscriber
 	st := rc.conn.Settings
 	var leaving []store.RecordState
 	var quiet []store.RecordState
@@ -95,7 +110,7 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 		p  *pending
 	}
 	var sends []send
-	var consents []store.RecordState
+	var consents []consentSend
 	for i := range page {
 		s := &page[i]
 		rc.run.Count(1, 0, 0, 0)
@@ -125,6 +140,20 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 			}
 			continue
 		}
+		if r, ok := removed[email]; ok {
+			// Dotdigital removed the contact before bcsync knew it, after the store's consent: never
+			// subscribed again nor put in the list by bcsync. The store keeps its consent unless the
+			// connection writes removals back.
+			state := store.RecordState{Key: key, Email: email, Status: statusHeld, OccurredAt: r.OccurredAt}
+			if st.WriteBackRemovals {
+				writeBack = append(writeBack, s) // counted as sent once written
+				state.Status = 0
+			} else {
+				rc.run.Count(0, 0, 1, 0)
+			}
+			quiet = append(quiet, state)
+			continue
+		}
 		fields := mappedFields(rc.mappings, subscriberSources, subscriberValue(s))
 		for k, v := range fields {
 			if v == nil {
@@ -139,31 +168,45 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 		}
 		p := &pending{key: key, email: email, state: state}
 		if !inList {
+			// Consent given (again): its evidence goes with the contact. It is not part of the
+			// fingerprint, so a later change of name does not send it again.
 			at := s.DateCreated
 			if had {
 				at = s.DateModified // consent given again, later
 			}
-			ct.ConsentRecords = []dotdigital.ConsentRecord{{
-				Text:              fmt.Sprintf("Subscribed to the %s newsletter (BigCommerce, source: %s)", rc.storeName(), orDefault(s.Source, "storefront")),
-				DateTimeConsented: at.UTC().Truncate(time.Second), URL: rc.conn.StoreURL,
-			}}
-			p.consent = &store.RecordState{Key: email, Email: email, Fingerprint: formatCursor(ct.ConsentRecords[0].DateTimeConsented)}
-			consents = append(consents, *p.consent)
+			consents = append(consents, consentSend{s, consentEvidence{
+				text: fmt.Sprintf("Subscribed to the %s newsletter (BigCommerce, source: %s)", rc.storeName(), orDefault(s.Source, "storefront")),
+				at:   at.UTC().Truncate(time.Second), url: rc.conn.StoreURL,
+			}, len(sends)})
 		}
 		if !had && st.NewSubscriberProgram.ID > 0 && s.DateCreated.After(rc.conn.InstalledAt) {
 			p.newContact = reasonNewSubscriber
 		}
 		sends = append(sends, send{ct, p})
 	}
-	// A consent record is appended, not upserted: send each one once, even across a crash.
-	recorded, err := rc.consentsRecorded(ctx, consents)
-	if err != nil {
-		return err
+	if len(consents) > 0 {
+		if err := rc.ensureConsentFields(ctx); err != nil {
+			return err
+		}
+		subs := make([]*bigcommerce.Subscriber, len(consents))
+		for i, c := range consents {
+			subs[i] = c.sub
+		}
+		ips, err := rc.consentIPs(ctx, subs)
+		if err != nil {
+			return err
+		}
+		for _, c := range consents {
+			c.evidence.ip = ips[c.sub.ID]
+			ct := &sends[c.send].ct
+			ct.DataFields = maps.Clone(ct.DataFields)
+			if ct.DataFields == nil {
+				ct.DataFields = map[string]any{}
+			}
+			maps.Copy(ct.DataFields, c.evidence.fields())
+		}
 	}
 	for _, x := range sends {
-		if x.p.consent != nil && recorded[x.p.consent.Key] == x.p.consent.Fingerprint {
-			x.ct.ConsentRecords, x.p.consent = nil, nil
-		}
 		ct, p := x.ct, x.p
 		if err := sk.add(ctx, p, func() error { return imp.Add(ctx, ct) }); err != nil {
 			if rerr := recordRefused(err); rerr != nil {
@@ -172,6 +215,9 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 			}
 			return err
 		}
+	}
+	if err := rc.writeBackRemovals(ctx, writeBack); err != nil {
+		return err
 	}
 	if err := rc.leaveList(ctx, int(st.SubscriberList.ID), leaving); err != nil {
 		return err
@@ -230,46 +276,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-const streamConsent = "consent"
-
-// consentsRecorded says which consent records are in Dotdigital already (by email: the consent's time).
-// Each one to send is noted first (status 0), and marked once its import was accepted (status 1). A note
-// still at 0 belongs to an import whose outcome a crash hid: Dotdigital is asked whether it has the record.
-func (rc *runContext) consentsRecorded(ctx context.Context, consents []store.RecordState) (map[string]string, error) {
-	if len(consents) == 0 {
-		return nil, nil
-	}
-	s := rc.e.store
-	emails := make([]string, len(consents))
-	for i, c := range consents {
-		emails[i] = c.Key
-	}
-	notes, err := s.RecordStates(ctx, rc.conn.ID, streamConsent, emails)
-	if err != nil {
-		return nil, err
-	}
-	recorded := map[string]string{}
-	var fresh []store.RecordState
-	for _, c := range consents {
-		note, ok := notes[c.Key]
-		switch {
-		case ok && note.Fingerprint == c.Fingerprint && note.Status == 1:
-			recorded[c.Key] = c.Fingerprint
-		case ok && note.Fingerprint == c.Fingerprint:
-			d, err := rc.dd.ContactByEmail(ctx, c.Email)
-			if err != nil && !isNotFound(err) {
-				return nil, err
-			}
-			if slices.ContainsFunc(d.ConsentRecords, func(r dotdigital.ConsentRecord) bool { return formatCursor(r.DateTimeConsented) == c.Fingerprint }) {
-				recorded[c.Key] = c.Fingerprint
-				c.Status = 1
-				fresh = append(fresh, c)
-			}
-		default:
-			fresh = append(fresh, c)
-		}
-	}
-	return recorded, s.SaveRecordStates(ctx, rc.conn.ID, streamConsent, fresh)
 }

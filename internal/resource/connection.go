@@ -27,8 +27,14 @@ type Connection struct {
 	NewSubscriberProgram *Ref              `json:"new_subscriber_program"`
 	AbandonedCartProgram *Ref              `json:"abandoned_cart_program"`
 	FieldMapping         map[string]string `json:"field_mapping,omitempty"`
-	Webhooks             bool              `json:"webhooks"`
-	NextSyncAt           *time.Time        `json:"next_sync_at"`
+	// WriteBackRemovals: unsubscribes and suppressions Dotdigital had before install are written to
+	// the store (where the store's record is older); off by default.
+	WriteBackRemovals bool `json:"write_back_removals"`
+	// UnsubscribedInDotdigital counts store subscribers who consent in the store but whom Dotdigital
+	// had removed before install: kept out of the subscriber list.
+	UnsubscribedInDotdigital int64      `json:"unsubscribed_in_dotdigital"`
+	Webhooks                 bool       `json:"webhooks"`
+	NextSyncAt               *time.Time `json:"next_sync_at"`
 	// Activity is what the connection does now: running, queued, scheduled, off or failing.
 	Activity string `json:"activity,omitempty"`
 	LastRun  *Run   `json:"last_run"`
@@ -71,7 +77,9 @@ type ConnectionState struct {
 	Queued   bool       // a sync job is queued or running
 	// EnrolmentsWaiting counts programme enrolments queued or being sent.
 	EnrolmentsWaiting int64
-	Now               time.Time
+	// UnsubscribedInDotdigital: see Connection.
+	UnsubscribedInDotdigital int64
+	Now                      time.Time
 }
 
 // NewConnection converts a connection.
@@ -82,7 +90,8 @@ func NewConnection(c *store.Connection, st ConnectionState) Connection {
 		DataSync: s.DataSync, IntervalS: s.Interval.Seconds(), SubscriberList: Ref{s.SubscriberList.ID, s.SubscriberList.Name},
 		CustomerList: ref(s.CustomerList), NewCustomerProgram: ref(s.NewCustomerProgram),
 		NewSubscriberProgram: ref(s.NewSubscriberProgram), AbandonedCartProgram: ref(s.AbandonedCartProgram),
-		Webhooks: c.WebhooksURL != "", Activity: Activity(c, st), EnrolmentsWaiting: st.EnrolmentsWaiting}
+		Webhooks: c.WebhooksURL != "", Activity: Activity(c, st), EnrolmentsWaiting: st.EnrolmentsWaiting,
+		WriteBackRemovals: s.WriteBackRemovals, UnsubscribedInDotdigital: st.UnsubscribedInDotdigital}
 	if len(st.Mappings) > 0 {
 		out.FieldMapping = map[string]string{}
 		for _, m := range st.Mappings {

@@ -55,6 +55,10 @@ type Settings struct {
 	NewSubscriberProgram Ref
 	AbandonedCartProgram Ref
 	Interval             time.Duration
+	// WriteBackRemovals writes to the store the unsubscribes and suppressions Dotdigital had before the
+	// sync was installed, where the store's record is older than the removal. Off: they are only kept
+	// out of the subscriber list.
+	WriteBackRemovals bool
 }
 
 // Ref names a Dotdigital list or programme by id, with its name for display.
@@ -69,7 +73,7 @@ const connectionSelect = `SELECT y.id, s.id, y.name, s.store_hash, s.store_name,
 	d.subscriber_list_id, d.subscriber_list_name, d.customer_list_id, d.customer_list_name,
 	d.new_customer_program_id, d.new_customer_program_name, d.new_subscriber_program_id, d.new_subscriber_program_name,
 	d.abandoned_cart_program_id, d.abandoned_cart_program_name, y.interval_ms, y.next_run_at, d.installed_at, y.created_at, y.updated_at,
-	y.run_requested_at, s.webhooks_url, s.quota_share
+	y.run_requested_at, s.webhooks_url, s.quota_share, d.write_back_removals
 	FROM syncs y JOIN stores s ON s.id = y.store_id JOIN dotdigital_links d ON d.sync_id = y.id`
 
 // CreateConnection links a store (c.StoreID) to a Dotdigital account: it saves the marketing sync and
@@ -101,12 +105,12 @@ func (s *Store) CreateConnection(ctx context.Context, c *Connection) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO dotdigital_links (sync_id, store_id, dd_username, dd_password, dd_endpoint, dd_api_endpoint,
 			subscriber_list_id, subscriber_list_name, customer_list_id, customer_list_name,
 			new_customer_program_id, new_customer_program_name, new_subscriber_program_id, new_subscriber_program_name,
-			abandoned_cart_program_id, abandoned_cart_program_name, installed_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+			abandoned_cart_program_id, abandoned_cart_program_name, installed_at, write_back_removals)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
 			y.ID, c.StoreID, c.Dotdigital.Username, s.box.Seal(c.Dotdigital.Password, ctxPassword(y.ID, c.Dotdigital)), c.Dotdigital.Endpoint, c.Dotdigital.APIEndpoint,
 			st.SubscriberList.ID, st.SubscriberList.Name, st.CustomerList.ID, st.CustomerList.Name,
 			st.NewCustomerProgram.ID, st.NewCustomerProgram.Name, st.NewSubscriberProgram.ID, st.NewSubscriberProgram.Name,
-			st.AbandonedCartProgram.ID, st.AbandonedCartProgram.Name, ms(c.InstalledAt))
+			st.AbandonedCartProgram.ID, st.AbandonedCartProgram.Name, ms(c.InstalledAt), st.WriteBackRemovals)
 		return err
 	})
 	if err != nil {
@@ -131,7 +135,7 @@ func (s *Store) scanConnection(row rowScanner) (*Connection, error) {
 		&hookSecret, &syncStatus, &syncMessage, &storeStatus, &storeMessage, &st.DataSync, &st.SubscriberList.ID, &st.SubscriberList.Name,
 		&st.CustomerList.ID, &st.CustomerList.Name, &st.NewCustomerProgram.ID, &st.NewCustomerProgram.Name,
 		&st.NewSubscriberProgram.ID, &st.NewSubscriberProgram.Name, &st.AbandonedCartProgram.ID, &st.AbandonedCartProgram.Name,
-		&intervalMS, &next, &installed, &created, &updated, &requested, &c.WebhooksURL, &c.QuotaShare)
+		&intervalMS, &next, &installed, &created, &updated, &requested, &c.WebhooksURL, &c.QuotaShare, &st.WriteBackRemovals)
 	if err != nil {
 		return nil, err
 	}
@@ -209,10 +213,10 @@ func (s *Store) UpdateSettings(ctx context.Context, id int64, st Settings) error
 		res, err := tx.ExecContext(ctx, `UPDATE dotdigital_links SET subscriber_list_id = $2, subscriber_list_name = $3,
 			customer_list_id = $4, customer_list_name = $5, new_customer_program_id = $6, new_customer_program_name = $7,
 			new_subscriber_program_id = $8, new_subscriber_program_name = $9, abandoned_cart_program_id = $10,
-			abandoned_cart_program_name = $11 WHERE sync_id = $1`,
+			abandoned_cart_program_name = $11, write_back_removals = $12 WHERE sync_id = $1`,
 			id, st.SubscriberList.ID, st.SubscriberList.Name, st.CustomerList.ID, st.CustomerList.Name,
 			st.NewCustomerProgram.ID, st.NewCustomerProgram.Name, st.NewSubscriberProgram.ID, st.NewSubscriberProgram.Name,
-			st.AbandonedCartProgram.ID, st.AbandonedCartProgram.Name)
+			st.AbandonedCartProgram.ID, st.AbandonedCartProgram.Name, st.WriteBackRemovals)
 		if err := affectedOne(res, err, "update the settings of", "connection", id); err != nil {
 			return err
 		}

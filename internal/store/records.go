@@ -109,6 +109,14 @@ func (s *Store) DeleteRecordStates(ctx context.Context, syncID int64, stream str
 	return nil
 }
 
+// DeleteStreamRecords forgets every record of a stream.
+func (s *Store) DeleteStreamRecords(ctx context.Context, syncID int64, stream string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM records WHERE sync_id = $1 AND stream = $2`, syncID, stream); err != nil {
+		return fmt.Errorf("store: delete the records of %s: %w", stream, err)
+	}
+	return nil
+}
+
 // RecordKeys returns every key of a stream with the given status (e.g. the products sent as visible).
 func (s *Store) RecordKeys(ctx context.Context, syncID int64, stream string, status int64) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT key FROM records WHERE sync_id = $1 AND stream = $2 AND status = $3 ORDER BY key`, syncID, stream, status)

@@ -19,7 +19,7 @@ func (h *Handler) settingsSave(w http.ResponseWriter, r *http.Request) {
 	}
 	f := settingsForm{DataSync: r.PostFormValue("data_sync") == "on", IntervalMinutes: id("interval"), SubscriberList: id("subscriber_list"),
 		CustomerList: id("customer_list"), NewCustomerProgram: id("new_customer_program"), NewSubscriberProgram: id("new_subscriber_program"),
-		AbandonedCartProgram: id("abandoned_cart_program")}
+		AbandonedCartProgram: id("abandoned_cart_program"), WriteBackRemovals: r.PostFormValue("write_back_removals") == "on"}
 	account, err := h.svc.Engine.Account(r.Context(), c.ID, false)
 	if err != nil {
 		h.showStore(w, r, http.StatusBadGateway, f, resource.ProblemOf(err))
@@ -38,7 +38,7 @@ func (h *Handler) settingsSave(w http.ResponseWriter, r *http.Request) {
 		return "", false
 	}
 	ch := marketing.SettingsChange{DataSync: &f.DataSync, NewCustomerProgram: &f.NewCustomerProgram,
-		NewSubscriberProgram: &f.NewSubscriberProgram, AbandonedCartProgram: &f.AbandonedCartProgram}
+		NewSubscriberProgram: &f.NewSubscriberProgram, AbandonedCartProgram: &f.AbandonedCartProgram, WriteBackRemovals: &f.WriteBackRemovals}
 	if f.IntervalMinutes > 0 {
 		d := time.Duration(f.IntervalMinutes) * time.Minute
 		ch.Interval = &d

@@ -18,6 +18,8 @@ type syncStatus struct {
 	Last     *store.Run
 	// EnrolmentsWaiting counts programme enrolments queued or being sent (the hourly allowance).
 	EnrolmentsWaiting int64
+	// UnsubscribedInDotdigital counts subscribers kept out of the list: Dotdigital removed them before install.
+	UnsubscribedInDotdigital int64
 }
 
 // settingsForm holds the store tab's choices, as saved or as just submitted.
@@ -29,6 +31,7 @@ type settingsForm struct {
 	NewCustomerProgram   int64
 	NewSubscriberProgram int64
 	AbandonedCartProgram int64
+	WriteBackRemovals    bool
 }
 
 type storeView struct {
@@ -38,6 +41,8 @@ type storeView struct {
 	Problem  *resource.Problem
 	Warning  string // the account could not be read
 	Interval []int64
+	// ConsentFields are the data fields subscribers' consent evidence is written to.
+	ConsentFields []string
 }
 
 // intervals offered, in minutes.
@@ -46,7 +51,7 @@ var intervals = []int64{1, 5, 10, 15, 30, 60, 120, 360, 720, 1440}
 func formOf(s store.Settings) settingsForm {
 	return settingsForm{DataSync: s.DataSync, IntervalMinutes: int64(s.Interval / time.Minute), SubscriberList: s.SubscriberList.ID,
 		CustomerList: s.CustomerList.ID, NewCustomerProgram: s.NewCustomerProgram.ID, NewSubscriberProgram: s.NewSubscriberProgram.ID,
-		AbandonedCartProgram: s.AbandonedCartProgram.ID}
+		AbandonedCartProgram: s.AbandonedCartProgram.ID, WriteBackRemovals: s.WriteBackRemovals}
 }
 
 func (h *Handler) syncStatus(r *http.Request, c *store.Connection) (syncStatus, error) {
@@ -54,7 +59,8 @@ func (h *Handler) syncStatus(r *http.Request, c *store.Connection) (syncStatus, 
 	if err != nil {
 		return syncStatus{}, err
 	}
-	return syncStatus{Conn: c, Activity: resource.Activity(c, st), Current: st.Current, Last: st.LastRun, EnrolmentsWaiting: st.EnrolmentsWaiting}, nil
+	return syncStatus{Conn: c, Activity: resource.Activity(c, st), Current: st.Current, Last: st.LastRun,
+		EnrolmentsWaiting: st.EnrolmentsWaiting, UnsubscribedInDotdigital: st.UnsubscribedInDotdigital}, nil
 }
 
 func (h *Handler) storeTab(w http.ResponseWriter, r *http.Request) {
@@ -69,7 +75,7 @@ func (h *Handler) showStore(w http.ResponseWriter, r *http.Request, status int, 
 		h.fail(w, r, err)
 		return
 	}
-	v := storeView{Status: ss, Form: f, Problem: problem, Interval: intervals}
+	v := storeView{Status: ss, Form: f, Problem: problem, Interval: intervals, ConsentFields: marketing.ConsentFieldNames()}
 	if f.IntervalMinutes > 0 && !containsInt(intervals, f.IntervalMinutes) {
 		v.Interval = append([]int64{f.IntervalMinutes}, intervals...)
 	}

@@ -49,6 +49,7 @@ type order struct {
 	StoreCreditAmount      string         `json:"store_credit_amount"`
 	GiftCertificateAmount  string         `json:"gift_certificate_amount"`
 	IPAddress              string         `json:"ip_address"`
+	IPAddressV6            string         `json:"ip_address_v6"`
 	GeoipCountry           string         `json:"geoip_country"`
 	GeoipCountryISO2       string         `json:"geoip_country_iso2"`
 	CurrencyID             int            `json:"currency_id"`

@@ -3,6 +3,8 @@ package dotdigital
 import (
 	"fmt"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,19 +24,61 @@ type contactInput struct {
 	DataFields        map[string]any `json:"dataFields"`
 	ChannelProperties *struct {
 		Email *struct {
-			EmailType string `json:"emailType"`
-			OptInType string `json:"optInType"`
-			Status    string `json:"status"`
+			EmailType          string `json:"emailType"`
+			OptInType          string `json:"optInType"`
+			Status             string `json:"status"`
+			ResubscribeOptions *struct {
+				// ResubscribeWithNoChallenge defaults to true (C3): a subscribed status then brings an
+				// unsubscribed contact back without asking it.
+				ResubscribeWithNoChallenge *bool  `json:"resubscribeWithNoChallenge"`
+				PreferredLocale            string `json:"preferredLocale"`
+				RedirectURLAfterChallenge  string `json:"redirectUrlAfterChallenge"`
+			} `json:"resubscribeOptions"`
 		} `json:"email"`
 	} `json:"channelProperties"`
-	Lists          []int64 `json:"lists"`
-	ConsentRecords []struct {
-		Text              string `json:"text"`
-		DateTimeConsented string `json:"dateTimeConsented"`
-		URL               string `json:"url"`
-		IPAddress         string `json:"ipAddress"`
-		UserAgent         string `json:"userAgent"`
-	} `json:"consentRecords"`
+	Lists          []int64        `json:"lists"`
+	ConsentRecords []consentInput `json:"consentRecords"`
+}
+
+// consentInput is a consent record of a request; every field is required (C3 consentRecord).
+type consentInput struct {
+	Text              *string `json:"text"`
+	DateTimeConsented *string `json:"dateTimeConsented"`
+	URL               *string `json:"url"`
+	IPAddress         *string `json:"ipAddress"`
+	UserAgent         *string `json:"userAgent"`
+}
+
+// problem says what makes a consent record one C3 refuses ("" when none): all five fields, the text and
+// user agent not empty, the time an ISO 8601 date-time, the URL absolute, the IP address v4 or v6.
+func (cr *consentInput) problem() string {
+	var missing []string
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"text", cr.Text}, {"dateTimeConsented", cr.DateTimeConsented}, {"url", cr.URL}, {"ipAddress", cr.IPAddress}, {"userAgent", cr.UserAgent}} {
+		if f.v == nil {
+			missing = append(missing, f.name)
+		}
+	}
+	switch {
+	case len(missing) > 0:
+		return "missing " + strings.Join(missing, ", ")
+	case *cr.Text == "":
+		return "text is empty"
+	case *cr.UserAgent == "":
+		return "userAgent is empty"
+	}
+	if _, err := time.Parse(time.RFC3339, *cr.DateTimeConsented); err != nil {
+		return fmt.Sprintf("dateTimeConsented '%s' is not an ISO 8601 date-time", *cr.DateTimeConsented)
+	}
+	if u, err := url.Parse(*cr.URL); err != nil || !u.IsAbs() {
+		return fmt.Sprintf("url '%s' is not an absolute URI", *cr.URL)
+	}
+	if ip, err := netip.ParseAddr(*cr.IPAddress); err != nil || ip.Zone() != "" {
+		return fmt.Sprintf("ipAddress '%s' is not an IPv4 or IPv6 address", *cr.IPAddress)
+	}
+	return ""
 }
 
 type v3Failure struct {
@@ -79,6 +123,8 @@ type plan struct {
 	books   []int32
 	fatal   []v3Failure // the contact is not imported
 	partial []v3Failure // the contact is imported, these parts of it are not
+	// noConsent says the consent records are not applied.
+	noConsent bool
 }
 
 // planContact checks one contact against the account: identifiers, schema limits, data fields and lists.
@@ -120,9 +166,12 @@ func (st *state) planContact(in *contactInput, id identity) plan {
 	if len(in.ConsentRecords) > MaxConsentPerContact {
 		fail("ApiSchemaViolation", "A contact can have at most %d consent records in one request, not %d", MaxConsentPerContact, len(in.ConsentRecords))
 	}
-	for _, cr := range in.ConsentRecords {
-		if strings.TrimSpace(cr.Text) == "" {
-			fail("ApiSchemaViolation", "A consent record needs its text")
+	for i := range in.ConsentRecords {
+		if why := in.ConsentRecords[i].problem(); why != "" {
+			// The contact is imported; its consent records are not (C3's import example).
+			p.partial = append(p.partial, v3Failure{"consentRecordsNotApplied",
+				"The provided consent records could not be applied as they were incorrectly formatted: " + why})
+			p.noConsent = true
 			break
 		}
 	}
@@ -186,7 +235,22 @@ func (st *state) apply(p plan, merge string, now time.Time) (c *contact, created
 		case "suppressed":
 			c.remove(statusSuppressed, now)
 		case "subscribed":
-			keptRemoved = removable(c.status)
+			// A subscribed status resubscribes an unsubscribed contact, without asking it unless the
+			// request says resubscribeWithNoChallenge false; with it, the contact is left as it is (the
+			// API would email it a confirmation). Bounces and complaints are never undone.
+			noChallenge := true
+			if o := e.Email.ResubscribeOptions; o != nil && o.ResubscribeWithNoChallenge != nil {
+				noChallenge = *o.ResubscribeWithNoChallenge
+			}
+			switch {
+			case resubscribable(c.status) && noChallenge:
+				c.status, c.removedAt = statusSubscribed, 0
+				for i := range c.lists {
+					c.lists[i].unsubscribed = 0
+				}
+			case removable(c.status):
+				keptRemoved = true
+			}
 		}
 		switch strings.ToLower(e.Email.EmailType) {
 		case "html":
@@ -218,9 +282,12 @@ func (st *state) apply(p plan, merge string, now time.Time) (c *contact, created
 		st.join(c, b)
 	}
 	for _, cr := range p.in.ConsentRecords {
+		if p.noConsent {
+			break
+		}
 		c.consent = append(c.consent, consentRecord{
-			Text: cr.Text, DateTimeConsented: cr.DateTimeConsented, URL: cr.URL, IPAddress: cr.IPAddress,
-			UserAgent: cr.UserAgent, DateTimeCreated: fmtTime(now),
+			Text: *cr.Text, DateTimeConsented: *cr.DateTimeConsented, URL: *cr.URL, IPAddress: *cr.IPAddress,
+			UserAgent: *cr.UserAgent, DateTimeCreated: fmtTime(now),
 		})
 	}
 	if n := len(c.consent); n > MaxConsentPerContact {

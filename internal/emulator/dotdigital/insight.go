@@ -95,6 +95,15 @@ func (s *Server) putInsightRecord(scope string) http.HandlerFunc {
 		if !ok {
 			return
 		}
+		if owner != nil {
+			if err := keyOwnedElsewhere(coll, key, owner.id); err != nil {
+				// The v3 single upsert documents no answer for it; the import's fault reason is kept.
+				se := asSchemaError(err)
+				writeV3Error(w, http.StatusBadRequest, "insightData:invalidRecord", "The record does not fit the collection",
+					v3Detail{Item: se.reason, Description: se.detail})
+				return
+			}
+		}
 		added, err := checkRecord(coll.schema, raw)
 		if err != nil {
 			se := asSchemaError(err)

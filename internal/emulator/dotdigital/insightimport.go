@@ -187,6 +187,9 @@ func (st *state) checkInsight(coll *collection, rec *insightInput, seen map[stri
 			return 0, key, err
 		}
 		owner = c.id
+		if err := keyOwnedElsewhere(coll, key, owner); err != nil {
+			return 0, key, err
+		}
 	}
 	added, err := checkRecord(coll.schema, rec.JSON)
 	if err != nil {
@@ -217,6 +220,14 @@ func (st *state) owner(id *contactIdentity) (*contact, error) {
 		return nil, &schemaError{reasonContactIDDoesNotExist, fmt.Sprintf("no contact has the id '%s'", id.Value)}
 	}
 	return nil, &schemaError{reasonInvalidContactIdentifier, fmt.Sprintf("'%s' is not a contact identifier the emulator knows (email or contactId)", id.Identifier)}
+}
+
+// keyOwnedElsewhere refuses a contact-scoped key that another contact's record has.
+func keyOwnedElsewhere(coll *collection, key string, owner int32) error {
+	if r := coll.records[key]; r != nil && r.owner != owner {
+		return &schemaError{reasonKeyOtherContact, fmt.Sprintf("the key '%s' belongs to a record of another contact", key)}
+	}
+	return nil
 }
 
 func (st *state) putRecord(coll *collection, key string, owner int32, raw []byte, now int64) (created bool) {

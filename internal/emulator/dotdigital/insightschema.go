@@ -23,6 +23,9 @@ const (
 	reasonContactIDDoesNotExist    = "ContactIdDoesNotExist"
 	reasonContactEmailDoesNotExist = "ContactEmailDoesNotExist"
 	reasonNestedArray              = "JsonContainsNestedArray"
+	// reasonKeyOtherContact: a contact-scoped key belongs to one contact; writing it for another is
+	// refused (V2S ApiTransactionalDataImportFaultReason), not a move.
+	reasonKeyOtherContact = "KeyExistingForDifferentContact"
 	// reasonIncompatible is I3's name for a value whose type differs from the collection's schema; the v2
 	// import called it InconsistentTypes.
 	reasonIncompatible = "JsonValueIncompatibleWithSchema"

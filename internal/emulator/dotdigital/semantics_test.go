@@ -3,6 +3,7 @@ package dotdigital
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -92,9 +93,13 @@ func TestContactsAreKeyedByEmail(t *testing.T) {
 	}
 }
 
-// A contact who unsubscribed or is suppressed stays so when imported (or upserted) as subscribed; it is
-// listed by unsubscribed-since and suppressed-since with its date and reason; a resubscribe brings an
-// unsubscribed contact back, never a bounced one.
+// subscribedAsking is an email channel that subscribes a contact, asking one who unsubscribed to confirm
+// (resubscribeWithNoChallenge false) instead of resubscribing it silently.
+var subscribedAsking = map[string]any{"email": map[string]any{"status": "subscribed", "resubscribeOptions": map[string]any{"resubscribeWithNoChallenge": false}}}
+
+// A contact who unsubscribed or is suppressed stays so when imported (or upserted) as subscribed with
+// resubscribeWithNoChallenge false; it is listed by unsubscribed-since and suppressed-since with its
+// date and reason; a resubscribe brings an unsubscribed contact back, never a bounced one.
 func TestRemovedContactsStayRemoved(t *testing.T) {
 	b := setup(t, Config{Seed: 2, Data: DataSizes{Contacts: 40, Suppressed: 6}})
 	start := time.Now().UTC().Add(-time.Second)
@@ -105,11 +110,11 @@ func TestRemovedContactsStayRemoved(t *testing.T) {
 	if s.Reason != "Unsubscribed" || s.SuppressedContact.Status != "Unsubscribed" {
 		t.Fatalf("unsubscribe: %+v", s)
 	}
-	r := b.importContacts(byEmail("ann@example.com", "channelProperties", map[string]any{"email": map[string]any{"status": "subscribed"}}))
+	r := b.importContacts(byEmail("ann@example.com", "channelProperties", subscribedAsking))
 	if summary(r, "globallySuppressed") != 1 || summary(r, "updatedContacts") != 1 {
 		t.Fatalf("re-import: %v", r)
 	}
-	b.ok("PATCH", "/contacts/v3/email/ann@example.com", map[string]any{"channelProperties": map[string]any{"email": map[string]any{"status": "subscribed"}}}, 200, nil)
+	b.ok("PATCH", "/contacts/v3/email/ann@example.com", map[string]any{"channelProperties": subscribedAsking}, 200, nil)
 	if v, _ := b.srv.Contact("ann@example.com"); v.Status != "Unsubscribed" {
 		t.Fatalf("ann is %s", v.Status)
 	}
@@ -133,7 +138,7 @@ func TestRemovedContactsStayRemoved(t *testing.T) {
 		t.Fatalf("suppressed-since: %v", reasons)
 	}
 	r = b.importContacts(byEmail(bounced, "channelProperties", map[string]any{"email": map[string]any{"status": "subscribed"}}))
-	if summary(r, "globallySuppressed") != 1 {
+	if v, _ := b.srv.Contact(bounced); summary(r, "globallySuppressed") != 1 || v.Status != "HardBounced" {
 		t.Fatalf("bounced re-import: %v", r)
 	}
 	var res struct{ Status string }
@@ -148,6 +153,13 @@ func TestRemovedContactsStayRemoved(t *testing.T) {
 	b.ok("GET", "/v2/contacts/unsubscribed-since/"+since, nil, 200, &unsub)
 	if len(unsub) != 0 {
 		t.Fatalf("still unsubscribed: %+v", unsub)
+	}
+	// Without resubscribe options, a subscribed status resubscribes silently: C3's default is
+	// resubscribeWithNoChallenge true.
+	b.ok("POST", "/v2/contacts/unsubscribe", map[string]string{"email": "ann@example.com"}, 200, nil)
+	b.importContacts(byEmail("ann@example.com", "channelProperties", map[string]any{"email": map[string]any{"status": "subscribed"}}))
+	if v, _ := b.srv.Contact("ann@example.com"); v.Status != "Subscribed" {
+		t.Fatalf("a subscribed status without resubscribe options leaves ann %s", v.Status)
 	}
 	// An import can unsubscribe a contact.
 	b.importContacts(byEmail("ben@example.com", "channelProperties", map[string]any{"email": map[string]any{"status": "unsubscribed"}}))
@@ -340,4 +352,66 @@ func TestContactDataFields(t *testing.T) {
 	if !strings.Contains(string(raw), `"consentRecords":0`) {
 		t.Fatalf("view %s", raw)
 	}
+}
+
+// A consent record needs all five fields (C3 consentRecord): an import applies the contact without an
+// incomplete one and reports consentRecordsNotApplied; a single upsert refuses it with a 400.
+func TestAnIncompleteConsentRecordIsRefused(t *testing.T) {
+	b := setup(t, Config{})
+	full := map[string]any{"text": "Yes to the newsletter", "dateTimeConsented": "2026-03-01T10:00:00Z",
+		"url": "https://shop.example.com/signup", "ipAddress": "2001:db8::7", "userAgent": "Mozilla/5.0"}
+	partial := map[string]any{"text": "Yes to the newsletter", "dateTimeConsented": "2026-03-01T10:00:00Z", "url": "https://shop.example.com/"}
+	badIP := maps.Clone(full)
+	badIP["ipAddress"] = "somewhere"
+	// The description refuses these bodies, so they go through the unchecked client.
+	status, body, _ := b.call(b.raw, "PUT", "/contacts/v3/import", map[string]any{"contacts": []any{byEmail("full@example.com", "consentRecords", []any{full}),
+		byEmail("partial@example.com", "consentRecords", []any{partial}), byEmail("badip@example.com", "consentRecords", []any{badIP})}})
+	var acc struct{ ImportID string }
+	if status != 202 || json.Unmarshal(body, &acc) != nil {
+		t.Fatalf("import: %d %s", status, body)
+	}
+	r := b.waitImport("/contacts/v3/import/" + acc.ImportID)
+	if summary(r, "newContacts") != 3 {
+		t.Fatalf("import: %v", r)
+	}
+	failures := map[string]string{}
+	for _, f := range r["failures"].([]any) {
+		f := f.(map[string]any)
+		failures[f["identifiers"].(map[string]any)["email"].(string)] = f["failures"].([]any)[0].(map[string]any)["failureCode"].(string)
+	}
+	if len(failures) != 2 || failures["partial@example.com"] != "consentRecordsNotApplied" || failures["badip@example.com"] != "consentRecordsNotApplied" {
+		t.Fatalf("failures: %v", failures)
+	}
+	for email, want := range map[string]int{"full@example.com": 1, "partial@example.com": 0, "badip@example.com": 0} {
+		if v, ok := b.srv.Contact(email); !ok || v.Consent != want {
+			t.Fatalf("%s: %+v, want %d consent records", email, v, want)
+		}
+	}
+	status, body, _ = b.call(b.raw, "PATCH", "/contacts/v3/email/partial@example.com", map[string]any{"consentRecords": []any{partial}})
+	if status != 400 || v3err(t, body) != "contacts:invalidContacts" {
+		t.Fatalf("PATCH: %d %s", status, body)
+	}
+}
+
+// A contact-scoped key belongs to one contact: writing it for another is refused with
+// KeyExistingForDifferentContact (import) or a 400 (single upsert); deleted first, it can be written.
+func TestAnInsightKeyOfOneContactIsRefusedForAnother(t *testing.T) {
+	b := setup(t, Config{})
+	b.importContacts(byEmail("ann@example.com"), byEmail("bob@example.com"))
+	owner := func(email string) map[string]string { return map[string]string{"identifier": "email", "value": email} }
+	b.importInsight("Orders", "contact", "orders", map[string]any{"key": "100", "contactIdentity": owner("ann@example.com"), "json": map[string]any{"total": 1}})
+	r := b.importInsight("Orders", "contact", "orders", map[string]any{"key": "100", "contactIdentity": owner("bob@example.com"), "json": map[string]any{"total": 2}})
+	if summary(r, "totalRejected") != 1 || r["failures"].([]any)[0].(map[string]any)["failureReason"] != "KeyExistingForDifferentContact" {
+		t.Fatalf("import: %v", r)
+	}
+	status, body, _ := b.call(b.api, "PUT", "/insightData/v3/contacts/email/bob@example.com/Orders/100", map[string]any{"total": 3})
+	if status != 400 || !strings.Contains(string(body), "KeyExistingForDifferentContact") {
+		t.Fatalf("single upsert: %d %s", status, body)
+	}
+	ann, _ := b.srv.Contact("ann@example.com")
+	if c, _ := b.srv.Collection("Orders"); len(c.Records) != 1 || c.Records[0].ContactID != ann.ID {
+		t.Fatalf("the record moved: %+v", c.Records)
+	}
+	b.ok("DELETE", "/insightData/v3/contacts/email/ann@example.com/Orders/100", nil, 204, nil)
+	b.ok("PUT", "/insightData/v3/contacts/email/bob@example.com/Orders/100", map[string]any{"total": 3}, 201, nil)
 }

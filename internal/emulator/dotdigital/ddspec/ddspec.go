@@ -6,8 +6,10 @@
 package ddspec
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -72,6 +74,15 @@ func (c *Checker) Check(req *http.Request, reqBody []byte, resp *http.Response, 
 		return
 	}
 	c.checked.Add(1)
+	if stripped, ok := withoutResubscribeOptions(req, reqBody); ok {
+		c.mu.Lock()
+		c.excused["contact-resubscribe-options-allOf"]++
+		c.mu.Unlock()
+		req = req.Clone(req.Context())
+		req.ContentLength = int64(len(stripped))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(stripped)), nil }
+		reqBody = stripped
+	}
 	err := c.v.Check(req, reqBody, resp, respBody)
 	if err == nil {
 		return
@@ -265,6 +276,19 @@ var exceptions = []exception{
 		},
 	},
 	{
+		// I3's failureReason enum lists 13 of the v2 fault reasons; KeyExistingForDifferentContact (V2S
+		// ApiTransactionalDataImportFaultReason: a contact-scoped key another contact's record has) is
+		// not among them, though the API refuses such a record. The emulator reports it by its v2 name.
+		name: "insight-failure-reason-v2",
+		match: func(ex *exchange, l leaf) bool {
+			if ex.method != "GET" || !strings.HasPrefix(ex.path, "/insightData/v3/import/") || l.side != "response" ||
+				!strings.HasPrefix(l.msg, "/failures/") || !strings.HasSuffix(l.msg, `doesn't match all schemas from "allOf"`) {
+				return false
+			}
+			return ex.once("failures use documented reasons", func() bool { return insightFailuresWellFormed(ex.respBody) })
+		},
+	},
+	{
 		// I3 declares the body of the single-record upserts as a JSON string, while the API (and the
 		// official PHP SDK, createOrUpdateContactCollectionRecord) sends the record's JSON object.
 		name: "insight-record-body-object",
@@ -315,6 +339,72 @@ var exceptions = []exception{
 	},
 }
 
+// withoutResubscribeOptions removes well-formed resubscribeOptions from a contact write, the one
+// exception applied before validation. C3 updateContactRequest is allOf [baseContactRequest,
+// channelPropertiesWithResubscribe]: the first branch's email channel has additionalProperties false
+// and no resubscribeOptions, the second adds them, so no request that sends them can pass, although
+// the description documents them (and their default, resubscribeWithNoChallenge true). Options of any
+// other shape stay in the body for the validator to refuse.
+func withoutResubscribeOptions(req *http.Request, body []byte) ([]byte, bool) {
+	single := req.Method == "PATCH" && strings.HasPrefix(req.URL.Path, "/contacts/v3/")
+	if !single && (req.Method != "PUT" || req.URL.Path != "/contacts/v3/import") {
+		return nil, false
+	}
+	var doc map[string]any
+	if json.Unmarshal(body, &doc) != nil {
+		return nil, false
+	}
+	contacts := []any{doc}
+	if !single {
+		list, ok := doc["contacts"].([]any)
+		if !ok {
+			return nil, false
+		}
+		contacts = list
+	}
+	found := false
+	for _, ct := range contacts {
+		m, _ := ct.(map[string]any)
+		cp, _ := m["channelProperties"].(map[string]any)
+		email, _ := cp["email"].(map[string]any)
+		opts, present := email["resubscribeOptions"]
+		if !present {
+			continue
+		}
+		o, ok := opts.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		for k, v := range o {
+			switch k {
+			case "resubscribeWithNoChallenge":
+				if _, ok := v.(bool); !ok {
+					return nil, false
+				}
+			case "preferredLocale", "redirectUrlAfterChallenge":
+				if _, ok := v.(string); !ok {
+					return nil, false
+				}
+			default:
+				return nil, false
+			}
+		}
+		delete(email, "resubscribeOptions")
+		if len(email) == 0 {
+			delete(cp, "email")
+		}
+		if len(cp) == 0 {
+			delete(m, "channelProperties")
+		}
+		found = true
+	}
+	if !found {
+		return nil, false
+	}
+	out, err := json.Marshal(doc)
+	return out, err == nil
+}
+
 var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 func onlyKeys(m map[string]json.RawMessage, keys ...string) bool {
@@ -352,6 +442,40 @@ func consentRecordsWellFormed(body []byte) bool {
 		}
 	}
 	return true
+}
+
+// i3FailureReasons are I3's failureReason enum.
+var i3FailureReasons = []string{"Unknown", "InvalidClientKey", "InvalidContactIdentifier", "InvalidJson", "DuplicateKey",
+	"ContactIdDoesNotExist", "ContactEmailDoesNotExist", "JsonContainsNestedArray", "JsonKeyTooLong", "JsonKeyInvalidCharacters",
+	"JsonValueTooLong", "JsonValueIncompatibleWithSchema", "JsonNumberValueTooLarge"}
+
+// insightFailuresWellFormed checks an Insight import report whose failures use a reason I3 omits: each
+// failure has a key, a JSON object and a reason of I3's enum or KeyExistingForDifferentContact, and at
+// least one has the latter.
+func insightFailuresWellFormed(body []byte) bool {
+	var r struct {
+		Failures []struct {
+			Key           *string         `json:"key"`
+			JSON          json.RawMessage `json:"json"`
+			FailureReason string          `json:"failureReason"`
+		} `json:"failures"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return false
+	}
+	v2 := false
+	for _, f := range r.Failures {
+		if f.Key == nil || !isJSONObject(f.JSON) {
+			return false
+		}
+		switch {
+		case f.FailureReason == "KeyExistingForDifferentContact":
+			v2 = true
+		case !slices.Contains(i3FailureReasons, f.FailureReason):
+			return false
+		}
+	}
+	return v2
 }
 
 // isV2ErrorBody reports whether b is a v2 error: {"message": "<text>"}.
