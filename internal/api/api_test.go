@@ -147,8 +147,11 @@ func TestSettingsArePatchedAndRefusalsSayWhy(t *testing.T) {
 	c := newClient(t)
 	id := c.connect()
 	path := fmt.Sprintf("/api/v1/connections/%d/settings", id)
-	out := c.must(http.StatusOK, "PATCH", path, map[string]any{"customer_list": "Customers", "interval_s": 600, "data_sync": false})
-	if out["customer_list"].(map[string]any)["name"] != "Customers" || out["interval_s"] != 600.0 || out["data_sync"] != false {
+	if out := c.must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/connections/%d", id), nil); out["write_back_removals"] != false || out["unsubscribed_in_dotdigital"] != 0.0 {
+		t.Fatalf("before patch: write_back_removals %v, unsubscribed_in_dotdigital %v", out["write_back_removals"], out["unsubscribed_in_dotdigital"])
+	}
+	out := c.must(http.StatusOK, "PATCH", path, map[string]any{"customer_list": "Customers", "interval_s": 600, "data_sync": false, "write_back_removals": true})
+	if out["customer_list"].(map[string]any)["name"] != "Customers" || out["interval_s"] != 600.0 || out["data_sync"] != false || out["write_back_removals"] != true {
 		t.Fatalf("after patch: %v", out)
 	}
 	cases := []struct {

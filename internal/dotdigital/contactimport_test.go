@@ -115,7 +115,8 @@ func TestContactImportReportsUpdatesAndFailures(t *testing.T) {
 }
 
 // The client refuses what Dotdigital would refuse in one contact: more than 100 lists, more than 5
-// consent records; the emulator refuses them too (see the emulator's tests).
+// consent records, a consent record without all five of its fields (or with a relative URL or an IP
+// that is not one); the emulator refuses them too (see the emulator's tests).
 func TestContactImporterRefusesContactsOverTheLimits(t *testing.T) {
 	b := setup(t, ddemu.Config{})
 	ctx := ctxT(t)
@@ -127,6 +128,9 @@ func TestContactImporterRefusesContactsOverTheLimits(t *testing.T) {
 		{Email: "b@example.com", ConsentRecords: []ConsentRecord{cr, cr, cr, cr, cr, cr}},
 		{Email: ""},
 		{Email: "c@example.com", ConsentRecords: []ConsentRecord{{Text: "no date"}}},
+		{Email: "d@example.com", ConsentRecords: []ConsentRecord{{Text: "no user agent", DateTimeConsented: time.Now(), URL: "https://shop.example.com/", IPAddress: "192.0.2.1"}}},
+		{Email: "e@example.com", ConsentRecords: []ConsentRecord{{Text: "relative", DateTimeConsented: time.Now(), URL: "/signup", IPAddress: "192.0.2.1", UserAgent: "Mozilla/5.0"}}},
+		{Email: "f@example.com", ConsentRecords: []ConsentRecord{{Text: "bad IP", DateTimeConsented: time.Now(), URL: "https://shop.example.com/", IPAddress: "somewhere", UserAgent: "Mozilla/5.0"}}},
 	} {
 		err := imp.Add(ctx, ct)
 		var re *RecordError

@@ -150,7 +150,9 @@ func testUpgrade(t *testing.T, engine store.Engine) {
 		t.Fatalf("runs after the upgrade: %+v", runs)
 	}
 
-	// An unchanged store: nothing is sent again, and the calls are the release's.
+	// An unchanged store: nothing is sent again, and the calls are the release's, but for the one read
+	// of the account's removals (every unsubscribed and suppressed contact, and the list's unsubscribes)
+	// that a connection makes once: the release did not keep them.
 	run := w.sync(made.ConnectionID)
 	for name, s := range run.Streams {
 		if s.Sent != 0 {
@@ -161,7 +163,7 @@ func testUpgrade(t *testing.T, engine store.Engine) {
 		t.Fatalf("the first sync after the upgrade failed: %s", run.Error)
 	}
 	calls := map[string]int{}
-	rows, err := db.Query(`SELECT api, COUNT(*) FROM api_calls WHERE run_id = $1 GROUP BY api`, run.ID)
+	rows, err := db.Query(`SELECT api, COUNT(*) FROM api_calls WHERE run_id = $1 AND url NOT LIKE '%-since/2000-01-01T00:00:00Z%' GROUP BY api`, run.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bcemu "github.com/bcsync/bcsync/internal/emulator/bigcommerce"
+	ddemu "github.com/bcsync/bcsync/internal/emulator/dotdigital"
 	"github.com/bcsync/bcsync/internal/resource"
 	"github.com/bcsync/bcsync/internal/store"
 	"github.com/bcsync/bcsync/internal/store/storetest"
@@ -24,7 +25,7 @@ func TestTwoWorkersOnPostgresShareConnections(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long")
 	}
-	w := newWorld(t, sizes{}, func(_ *bcemuConfig, dd *ddemuConfig) { dd.ImportDelay = 50 * time.Millisecond })
+	w := newWorld(t, sizes{})
 	w.dbURL = storetest.URL(t, store.Postgres)
 	w.env = append(w.env, "BCSYNC_SCHEDULE_EVERY=200ms")
 	w.bcsync("migrate")
@@ -55,9 +56,18 @@ func TestTwoWorkersOnPostgresShareConnections(t *testing.T) {
 		}
 		srv := httptest.NewServer(bc.Handler())
 		t.Cleanup(func() { srv.Close(); bc.Close() })
+		// Each store has its own account: two stores in one account would share Insight keys (order
+		// ids), which Dotdigital refuses for another contact (KeyExistingForDifferentContact).
+		dd, err := ddemu.New(ddemu.Config{Seed: uint64(100 + i), ImportDelay: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ddSrv := httptest.NewServer(dd.Handler())
+		dd.SetRegionEndpoint(ddSrv.URL)
+		t.Cleanup(func() { ddSrv.Close(); dd.Close() })
 		out := w.bcsync("connection", "add", "--name", fmt.Sprintf("Shop %d", i), "--bigcommerce-api-path", bc.APIPath(srv.URL),
-			"--bigcommerce-access-token", bc.AccessToken(), "--dotdigital-username", w.dd.Username(),
-			"--dotdigital-password", w.dd.Password(), "--dotdigital-endpoint", w.ddSrv.URL)
+			"--bigcommerce-access-token", bc.AccessToken(), "--dotdigital-username", dd.Username(),
+			"--dotdigital-password", dd.Password(), "--dotdigital-endpoint", ddSrv.URL)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		if ids[i], err = strconv.ParseInt(lines[len(lines)-1], 10, 64); err != nil {
 			t.Fatalf("connection add printed no id: %v\n%s", err, out)

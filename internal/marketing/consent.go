@@ -62,9 +62,11 @@ func (rc *runContext) ensureConsentFields(ctx context.Context) error {
 	return nil
 }
 
-// consentIPs finds the IP address each subscriber consented from, by subscriber id: the IP of the
-// order a subscription came with (one read per such order), else the IP the customer account with the
-// same email was registered from (50 emails per read). Subscribers the store has no IP for are absent.
+// consentIPs finds the IP address each subscriber consented from, by subscriber id: for a subscription
+// made with an order since bcsync was installed, that order's IP (one read per such order: as many as
+// new subscriptions, never a read per subscriber of a store's history); else the IP the customer
+// account with the same email was registered from (50 emails per read). Subscribers the store has no
+// IP for are absent.
 func (rc *runContext) consentIPs(ctx context.Context, subs []*bigcommerce.Subscriber) (map[int]string, error) {
 	out := map[int]string{}
 	if len(subs) == 0 {
@@ -72,7 +74,7 @@ func (rc *runContext) consentIPs(ctx context.Context, subs []*bigcommerce.Subscr
 	}
 	var emails []string
 	for _, s := range subs {
-		if s.OrderID > 0 {
+		if s.OrderID > 0 && s.DateCreated.After(rc.conn.InstalledAt) {
 			o, err := rc.bc.Order(ctx, s.OrderID)
 			if err != nil && !errors.Is(err, bigcommerce.ErrNotFound) {
 				return nil, fmt.Errorf("read order %d for its IP address: %w", s.OrderID, err)

@@ -46,6 +46,9 @@ func (rc *runContext) readRemovals(ctx context.Context) error {
 		add(sup.Email, sup.Reason, sup.DateRemoved)
 	}
 	for sup, err := range rc.dd.AddressBookUnsubscribedSince(ctx, int(rc.conn.Settings.SubscriberList.ID), removalsSince) {
+		if isNotFound(err) {
+			break // the list is gone: no one unsubscribed from it (its imports report the list as invalid)
+		}
 		if err != nil {
 			return fmt.Errorf("read the contacts unsubscribed from the subscriber list: %w", err)
 		}

@@ -1,7 +1,10 @@
 package bigcommerce
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -60,12 +63,35 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // maxBody bounds request bodies; BigCommerce refuses large bodies too.
 const maxBody = 4 << 20
 
-// decodeBody reads a JSON request body into v, answering 400 itself when it cannot.
+// decodeBody reads a JSON request body into v, answering itself when it cannot: 400 for what is not
+// JSON (or is followed by more), and for a body not of its operation's shape (writeProps, value types)
+// v3 422 / v2 400 naming the properties.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		s.writeError(w, r, http.StatusRequestEntityTooLarge, "The request body is too large.", nil)
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	err = dec.Decode(v)
+	if err == nil {
+		if _, extra := dec.Token(); !errors.Is(extra, io.EOF) {
+			err = errors.New("there is data after the JSON value")
+		}
+	}
+	if err != nil {
+		if fields, ok := typeProblem(err); ok {
+			s.refuseShape(w, r, fields)
+			return false
+		}
 		s.writeError(w, r, http.StatusBadRequest, "The request body is not valid JSON: "+err.Error(), nil)
 		return false
+	}
+	if allowed, ok := writeProps[routeOf(r)]; ok {
+		if unknown := unknownProps(body, allowed); len(unknown) > 0 {
+			s.refuseShape(w, r, unknown)
+			return false
+		}
 	}
 	return true
 }

@@ -66,9 +66,11 @@ func (st *state) bookByPath(v string) *book {
 }
 
 func (s *Server) createAddressBook(w http.ResponseWriter, r *http.Request) {
-	var in struct {
+	var in struct { // V2S ApiAddressBook; id and contacts are read-only
+		ID         *int64 `json:"id"`
 		Name       string `json:"name"`
 		Visibility string `json:"visibility"`
+		Contacts   *int64 `json:"contacts"`
 	}
 	if !s.decodeBody(w, r, &in) {
 		return

@@ -1,6 +1,7 @@
 package dotdigital
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -9,8 +10,31 @@ import (
 )
 
 type contactImportBody struct {
-	MergeOption string         `json:"mergeOption"`
-	Contacts    []contactInput `json:"contacts"`
+	MergeOption string            `json:"mergeOption"`
+	Contacts    []importedContact `json:"contacts"`
+}
+
+// importedContact is one contact of an import. A contact not of the request's shape (an unknown
+// property, a value of the wrong type) fails alone with ApiSchemaViolation, as C3's failure codes say,
+// instead of the whole import.
+type importedContact struct {
+	contactInput
+	problem *v3Detail
+}
+
+func (c *importedContact) UnmarshalJSON(b []byte) error {
+	if err := decodeStrict(b, &c.contactInput); err != nil {
+		p := bodyProblem(err)
+		c.problem = &p
+		// What can be read names the contact in the report.
+		var loose struct {
+			MatchIdentifier string         `json:"matchIdentifier"`
+			Identifiers     map[string]any `json:"identifiers"`
+		}
+		json.Unmarshal(b, &loose)
+		c.contactInput = contactInput{MatchIdentifier: loose.MatchIdentifier, Identifiers: loose.Identifiers}
+	}
+	return nil
 }
 
 type contactRef struct {
@@ -98,7 +122,12 @@ func (s *Server) applyContactImport(id string, in *contactImportBody) []byte {
 				continue
 			}
 			seen[key] = struct{}{}
-			p := s.st.planContact(c, ident)
+			if c.problem != nil {
+				res.Summary.InvalidEntries++
+				failed(0, v3Failure{"ApiSchemaViolation", c.problem.Description})
+				continue
+			}
+			p := s.st.planContact(&c.contactInput, ident)
 			if len(p.fatal) > 0 {
 				res.Summary.InvalidEntries++
 				var cid int32
@@ -131,7 +160,7 @@ func (s *Server) applyContactImport(id string, in *contactImportBody) []byte {
 }
 
 // importLists names the lists an import puts contacts in ("lists 101,102"), for inspection.
-func importLists(contacts []contactInput) string {
+func importLists(contacts []importedContact) string {
 	var ids []int64
 	for _, c := range contacts {
 		for _, l := range c.Lists {

@@ -23,7 +23,9 @@ type contactInput struct {
 	Identifiers       map[string]any `json:"identifiers"`
 	DataFields        map[string]any `json:"dataFields"`
 	ChannelProperties *struct {
-		Email *struct {
+		SMS      *channelStatusInput `json:"sms"`
+		WhatsApp *channelStatusInput `json:"whatsApp"`
+		Email    *struct {
 			EmailType          string `json:"emailType"`
 			OptInType          string `json:"optInType"`
 			Status             string `json:"status"`
@@ -38,6 +40,15 @@ type contactInput struct {
 	} `json:"channelProperties"`
 	Lists          []int64        `json:"lists"`
 	ConsentRecords []consentInput `json:"consentRecords"`
+	Preferences    []struct {
+		ID        *int64 `json:"id"`
+		IsOptedIn *bool  `json:"isOptedIn"`
+	} `json:"preferences"`
+}
+
+// channelStatusInput is the SMS or WhatsApp channel of a write: only its status (C3).
+type channelStatusInput struct {
+	Status string `json:"status"`
 }
 
 // consentInput is a consent record of a request; every field is required (C3 consentRecord).
@@ -85,6 +96,10 @@ type v3Failure struct {
 	FailureCode string `json:"failureCode"`
 	Description string `json:"description"`
 }
+
+// resubscribeLocales are C3's preferredLocale enum.
+var resubscribeLocales = []string{"cs-CS", "da-DA", "de-DE", "el-EL", "en-EN", "es-ES", "es", "fi-FI", "fr-FR", "hu-HU", "it-IT",
+	"nl-NL", "nb-NO", "pl-PL", "pt-PT", "ru-RU", "se-SE", "sk-SK", "tr-TR", "zh-CN"}
 
 // identity is how a request names a contact.
 type identity struct {
@@ -175,11 +190,46 @@ func (st *state) planContact(in *contactInput, id identity) plan {
 			break
 		}
 	}
-	if e := in.ChannelProperties; e != nil && e.Email != nil {
-		switch strings.ToLower(e.Email.Status) {
-		case "", "subscribed", "unsubscribed", "suppressed":
-		default:
-			fail("ApiSchemaViolation", "The email status '%s' cannot be set (subscribed, unsubscribed or suppressed)", e.Email.Status)
+	if in.Lists != nil && len(in.Lists) == 0 {
+		fail("ApiSchemaViolation", "lists must name at least one list when given")
+	}
+	if in.ConsentRecords != nil && len(in.ConsentRecords) == 0 {
+		fail("ApiSchemaViolation", "consentRecords must hold at least one record when given")
+	}
+	if in.Preferences != nil && len(in.Preferences) == 0 {
+		fail("ApiSchemaViolation", "preferences must hold at least one preference when given")
+	}
+	for _, pr := range in.Preferences {
+		if pr.ID == nil || pr.IsOptedIn == nil {
+			fail("ApiSchemaViolation", "a preference needs its id and isOptedIn")
+			break
+		}
+	}
+	if cp := in.ChannelProperties; cp != nil {
+		if e := cp.Email; e != nil {
+			// C3's enums, as written (camelCase): "Html" or "Single" are refused.
+			enum := func(name, v string, allowed ...string) {
+				if v != "" && !slices.Contains(allowed, v) {
+					fail("ApiSchemaViolation", "The email %s '%s' is not one of %s", name, v, strings.Join(allowed, ", "))
+				}
+			}
+			enum("status", e.Status, "subscribed", "unsubscribed", "suppressed")
+			enum("emailType", e.EmailType, "plainText", "html")
+			enum("optInType", e.OptInType, "unknown", "single", "double", "verifiedDouble")
+			if o := e.ResubscribeOptions; o != nil {
+				enum("resubscribeOptions.preferredLocale", o.PreferredLocale, resubscribeLocales...)
+				if u, err := url.Parse(o.RedirectURLAfterChallenge); o.RedirectURLAfterChallenge != "" && (err != nil || !u.IsAbs()) {
+					fail("ApiSchemaViolation", "resubscribeOptions.redirectUrlAfterChallenge '%s' is not an absolute URI", o.RedirectURLAfterChallenge)
+				}
+			}
+		}
+		for _, ch := range []struct {
+			name string
+			in   *channelStatusInput
+		}{{"sms", cp.SMS}, {"whatsApp", cp.WhatsApp}} {
+			if ch.in != nil && !slices.Contains([]string{"noSubscription", "subscribed", "unsubscribed", "suppressed"}, ch.in.Status) {
+				fail("ApiSchemaViolation", "The %s status '%s' is not one of noSubscription, subscribed, unsubscribed, suppressed", ch.name, ch.in.Status)
+			}
 		}
 	}
 	names := make([]string, 0, len(in.DataFields))

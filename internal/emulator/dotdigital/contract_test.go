@@ -3,6 +3,7 @@ package dotdigital
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,6 +70,9 @@ func TestEveryOperationKeepsTheContract(t *testing.T) {
 	b.ok("PUT", "/insightData/v3/contacts/email/ann@example.com/CartInsight/q1", map[string]any{"cartId": "q1", "grandTotal": 4.5}, 204, nil)
 	b.ok("PUT", "/insightData/v3/account/Catalog_Default/p3", map[string]any{"name": "Scarf", "price": 20}, 201, nil)
 	b.ok("GET", "/insightData/v3/account/Catalog_Default/p3", nil, 200, nil)
+	b.ok("GET", "/insightData/v3/account/Catalog_Default?limit=1", nil, 200, nil)
+	b.ok("GET", "/insightData/v3/contacts/email/ann@example.com/Orders?~modified=gte::"+url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format("2006-01-02T15:04:05Z")), nil, 200, nil)
+	b.ok("GET", fmt.Sprintf("/v2/address-books/%d/contacts?select=1&skip=0&withFullData=true", book.ID), nil, 200, nil)
 	b.ok("DELETE", "/insightData/v3/accounts/Catalog_Default/deleteRecords", map[string]any{"keys": []string{"p1", "zz"}}, 200, nil)
 	b.ok("DELETE", "/insightData/v3/account/Catalog_Default/p2", nil, 204, nil)
 
@@ -88,5 +92,8 @@ func TestEveryOperationKeepsTheContract(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 		b.ok("GET", "/v2/programs/enrolments/"+enr.ID, nil, 200, &enr)
 	}
-	b.ok("GET", "/v2/programs/enrolments/"+enr.ID+"/report-faults", nil, 200, nil)
+	status, csv, h := b.call(b.api, "GET", "/v2/programs/enrolments/"+enr.ID+"/report-faults", nil)
+	if status != 200 || h.Get("Content-Type") != "text/csv" || !strings.HasPrefix(string(csv), "Id,Email,TelephoneNumber,Reason\r\n") {
+		t.Fatalf("report-faults: %d %s %q", status, h.Get("Content-Type"), csv)
+	}
 }

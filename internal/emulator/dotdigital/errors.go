@@ -66,15 +66,15 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 	return b, true
 }
 
-// decodeBody reads and decodes a JSON body into v, answering 400 in the path's dialect when it is not
-// valid JSON of the expected shape.
+// decodeBody reads and decodes a JSON body into v strictly (see decodeStrict), answering 400 in the
+// path's dialect, naming the property, when it is not valid JSON of the request's shape.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	b, ok := s.readBody(w, r)
 	if !ok {
 		return false
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		badJSON(w, r)
+	if err := decodeStrict(b, v); err != nil {
+		refuseBody(w, r, bodyProblem(err))
 		return false
 	}
 	return true

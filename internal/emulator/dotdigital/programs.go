@@ -81,8 +81,11 @@ func (e *enrolment) api() apiEnrolment {
 // processed after ImportDelay; contacts that cannot be enrolled (unsubscribed, suppressed, already in the
 // program) are listed by report-faults.
 func (s *Server) enrol(w http.ResponseWriter, r *http.Request) {
-	var in struct {
+	var in struct { // V2S ApiProgramEnrolment; id, status and dateCreated are the answer's
+		ID           *string `json:"id"`
 		ProgramID    int64   `json:"programId"`
+		Status       *string `json:"status"`
+		DateCreated  *string `json:"dateCreated"`
 		Contacts     []int64 `json:"contacts"`
 		AddressBooks []int64 `json:"addressBooks"`
 	}
@@ -247,7 +250,7 @@ func (s *Server) enrolmentFaults(w http.ResponseWriter, r *http.Request) {
 	case !finished:
 		writeV2Error(w, http.StatusBadRequest, "Error: ERROR_ENROLMENT_IS_PROCESSING")
 	default:
-		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Type", "text/csv") // P2; V2S says application/octet-stream
 		w.Write(buf.Bytes())
 	}
 }

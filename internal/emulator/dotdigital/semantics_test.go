@@ -415,3 +415,53 @@ func TestAnInsightKeyOfOneContactIsRefusedForAnother(t *testing.T) {
 	b.ok("DELETE", "/insightData/v3/contacts/email/ann@example.com/Orders/100", nil, 204, nil)
 	b.ok("PUT", "/insightData/v3/contacts/email/bob@example.com/Orders/100", map[string]any{"total": 3}, 201, nil)
 }
+
+// The read endpoints show a sync's result through the API's own paths: a list's members (select and
+// skip, data fields with withFullData), an account collection's records page by page, and one
+// contact's records of a contact-scoped collection.
+func TestTheAccountCanBeReadThroughTheAPIsOwnPaths(t *testing.T) {
+	b := setup(t, Config{})
+	var book apiAddressBook
+	b.ok("POST", "/v2/address-books", map[string]string{"name": "Readers"}, 201, &book)
+	var contacts []map[string]any
+	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		contacts = append(contacts, byEmail(e, "lists", []int{int(book.ID)}, "dataFields", map[string]any{"FIRSTNAME": strings.ToUpper(e[:1])}))
+	}
+	b.importContacts(append(contacts, byEmail("elsewhere@example.com"))...)
+	var members []apiContact
+	b.ok("GET", fmt.Sprintf("/v2/address-books/%d/contacts?select=2&skip=1&withFullData=true", book.ID), nil, 200, &members)
+	if len(members) != 2 || members[0].Email != "b@example.com" || members[1].Email != "c@example.com" || !strings.Contains(fmt.Sprint(members[0].DataFields), "FIRSTNAME") {
+		t.Fatalf("members: %+v", members)
+	}
+	b.ok("GET", "/v2/address-books/999999/contacts", nil, 404, nil)
+
+	var records []map[string]any
+	for i := range 3 {
+		records = append(records, map[string]any{"key": fmt.Sprint("p", i), "json": map[string]any{"price": i}})
+	}
+	b.importInsight("Catalog_Default", "account", "catalog", records...)
+	b.importInsight("Orders", "contact", "orders",
+		map[string]any{"key": "1", "contactIdentity": map[string]string{"identifier": "email", "value": "a@example.com"}, "json": map[string]any{"total": 1}},
+		map[string]any{"key": "2", "contactIdentity": map[string]string{"identifier": "email", "value": "b@example.com"}, "json": map[string]any{"total": 2}})
+	type page struct {
+		Links struct {
+			Next *struct{ Marker string } `json:"next"`
+		} `json:"_links"`
+		Items []struct{ Key string } `json:"_items"`
+	}
+	var p1, p2 page
+	b.ok("GET", "/insightData/v3/account/Catalog_Default?limit=2", nil, 200, &p1)
+	if len(p1.Items) != 2 || p1.Items[0].Key != "p0" || p1.Links.Next == nil {
+		t.Fatalf("first page: %+v", p1)
+	}
+	b.ok("GET", "/insightData/v3/account/Catalog_Default?limit=2&marker="+p1.Links.Next.Marker, nil, 200, &p2)
+	if len(p2.Items) != 1 || p2.Items[0].Key != "p2" || p2.Links.Next != nil {
+		t.Fatalf("second page: %+v", p2)
+	}
+	var mine page
+	b.ok("GET", "/insightData/v3/contacts/email/b@example.com/Orders", nil, 200, &mine)
+	if len(mine.Items) != 1 || mine.Items[0].Key != "2" {
+		t.Fatalf("b's orders: %+v", mine)
+	}
+	b.ok("GET", "/insightData/v3/contacts/email/nobody@example.com/Orders", nil, 404, nil)
+}

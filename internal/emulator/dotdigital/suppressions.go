@@ -2,6 +2,7 @@ package dotdigital
 
 import (
 	"cmp"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -117,10 +118,18 @@ func (s *Server) bookUnsubscribedSince(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// apiContactInput is V2S ApiContact in a request: the email is what the calls use.
+type apiContactInput struct {
+	ID         *int64          `json:"id"`
+	Email      string          `json:"email"`
+	OptInType  *string         `json:"optInType"`
+	EmailType  *string         `json:"emailType"`
+	DataFields json.RawMessage `json:"dataFields"`
+	Status     *string         `json:"status"`
+}
+
 func (s *Server) contactFromBody(w http.ResponseWriter, r *http.Request) (string, bool) {
-	var in struct {
-		Email string `json:"email"`
-	}
+	var in apiContactInput
 	if !s.decodeBody(w, r, &in) {
 		return "", false
 	}
@@ -183,10 +192,10 @@ func (s *Server) unsubscribeFromBook(w http.ResponseWriter, r *http.Request) {
 // Contacts that bounced or complained cannot be brought back.
 func (s *Server) resubscribe(challenge bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var in struct {
-			UnsubscribedContact struct {
-				Email string `json:"email"`
-			} `json:"unsubscribedContact"`
+		var in struct { // V2S ApiContactResubscription
+			UnsubscribedContact        apiContactInput `json:"unsubscribedContact"`
+			PreferredLocale            *string         `json:"preferredLocale"`
+			ReturnURLToUseIfChallenged *string         `json:"returnUrlToUseIfChallenged"`
 		}
 		if !s.decodeBody(w, r, &in) {
 			return

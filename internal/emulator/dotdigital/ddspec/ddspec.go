@@ -276,6 +276,16 @@ var exceptions = []exception{
 		},
 	},
 	{
+		// The two descriptions of report-faults disagree: V2S gives application/octet-stream, the newer
+		// Programs reference (P2) text/csv with an example of the CSV. The emulator answers P2's.
+		name: "report-faults-text-csv",
+		match: func(ex *exchange, l leaf) bool {
+			return ex.method == "GET" && strings.HasPrefix(ex.path, "/v2/programs/enrolments/") && strings.HasSuffix(ex.path, "/report-faults") &&
+				ex.status == 200 && l.side == "response" && strings.Contains(l.msg, `Content-Type has unexpected value: "text/csv"`) &&
+				strings.HasPrefix(string(ex.respBody), "Id,Email,TelephoneNumber,Reason")
+		},
+	},
+	{
 		// I3's failureReason enum lists 13 of the v2 fault reasons; KeyExistingForDifferentContact (V2S
 		// ApiTransactionalDataImportFaultReason: a contact-scoped key another contact's record has) is
 		// not among them, though the API refuses such a record. The emulator reports it by its v2 name.
@@ -302,13 +312,30 @@ var exceptions = []exception{
 		// additionalProperties: false}]: the second branch forbids the key and json the first requires.
 		name: "insight-returned-record-allOf",
 		match: func(ex *exchange, l leaf) bool {
-			if ex.method != "GET" || !strings.HasPrefix(ex.path, "/insightData/v3/") || l.side != "response" ||
-				!strings.HasPrefix(l.msg, "/: property ") || !strings.HasSuffix(l.msg, " is unsupported") {
+			if ex.method != "GET" || !strings.HasPrefix(ex.path, "/insightData/v3/") || l.side != "response" {
 				return false
 			}
-			var rec map[string]json.RawMessage
-			return json.Unmarshal(ex.respBody, &rec) == nil && onlyKeys(rec, "key", "json", "created", "updated", "ownerContactId") &&
-				isJSONObject(rec["json"])
+			switch {
+			case strings.HasPrefix(l.msg, "/: property ") && strings.HasSuffix(l.msg, " is unsupported"):
+				return returnedRecordWellFormed(ex.respBody)
+			case strings.HasPrefix(l.msg, "/_items/") && strings.HasSuffix(l.msg, `doesn't match all schemas from "allOf"`):
+				// A page of records (GET …/account/{collection}, …/contacts/{id}/{value}/{collection}).
+				return ex.once("record page well formed", func() bool {
+					var p struct {
+						Items []json.RawMessage `json:"_items"`
+					}
+					if json.Unmarshal(ex.respBody, &p) != nil {
+						return false
+					}
+					for _, it := range p.Items {
+						if !returnedRecordWellFormed(it) {
+							return false
+						}
+					}
+					return true
+				})
+			}
+			return false
 		},
 	},
 	{
@@ -442,6 +469,14 @@ func consentRecordsWellFormed(body []byte) bool {
 		}
 	}
 	return true
+}
+
+// returnedRecordWellFormed checks a returned Insight record against what I3 means: a key, the record's
+// JSON object, its times and (contact scope) its owner, nothing else.
+func returnedRecordWellFormed(b []byte) bool {
+	var rec map[string]json.RawMessage
+	return json.Unmarshal(b, &rec) == nil && onlyKeys(rec, "key", "json", "created", "updated", "ownerContactId") &&
+		isJSONString(rec["key"]) && isJSONObject(rec["json"])
 }
 
 // i3FailureReasons are I3's failureReason enum.
