@@ -2,6 +2,8 @@ package bigcommerce
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"iter"
@@ -118,6 +120,17 @@ type CallbackData struct {
 	Type  string
 	ID    string
 	Token string
+}
+
+// DedupeKey names the event a callback tells of, to drop its repeated deliveries. BigCommerce's hash
+// alone cannot: it is the SHA-1 of the payload's data, the same for every change of one record (and
+// missing from some deliveries). A repeated delivery repeats the whole body, so the key covers the
+// scope, the hash, the creation time and the data: two distinct events share it only if they are of
+// the same record, the same kind, within the same second.
+func (c *Callback) DedupeKey() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%d\n%s\n%s\n%s", c.Scope, c.Hash, c.CreatedAt.Unix(), c.Data.Type, c.Data.ID, c.Data.Token)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // StoreHash is the hash of the store that sent the callback.

@@ -31,7 +31,7 @@ func Connections(w io.Writer, conns []resource.Connection) {
 }
 
 // Connection prints one connection's settings; secrets are never printed.
-func Connection(w io.Writer, c *store.Connection, mappings []store.FieldMapping, last *store.Run, unsubscribedInDotdigital int64) {
+func Connection(w io.Writer, c *store.Connection, mappings []store.FieldMapping, last *store.Run, unsubscribedInDotdigital, enrolmentsWaiting int64) {
 	ref := func(r store.Ref) string {
 		if r.ID == 0 {
 			return "none"
@@ -52,6 +52,9 @@ func Connection(w io.Writer, c *store.Connection, mappings []store.FieldMapping,
 	fmt.Fprintf(w, "  Abandoned carts enrol:  %s\n", ref(st.AbandonedCartProgram))
 	fmt.Fprintf(w, "  Removed before install: %d store subscribers unsubscribed in Dotdigital; written back to the store: %s\n",
 		unsubscribedInDotdigital, onOff[st.WriteBackRemovals])
+	if enrolmentsWaiting > 0 {
+		fmt.Fprintf(w, "  Enrolments waiting:     %d (Dotdigital takes about 20 enrolment calls an hour; the next syncs send them)\n", enrolmentsWaiting)
+	}
 	if !c.NextSyncAt.IsZero() {
 		fmt.Fprintf(w, "  Next sync:              %s\n", c.NextSyncAt.Local().Format(time.DateTime))
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	ddemu "github.com/bcsync/bcsync/internal/emulator/dotdigital"
 )
@@ -93,5 +94,43 @@ func TestEnrolmentAllowance(t *testing.T) {
 	_, err = b.client.Enrol(ctx, 1001, []int64{d.ContactID})
 	if !errors.Is(err, ErrEnrolmentAllowanceExceeded) {
 		t.Fatalf("third enrolment: %v", err)
+	}
+}
+
+// A client that lost an enrolment call's answer finds out which contacts an enrolment of that programme
+// made since it sent the call includes, and with what outcome.
+func TestFindEnrolmentsTellsWhichContactsALostCallEnrolled(t *testing.T) {
+	b := setup(t, ddemu.Config{Data: ddemu.DataSizes{Programs: 5}})
+	ctx := ctxT(t)
+	var ids []int64
+	for i := range 4 {
+		d, _, err := b.client.UpsertContact(ctx, Contact{Email: emailN(i)}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, d.ContactID)
+	}
+	const welcome, cart = 1001, 1003
+	if _, err := b.client.Enrol(ctx, cart, ids[:1]); err != nil { // another programme
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Minute)
+	lost, err := b.client.Enrol(ctx, welcome, ids[1:3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := b.client.FindEnrolments(ctx, welcome, since, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 2 || found[ids[1]].ID != lost.ID || found[ids[2]].ID != lost.ID {
+		t.Fatalf("found %+v, want contacts %d and %d in enrolment %s", found, ids[1], ids[2], lost.ID)
+	}
+	if later, err := b.client.FindEnrolments(ctx, welcome, time.Now().Add(time.Hour), ids); err != nil || len(later) != 0 {
+		t.Fatalf("enrolments made before since: %+v, %v", later, err)
+	}
+	faults, err := b.client.EnrolmentOutcome(ctx, found[ids[1]])
+	if err != nil || len(faults) != 0 {
+		t.Fatalf("outcome: %+v, %v", faults, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/bcsync/bcsync/internal/bigcommerce"
 	"github.com/bcsync/bcsync/internal/store"
@@ -22,8 +23,11 @@ var (
 	ErrBadDelivery = errors.New("webhook: not a callback of this store")
 )
 
+// deliveryWindow is how long a delivery's event is remembered to drop its repeats.
+const deliveryWindow = time.Hour
+
 // ReceiveWebhook handles one delivery of a store's webhooks: it checks the store's secret header,
-// drops deliveries seen before (BigCommerce may repeat them; the hash names the event), keeps abandoned
+// drops repeated deliveries of one event (see bigcommerce.Callback.DedupeKey), keeps abandoned
 // carts for the carts stream and asks for a run of the store's marketing sync at once through request.
 // Until it is handled, a delivery does not count as seen, so BigCommerce's retry of it is handled.
 func (e *Engine) ReceiveWebhook(ctx context.Context, storeID int64, secret string, body []byte, request func(ctx context.Context, syncID int64) error) error {
@@ -41,12 +45,13 @@ func (e *Engine) ReceiveWebhook(ctx context.Context, storeID int64, secret strin
 	if err != nil || cb.StoreHash() != sh.StoreHash {
 		return ErrBadDelivery
 	}
-	first, err := e.store.FirstDelivery(ctx, storeID, cb.Hash)
+	key := cb.DedupeKey()
+	first, err := e.store.FirstDelivery(ctx, storeID, key, deliveryWindow)
 	if err != nil || !first {
 		return err
 	}
 	if err := e.handleDelivery(ctx, storeID, cb, request); err != nil {
-		if ferr := e.store.ForgetDelivery(context.WithoutCancel(ctx), storeID, cb.Hash); ferr != nil {
+		if ferr := e.store.ForgetDelivery(context.WithoutCancel(ctx), storeID, key); ferr != nil {
 			return fmt.Errorf("%w (and it could not be forgotten for its retry: %v)", err, ferr)
 		}
 		return err

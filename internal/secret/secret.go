@@ -91,18 +91,35 @@ func LoadOrCreateKeyFile(path string) ([]byte, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("secret: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// Written whole to a temporary file, then linked into place: a process starting at the same time
+	// (bcsync serve and a CLI command) reads either no key file or a complete one, never an empty one.
+	f, err := os.CreateTemp(filepath.Dir(path), ".bcsync-key-*")
 	if err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	if err := os.Link(f.Name(), path); err != nil {
 		if errors.Is(err, fs.ErrExist) { // another process created it first
 			return LoadOrCreateKeyFile(path)
 		}
 		return nil, fmt.Errorf("secret: %w", err)
 	}
-	defer f.Close()
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
-	}
-	return key, f.Sync()
+	return key, nil
 }
 
 // Seal encrypts plaintext bound to context, which names what it protects (e.g. "stores/42/bc_access_token"

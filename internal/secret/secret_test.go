@@ -98,3 +98,32 @@ func TestKeyFileIsCreatedPrivateAndReused(t *testing.T) {
 		t.Fatal("a world-readable key file was accepted")
 	}
 }
+
+// Processes starting together (bcsync serve and a CLI command) each load the key file or create it:
+// none reads a half-written one, and all end with the same key.
+func TestAKeyFileCreatedConcurrentlyIsReadWholeByEveryone(t *testing.T) {
+	for range 20 {
+		path := filepath.Join(t.TempDir(), "bcsync.key")
+		keys := make(chan string, 8)
+		errs := make(chan error, 8)
+		for range 8 {
+			go func() {
+				k, err := LoadOrCreateKeyFile(path)
+				keys <- string(k)
+				errs <- err
+			}()
+		}
+		var first string
+		for i := range 8 {
+			k, err := <-keys, <-errs
+			if err != nil {
+				t.Fatalf("a concurrent start: %v", err)
+			}
+			if i == 0 {
+				first = k
+			} else if k != first {
+				t.Fatal("two starts got different keys")
+			}
+		}
+	}
+}

@@ -55,8 +55,9 @@ const (
 // transaction as the values, so a crash half-way redoes it all. Afterwards a column-bound value is
 // refused (secret.ErrV1): one written into the database later is not trusted.
 func (s *Store) rebindSecrets(ctx context.Context, logger *slog.Logger) error {
-	var n int
+	var n, skipped int
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		n, skipped = 0, 0
 		var pending int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bcsync_upgrades WHERE name = 'rebind_secrets'`).Scan(&pending); err != nil {
 			return err
@@ -73,7 +74,14 @@ func (s *Store) rebindSecrets(ctx context.Context, logger *slog.Logger) error {
 			for _, it := range items {
 				plain, err := s.box.OpenV1(it.sealed, it.v1)
 				if err != nil {
-					return fmt.Errorf("%s (row %d): %w", update, it.id, err)
+					// Another key, or corrupt: it could not be used before either. It stays as it is, is
+					// refused when read, and must be entered again; bcsync still starts.
+					if logger != nil {
+						logger.Warn("a credential could not be read to bind it to its row; enter it again",
+							slog.String("where", strings.SplitN(it.now, "\n", 2)[0]), slog.Any("error", err))
+					}
+					skipped++
+					continue
 				}
 				if _, err := tx.ExecContext(ctx, update, it.id, s.box.Seal(plain, it.now)); err != nil {
 					return err
@@ -173,8 +181,8 @@ func (s *Store) rebindSecrets(ctx context.Context, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("store: bind credentials to their rows: %w", err)
 	}
-	if n > 0 && logger != nil {
-		logger.Info("credentials bound to their rows", slog.Int("values", n))
+	if n+skipped > 0 && logger != nil {
+		logger.Info("credentials bound to their rows", slog.Int("values", n), slog.Int("unreadable", skipped))
 	}
 	return nil
 }

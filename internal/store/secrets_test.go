@@ -191,3 +191,40 @@ func TestAnOldStyleDatabaseIsReadableAndItsSecretsAreBoundToTheirRows(t *testing
 		})
 	}
 }
+
+// An old-style value the key cannot open (sealed under another key) does not stop the upgrade, nor
+// bcsync: the others are bound to their rows, and that one asks to be entered again.
+func TestAnUnreadableOldStyleValueDoesNotStopTheUpgrade(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := newConnection(t, s)
+		other, err := secret.New([]byte(strings.Repeat("o", secret.KeySize)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		box := storetest.Box(t)
+		for _, q := range []struct {
+			sql, arg string
+			id       int64
+		}{
+			{`UPDATE stores SET bc_access_token = $1 WHERE id = $2`, box.SealV1("tok-secret-1", "connections.bc_access_token"), c.StoreID},
+			{`UPDATE dotdigital_links SET dd_password = $1 WHERE sync_id = $2`, other.SealV1("pw-secret-2", "connections.dd_password"), c.ID},
+		} {
+			if _, err := s.DB().Exec(q.sql, q.arg, q.id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.DB().Exec(`INSERT INTO bcsync_upgrades (name) VALUES ('rebind_secrets')`); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Migrate(ctx, nil); err != nil {
+			t.Fatalf("upgrade stopped by one unreadable value: %v", err)
+		}
+		if sh, err := s.Shop(ctx, c.StoreID); err != nil || sh.BigCommerce.AccessToken != "tok-secret-1" {
+			t.Fatalf("the readable token after the upgrade = %v", err)
+		}
+		if _, err := s.Connection(ctx, c.ID); !errors.Is(err, secret.ErrV1) || !strings.Contains(err.Error(), "enter this credential again") {
+			t.Fatalf("the unreadable password = %v", err)
+		}
+	})
+}

@@ -35,7 +35,7 @@ func TestRemovingAStoreRemovesEverySyncOfItAndTheirState(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.FirstDelivery(ctx, c.StoreID, "h1"); err != nil {
+		if _, err := s.FirstDelivery(ctx, c.StoreID, "h1", time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.GrantRequest(ctx, c.StoreID, 5, time.Second); err != nil {

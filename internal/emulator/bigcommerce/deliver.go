@@ -66,10 +66,11 @@ func (s *Server) emit(event string, data any) {
 		"scope": event, "store_id": strconv.Itoa(s.storeID), "data": data,
 		"created_at": s.now(), "producer": "stores/" + s.cfg.StoreHash,
 	}
-	// The hash identifies the event for deduplication: the SHA-1 of the payload without the hash, so a
-	// retried callback keeps its hash and two changes of one record do not share one.
-	unhashed, _ := json.Marshal(payload)
-	sum := sha1.Sum(unhashed)
+	// The hash is the "SHA-1 hash of the JSON-encoded payload data" (the webhooks reference), read the
+	// narrow way: of data alone. A retried callback keeps it, and so does every change of one record, so
+	// a client that deduplicates on the hash alone drops the second change (see docs/bigcommerce.md).
+	encoded, _ := json.Marshal(data)
+	sum := sha1.Sum(encoded)
 	payload["hash"] = hex.EncodeToString(sum[:])
 	body, _ := json.Marshal(payload)
 	for _, id := range targets {

@@ -316,6 +316,23 @@ func TestEnrolmentRules(t *testing.T) {
 	if st != 404 || !strings.HasSuffix(v2err(t, body), "ERROR_ENROLMENT_NOT_FOUND") {
 		t.Fatalf("%d %s", st, body)
 	}
+
+	// The same path template lists the account's enrolments by status, oldest first, paged.
+	var finished, processing, second []apiEnrolment
+	for deadline := time.Now().Add(10 * time.Second); len(finished) < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		b.ok("GET", "/v2/programs/enrolments/Finished", nil, 200, &finished)
+	}
+	b.ok("GET", "/v2/programs/enrolments/Processing", nil, 200, &processing)
+	b.ok("GET", "/v2/programs/enrolments/Finished?select=1&skip=1", nil, 200, &second)
+	if len(finished) != 3 || finished[0].ID != e.ID || finished[0].ProgramID != 1001 || len(finished[0].Contacts) != 2 || len(processing) != 0 {
+		t.Fatalf("finished enrolments %+v, processing %+v", finished, processing)
+	}
+	if len(second) != 1 || second[0].ProgramID != 1002 {
+		t.Fatalf("the second page of one: %+v", second)
+	}
+	if st, body, _ := b.call(b.api, "GET", "/v2/programs/enrolments/Finished?select=1001", nil); st != 400 {
+		t.Fatalf("select over 1000: %d %s", st, body)
+	}
 }
 
 // Data field values must fit their types; merge options decide what an import changes.

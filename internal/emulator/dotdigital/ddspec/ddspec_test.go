@@ -31,6 +31,8 @@ func TestExceptionsAreNarrow(t *testing.T) {
 			leaf{side: "response", msg: `/consentRecords/0: doesn't match all schemas from "allOf"`}, ""},
 		{"enrolment by id", exchange{method: "GET", path: "/v2/programs/enrolments/d7de900d-d337-43f6-b1e1-c8ec73e1a434"}, leaf{side: "response", msg: "/: value must be an array"}, "v2-enrolment-path-ambiguity"},
 		{"enrolments by status", exchange{method: "GET", path: "/v2/programs/enrolments/Finished"}, leaf{side: "response", msg: "/: value must be an array"}, ""},
+		{"enrolments by status read as one", exchange{method: "GET", path: "/v2/programs/enrolments/Finished"}, leaf{side: "response", msg: "/: value must be an object"}, "v2-enrolment-path-ambiguity"},
+		{"an unknown status read as one", exchange{method: "GET", path: "/v2/programs/enrolments/Done"}, leaf{side: "response", msg: "/: value must be an object"}, ""},
 		{"413", exchange{method: "PUT", path: "/contacts/v3/import", status: 413, respBody: []byte(`{"errorCode":"contacts:requestTooLarge","description":"big"}`)}, unsupported, "body-limit-413"},
 		{"412 on import", exchange{method: "PUT", path: "/insightData/v3/import", status: 412, respBody: []byte(`{"errorCode":"insightData:collectionLimitExceeded","description":"1000"}`)}, unsupported, "insight-import-collection-limit-412"},
 		{"412 elsewhere", exchange{method: "PUT", path: "/contacts/v3/import", status: 412, respBody: []byte(`{"errorCode":"x","description":"y"}`)}, unsupported, ""},
