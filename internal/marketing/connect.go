@@ -44,11 +44,38 @@ func (e *LinkedError) Error() string {
 	return fmt.Sprintf("this store is connected to Dotdigital already (connection %d): a store syncs with one Dotdigital account", e.ConnectionID)
 }
 
+// AccountLinkedError refuses to link a Dotdigital account that syncs another store already: the
+// stores' orders (contact-scoped Orders, keyed by order id) and products (Catalog_Default, keyed by
+// product id) would share keys in the account's Insight data and overwrite each other.
+type AccountLinkedError struct {
+	ConnectionID int64  // the other store's connection
+	StoreName    string // the other store's name
+}
+
+func (e *AccountLinkedError) Error() string {
+	return fmt.Sprintf("this Dotdigital account already syncs the store “%s” (connection %d): two stores in one account would overwrite each other's orders and products in Insight data. Use a Dotdigital account of its own for this store, or remove connection %d first",
+		e.StoreName, e.ConnectionID, e.ConnectionID)
+}
+
+// accountLinked returns an AccountLinkedError when a store other than storeID syncs into the account
+// of dd (see store.ConnectionOfAccount for how an account is known), nil when none does.
+func (e *Engine) accountLinked(ctx context.Context, dd store.DotdigitalCredentials, storeID int64) error {
+	other, err := e.store.ConnectionOfAccount(ctx, dd, storeID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return &AccountLinkedError{ConnectionID: other.ID, StoreName: cmp.Or(other.StoreName, other.Name)}
+}
+
 // Connect checks both sets of credentials (the store's /v2/store, the account's account-info), adds the
 // store or reuses the one bcsync knows at that API path, sets up the defaults (data sync on,
 // subscribers into "Store subscribers", created if missing, customers not synced, the default field
 // mapping) and saves the store's Dotdigital link with its credentials sealed. Its next sync is due at
-// once: the caller enqueues it as the first sync.
+// once: the caller enqueues it as the first sync. An account that syncs another store is refused
+// (AccountLinkedError) before anything is made in it.
 func (e *Engine) Connect(ctx context.Context, in ConnectInput) (*store.Connection, error) {
 	if strings.TrimSpace(in.BigCommerce.APIPath) == "" || strings.TrimSpace(in.BigCommerce.AccessToken) == "" {
 		return nil, &shop.CredentialError{Err: errors.New("the API path and the access token are required")}
@@ -91,6 +118,10 @@ func (e *Engine) Connect(ctx context.Context, in ConnectInput) (*store.Connectio
 		return nil, &CredentialError{"Dotdigital", endpoint.Opaque(err, ddEndpoint, endpoint.DotdigitalHosts...)}
 	}
 	conn := &store.Connection{Name: strings.TrimSpace(in.Name), Dotdigital: in.Dotdigital}
+	conn.Dotdigital.APIEndpoint, conn.Dotdigital.AccountID = info.APIEndpoint, int64(info.ID)
+	if err := e.accountLinked(ctx, conn.Dotdigital, sh.ID); err != nil {
+		return nil, err
+	}
 	book, _, err := dd.EnsureAddressBook(ctx, DefaultSubscriberList)
 	if err != nil {
 		return nil, fmt.Errorf("create the list %q: %w", DefaultSubscriberList, err)
@@ -110,7 +141,6 @@ func (e *Engine) Connect(ctx context.Context, in ConnectInput) (*store.Connectio
 		conn.Name = sh.Name
 	}
 	conn.StoreID = sh.ID
-	conn.Dotdigital.APIEndpoint = info.APIEndpoint
 	conn.Settings = store.Settings{DataSync: true, SubscriberList: store.Ref{ID: int64(book.ID), Name: book.Name}, Interval: store.DefaultInterval}
 	conn.NextSyncAt = e.opts.Now()
 	if err := e.store.CreateConnection(ctx, conn); err != nil {
@@ -118,6 +148,12 @@ func (e *Engine) Connect(ctx context.Context, in ConnectInput) (*store.Connectio
 			// Another connect of the same store got there first.
 			if linked, lerr := e.store.ConnectionOfStore(ctx, sh.ID); lerr == nil {
 				return nil, &LinkedError{StoreID: sh.ID, ConnectionID: linked.ID}
+			}
+		}
+		if errors.Is(err, store.ErrAccountLinked) {
+			// Another store's connect to the same account got there first.
+			if lerr := e.accountLinked(ctx, conn.Dotdigital, sh.ID); lerr != nil {
+				return nil, lerr
 			}
 		}
 		return nil, err

@@ -38,12 +38,14 @@ type Connection struct {
 	UpdatedAt   time.Time
 }
 
-// DotdigitalCredentials are an API user's. APIEndpoint is the account's regional endpoint, discovered.
+// DotdigitalCredentials are an API user's. APIEndpoint is the account's regional endpoint and AccountID
+// the account's id, both discovered (account-info); AccountID is 0 for links made before bcsync kept it.
 type DotdigitalCredentials struct {
 	Username    string
 	Password    string
 	Endpoint    string // optional override of the r1 endpoint (an emulator)
 	APIEndpoint string
+	AccountID   int64
 }
 
 // Settings are what the user chooses for a connection.
@@ -73,7 +75,7 @@ const connectionSelect = `SELECT y.id, s.id, y.name, s.store_hash, s.store_name,
 	d.subscriber_list_id, d.subscriber_list_name, d.customer_list_id, d.customer_list_name,
 	d.new_customer_program_id, d.new_customer_program_name, d.new_subscriber_program_id, d.new_subscriber_program_name,
 	d.abandoned_cart_program_id, d.abandoned_cart_program_name, y.interval_ms, y.next_run_at, d.installed_at, y.created_at, y.updated_at,
-	y.run_requested_at, s.webhooks_url, s.quota_share, d.write_back_removals
+	y.run_requested_at, s.webhooks_url, s.quota_share, d.write_back_removals, d.dd_account_id
 	FROM syncs y JOIN stores s ON s.id = y.store_id JOIN dotdigital_links d ON d.sync_id = y.id`
 
 // CreateConnection links a store (c.StoreID) to a Dotdigital account: it saves the marketing sync and
@@ -99,22 +101,30 @@ func (s *Store) CreateConnection(ctx context.Context, c *Connection) error {
 		if linked > 0 {
 			return fmt.Errorf("store %d has a Dotdigital link already: %w", c.StoreID, ErrExists)
 		}
+		var other int64
+		err := tx.QueryRowContext(ctx, `SELECT d.sync_id FROM dotdigital_links d WHERE `+sameAccount+` LIMIT 1`,
+			c.Dotdigital.APIEndpoint, c.Dotdigital.AccountID, c.Dotdigital.Username, c.StoreID).Scan(&other)
+		if err == nil {
+			return fmt.Errorf("connection %d: %w", other, ErrAccountLinked)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		if err := s.insertSync(ctx, tx, y); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO dotdigital_links (sync_id, store_id, dd_username, dd_password, dd_endpoint, dd_api_endpoint,
+		_, err = tx.ExecContext(ctx, `INSERT INTO dotdigital_links (sync_id, store_id, dd_username, dd_password, dd_endpoint, dd_api_endpoint,
 			subscriber_list_id, subscriber_list_name, customer_list_id, customer_list_name,
 			new_customer_program_id, new_customer_program_name, new_subscriber_program_id, new_subscriber_program_name,
-			abandoned_cart_program_id, abandoned_cart_program_name, installed_at, write_back_removals)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+			abandoned_cart_program_id, abandoned_cart_program_name, installed_at, write_back_removals, dd_account_id)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`,
 			y.ID, c.StoreID, c.Dotdigital.Username, s.box.Seal(c.Dotdigital.Password, ctxPassword(y.ID, c.Dotdigital)), c.Dotdigital.Endpoint, c.Dotdigital.APIEndpoint,
 			st.SubscriberList.ID, st.SubscriberList.Name, st.CustomerList.ID, st.CustomerList.Name,
 			st.NewCustomerProgram.ID, st.NewCustomerProgram.Name, st.NewSubscriberProgram.ID, st.NewSubscriberProgram.Name,
-			st.AbandonedCartProgram.ID, st.AbandonedCartProgram.Name, ms(c.InstalledAt), st.WriteBackRemovals)
+			st.AbandonedCartProgram.ID, st.AbandonedCartProgram.Name, ms(c.InstalledAt), st.WriteBackRemovals, c.Dotdigital.AccountID)
 		return err
 	})
 	if err != nil {
-		if errors.Is(err, ErrExists) {
+		if errors.Is(err, ErrExists) || errors.Is(err, ErrAccountLinked) {
 			return err
 		}
 		return fmt.Errorf("store: create connection: %w", err)
@@ -135,7 +145,7 @@ func (s *Store) scanConnection(row rowScanner) (*Connection, error) {
 		&hookSecret, &syncStatus, &syncMessage, &storeStatus, &storeMessage, &st.DataSync, &st.SubscriberList.ID, &st.SubscriberList.Name,
 		&st.CustomerList.ID, &st.CustomerList.Name, &st.NewCustomerProgram.ID, &st.NewCustomerProgram.Name,
 		&st.NewSubscriberProgram.ID, &st.NewSubscriberProgram.Name, &st.AbandonedCartProgram.ID, &st.AbandonedCartProgram.Name,
-		&intervalMS, &next, &installed, &created, &updated, &requested, &c.WebhooksURL, &c.QuotaShare, &st.WriteBackRemovals)
+		&intervalMS, &next, &installed, &created, &updated, &requested, &c.WebhooksURL, &c.QuotaShare, &st.WriteBackRemovals, &c.Dotdigital.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +188,28 @@ func (s *Store) ConnectionOfStore(ctx context.Context, storeID int64) (*Connecti
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: connection of store %d: %w", storeID, err)
+	}
+	return c, nil
+}
+
+// sameAccount matches the links ($4: but the store's own) into the Dotdigital account of API endpoint $1,
+// id $2 and API user $3. An account is its id at its regional endpoint: ids are only known to be unique
+// within one of Dotdigital's regions (and each emulated account is a region of its own), and every API
+// user of an account shares them. A link made before bcsync kept the id (0), or an account-info without
+// one, is known by its API user instead.
+const sameAccount = `d.store_id <> $4 AND d.dd_api_endpoint = $1 AND
+	((CAST($2 AS BIGINT) <> 0 AND d.dd_account_id = $2) OR ((d.dd_account_id = 0 OR CAST($2 AS BIGINT) = 0) AND LOWER(d.dd_username) = LOWER(CAST($3 AS TEXT))))`
+
+// ConnectionOfAccount returns the connection of another store than exceptStore that syncs into the
+// Dotdigital account dd names (its APIEndpoint, AccountID and Username, see sameAccount), or ErrNotFound.
+func (s *Store) ConnectionOfAccount(ctx context.Context, dd DotdigitalCredentials, exceptStore int64) (*Connection, error) {
+	c, err := s.scanConnection(s.db.QueryRowContext(ctx, connectionSelect+` WHERE `+sameAccount+` ORDER BY y.id LIMIT 1`,
+		dd.APIEndpoint, dd.AccountID, dd.Username, exceptStore))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("a connection of Dotdigital account %d at %s: %w", dd.AccountID, dd.APIEndpoint, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: connection of a Dotdigital account: %w", err)
 	}
 	return c, nil
 }

@@ -7,4 +7,6 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrExists means a row with the same unique name exists already.
 	ErrExists = errors.New("store: already exists")
+	// ErrAccountLinked means the Dotdigital account of a new link syncs another store already.
+	ErrAccountLinked = errors.New("store: the Dotdigital account syncs another store")
 )

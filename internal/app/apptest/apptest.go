@@ -125,3 +125,18 @@ func (e *Env) Connect() *store.Connection {
 	}
 	return c
 }
+
+// AnotherStore is the credentials of a second emulated store (its own hash) with the same Dotdigital
+// account as ConnectInput's: what a user gives when connecting a second store to an account.
+func (e *Env) AnotherStore(hash string) marketing.ConnectInput {
+	e.T.Helper()
+	bc, err := bcemu.New(bcemu.Config{Seed: 4, StoreHash: hash, Customers: 5, Subscribers: 3, Orders: 5, Products: 3})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	srv := httptest.NewServer(bc.Handler())
+	e.T.Cleanup(func() { srv.Close(); bc.Close() })
+	in := e.ConnectInput()
+	in.BigCommerce = store.BigCommerceCredentials{APIPath: bc.APIPath(srv.URL), ClientID: bc.ClientID(), AccessToken: bc.AccessToken()}
+	return in
+}

@@ -11,6 +11,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -153,6 +154,7 @@ func New(cfg Config) (*Server, error) {
 		closed:  make(chan struct{}),
 	}
 	s.st.failRng = rand.New(rand.NewPCG(cfg.Seed, 0xfa11))
+	s.st.accountID = accountID(cfg.Username)
 	seed(s.st, cfg.Seed, cfg.Data, time.Now().UTC())
 	s.routes()
 	s.r1 = s.chain(false)
@@ -169,6 +171,16 @@ const (
 	DefaultUsername = "apiuser-demo@apiconnector.com"
 	DefaultPassword = "demo-password"
 )
+
+// accountID is the emulated account's id in account-info, derived from its API user so that accounts of
+// different users differ (as real accounts do) and an account keeps its id across restarts. Emulators
+// with the same user are still distinct accounts to a client: each is served at an API endpoint of its
+// own, and an account is its id at its endpoint (Dotdigital's ids are only unique within a region).
+func accountID(username string) int {
+	h := fnv.New32a()
+	h.Write([]byte(strings.ToLower(username)))
+	return 100000 + int(h.Sum32()%900000)
+}
 
 // Username and Password are the emulated API user's credentials.
 func (s *Server) Username() string { return s.cfg.Username }

@@ -37,6 +37,26 @@ func TestAuthentication(t *testing.T) {
 	b.ok("GET", "/v2/account-info", nil, 200, nil)
 }
 
+// Each account's id in account-info comes from its API user: accounts of different users differ, and an
+// account keeps its id when the emulator starts again.
+func TestAccountIDsDifferByAPIUserAndStay(t *testing.T) {
+	id := func(user string) int {
+		var info struct{ ID int }
+		setup(t, Config{Username: user}).ok("GET", "/v2/account-info", nil, 200, &info)
+		if info.ID <= 0 {
+			t.Fatalf("%s: account id %d", user, info.ID)
+		}
+		return info.ID
+	}
+	a, b := id("apiuser-a@apiconnector.com"), id("apiuser-b@apiconnector.com")
+	if a == b {
+		t.Fatalf("two API users' accounts share the id %d", a)
+	}
+	if again := id("apiuser-a@apiconnector.com"); again != a {
+		t.Fatalf("the account's id changed from %d to %d", a, again)
+	}
+}
+
 // An account outside r1: account-info answers on r1 with the regional ApiEndpoint; every other call on
 // r1 is refused with 403 "Forbidden: Access is denied"; the regional endpoint serves everything.
 func TestRegion(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 type state struct {
 	mu sync.Mutex
 
-	accountID int
+	accountID int // see accountID
 
 	contacts      map[int32]*contact
 	byEmail       map[string]*contact // lower-cased email
@@ -45,7 +45,6 @@ type state struct {
 
 func newState() *state {
 	return &state{
-		accountID:     424242,
 		contacts:      map[int32]*contact{},
 		byEmail:       map[string]*contact{},
 		nextContactID: 1000001,

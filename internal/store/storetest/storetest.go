@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -119,8 +120,9 @@ func NewConnection(t testing.TB, s *store.Store) *store.Connection {
 	if err := s.CreateShop(ctx, sh); err != nil {
 		t.Fatal(err)
 	}
+	// Each store syncs into an account of its own: one account takes one store (see ConnectionOfAccount).
 	c := &store.Connection{Name: "Shop", StoreID: sh.ID,
-		Dotdigital: store.DotdigitalCredentials{Username: "apiuser-1@apiconnector.com", Password: "pw-secret-2"},
+		Dotdigital: store.DotdigitalCredentials{Username: fmt.Sprintf("apiuser-%d@apiconnector.com", sh.ID), Password: "pw-secret-2"},
 		Settings:   store.Settings{DataSync: true, SubscriberList: store.Ref{ID: 7, Name: "Store subscribers"}},
 	}
 	if err := s.CreateConnection(ctx, c); err != nil {
