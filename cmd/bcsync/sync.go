@@ -38,15 +38,15 @@ func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
 	err = s.SyncNow(ctx, c.ID)
 	attach := errors.Is(err, jobs.ErrAlreadyQueued)
 	switch {
+	case attach && !c.Wait:
+		fmt.Println("a sync of this connection is already queued or running; no second one was queued")
+		return nil
+	case attach && c.JSON:
+		// Scripts learn on standard error that no second sync was queued; the JSON is that sync's run.
+		fmt.Fprintln(os.Stderr, "a sync of this connection is already queued or running; no second one was queued")
 	case attach:
-		msg := os.Stdout
-		if c.JSON {
-			msg = os.Stderr // stdout is for the JSON
-		}
-		fmt.Fprintln(msg, "a sync of this connection is already queued or running; no second one was queued")
-		if !c.Wait {
-			return nil
-		}
+		// Waiting for the sync already queued (the first sync after connection add) is what was asked:
+		// its progress follows, without a word about a second one.
 	case err != nil:
 		return err
 	case !c.Wait:

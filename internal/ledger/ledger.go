@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -170,7 +171,9 @@ func (r *Run) Counts(part string) store.StreamCounts {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c := r.find(part); c != nil {
-		return *c
+		out := *c
+		out.Reasons = maps.Clone(c.Reasons)
+		return out
 	}
 	return store.StreamCounts{Stream: part, State: Pending, Total: -1}
 }
@@ -196,6 +199,47 @@ func (r *Run) SetTotal(total int64) {
 	}
 }
 
+// Wait counts n records of the current part held back for reason (an order waiting for its contact):
+// read, neither sent nor rejected, and sent by a later part or run. Reasons keeps "waiting: "+reason.
+func (r *Run) Wait(reason string, n int64) { r.hold(reason, n, false) }
+
+// Skip counts n records of the current part that need nothing sent, for reason (a subscriber without
+// consent who was never in the list). Reasons keeps "skipped: "+reason.
+func (r *Run) Skip(reason string, n int64) { r.hold(reason, n, true) }
+
+func (r *Run) hold(reason string, n int64, skipped bool) {
+	if n == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.current
+	if c == nil {
+		return
+	}
+	if skipped {
+		c.Skipped += n
+		reason = "skipped: " + reason
+	} else {
+		c.Waiting += n
+		reason = "waiting: " + reason
+	}
+	if c.Reasons == nil {
+		c.Reasons = map[string]int64{}
+	}
+	c.Reasons[reason] += n
+}
+
+// SetMaxRate sets how many records a second the store's quota lets the current part read, so that the
+// time left of a long read is not taken from a first burst the quota will not sustain.
+func (r *Run) SetMaxRate(perSecond float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current != nil {
+		r.current.MaxRate = perSecond
+	}
+}
+
 // Save writes the current part's counts: at most every half second unless force (live progress).
 func (r *Run) Save(ctx context.Context, force bool) {
 	r.mu.Lock()
@@ -206,6 +250,7 @@ func (r *Run) Save(ctx context.Context, force bool) {
 	}
 	r.lastSave = now
 	c := *r.current
+	c.Reasons = maps.Clone(c.Reasons)
 	r.mu.Unlock()
 	if err := r.l.store.SaveStreamCounts(ctx, r.run.ID, c); err != nil {
 		r.log.Warn("could not save progress", slog.Any("error", err))

@@ -35,6 +35,11 @@ func (customersStream) sync(ctx context.Context, rc *runContext) error {
 	if err != nil {
 		return err
 	}
+	if err := rc.countTotal(ctx, streamCustomers, func() (int, error) {
+		return rc.bc.CountCustomers(ctx, bigcommerce.CustomerQuery{ModifiedSince: since})
+	}); err != nil {
+		return err
+	}
 	imp, sk := rc.contactSink(ctx, streamCustomers, dotdigital.MergeOverwrite, rc.settleContacts(streamCustomers))
 	err = readSorted(ctx, rc, since, bigcommerce.MaxPageSize,
 		func(w window) iter.Seq2[[]bigcommerce.Customer, error] {
@@ -76,6 +81,7 @@ func (orderFiguresStream) sync(ctx context.Context, rc *runContext) error {
 		return err
 	}
 	emails := slices.Compact(slices.Sorted(slices.Values(append(ordered, sent...))))
+	rc.knownTotal(ctx, streamOrderFigures, len(emails))
 	imp, sk := rc.contactSink(ctx, streamOrderFigures, dotdigital.MergeOverwrite, rc.settleContacts(streamOrderFigures))
 	var readErr error
 	for start := 0; start < len(emails) && readErr == nil; start += 500 {

@@ -29,6 +29,11 @@ func (ordersStream) sync(ctx context.Context, rc *runContext) error {
 	if err != nil {
 		return err
 	}
+	if err := rc.countTotal(ctx, streamOrders, func() (int, error) {
+		return rc.bc.CountOrders(ctx, bigcommerce.OrderQuery{ModifiedSince: since})
+	}); err != nil {
+		return err
+	}
 	imp, sk := rc.insightSink(ctx, streamOrders, collectionOrders, dotdigital.ScopeContact, "orders")
 	err = readSorted(ctx, rc, since, bigcommerce.MaxPageSize,
 		func(w window) iter.Seq2[[]bigcommerce.Order, error] {

@@ -38,6 +38,11 @@ func (productsStream) sync(ctx context.Context, rc *runContext) error {
 		visible := true
 		q.Visible = &visible
 	}
+	counted := q
+	counted.ModifiedSince = since
+	if err := rc.countTotal(ctx, streamProducts, func() (int, error) { return rc.bc.CountProducts(ctx, counted) }); err != nil {
+		return err
+	}
 	imp, sk := rc.insightSink(ctx, streamProducts, collectionCatalog, dotdigital.ScopeAccount, "catalog")
 	err = readSorted(ctx, rc, since, bigcommerce.MaxPageSize,
 		func(w window) iter.Seq2[[]bigcommerce.Product, error] {

@@ -31,6 +31,11 @@ func (subscribersStream) sync(ctx context.Context, rc *runContext) error {
 	// BigCommerce cannot sort subscribers, so the cursor moves only after a whole pass: to when the
 	// pass started (minus the overlap on the next read), which covers changes made during it.
 	passStart := rc.e.opts.Now()
+	if err := rc.countTotal(ctx, streamSubscribers, func() (int, error) {
+		return rc.bc.CountSubscribers(ctx, bigcommerce.SubscriberQuery{ModifiedSince: since})
+	}); err != nil {
+		return err
+	}
 	imp, sk := rc.contactSink(ctx, streamSubscribers, dotdigital.MergeOverwrite, rc.settleContacts(streamSubscribers))
 	var readErr error
 	for page, err := range rc.bc.Subscribers(ctx, bigcommerce.SubscriberQuery{ModifiedSince: since}) {

@@ -51,6 +51,7 @@ func (unsubscribesStream) sync(ctx context.Context, rc *runContext) error {
 			removed[email] = sup.DateRemoved
 		}
 	}
+	rc.knownTotal(ctx, streamUnsubscribes, len(order))
 	for start := 0; start < len(order); start += unsubscribeBatch {
 		emails := order[start:min(len(order), start+unsubscribeBatch)]
 		if err := rc.unsubscribeBack(ctx, emails, removed); err != nil {

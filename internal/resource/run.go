@@ -1,6 +1,9 @@
 package resource
 
 import (
+	"cmp"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/bcsync/bcsync/internal/store"
@@ -29,6 +32,12 @@ type Stream struct {
 	Sent      int64  `json:"sent"`
 	Unchanged int64  `json:"unchanged"`
 	Rejected  int64  `json:"rejected"`
+	// Waiting records are held for later (orders whose email is not a contact yet); Skipped ones need
+	// nothing sent. read = sent + unchanged + rejected + waiting + skipped once a stream is done.
+	Waiting int64 `json:"waiting"`
+	Skipped int64 `json:"skipped"`
+	// Reasons says why records waited or were skipped: reason → count.
+	Reasons map[string]int64 `json:"reasons,omitempty"`
 	// Total is the number of records to read, when the store says it up front.
 	Total *int64 `json:"total,omitempty"`
 	// RatePerS is records read per second; LeftS the time left at that pace (running streams with a total).
@@ -45,7 +54,8 @@ func NewRun(r *store.Run, now time.Time) Run {
 		out.FinishedAt = &f
 	}
 	for _, c := range r.Streams {
-		s := Stream{Position: c.Position, State: c.State, Read: c.Read, Sent: c.Sent, Unchanged: c.Unchanged, Rejected: c.Rejected}
+		s := Stream{Position: c.Position, State: c.State, Read: c.Read, Sent: c.Sent, Unchanged: c.Unchanged, Rejected: c.Rejected,
+			Waiting: c.Waiting, Skipped: c.Skipped, Reasons: c.Reasons}
 		if c.Total >= 0 {
 			t := c.Total
 			s.Total = &t
@@ -63,9 +73,11 @@ func NewRun(r *store.Run, now time.Time) Run {
 
 // Pace is how fast a stream reads and how long it has left.
 type Pace struct {
-	Rate    float64       // records read per second (0: unknown)
-	Percent int           // of the total read (-1: no total)
-	Left    time.Duration // at Rate, for a running stream with a total (0: unknown)
+	Rate    float64 // records read per second (0: unknown)
+	Percent int     // of the total read (-1: no total)
+	// Left is the time left of a running stream with a total, at Rate or the rate the store's quota
+	// allows, whichever is slower (0: unknown or nothing left; else at least a second).
+	Left time.Duration
 }
 
 // PaceOf measures a stream's pace from its counts.
@@ -75,14 +87,24 @@ func PaceOf(c store.StreamCounts, now time.Time) Pace {
 	if c.State != "running" && !c.UpdatedAt.IsZero() {
 		elapsed = c.UpdatedAt.Sub(c.StartedAt)
 	}
-	if !c.StartedAt.IsZero() && elapsed > 0 && c.Read > 0 {
+	// A rate over less than a second says nothing (a stream of a millisecond is not 13,000 a second).
+	if !c.StartedAt.IsZero() && elapsed >= time.Second && c.Read > 0 {
 		p.Rate = float64(c.Read) / elapsed.Seconds()
 	}
 	if c.Total > 0 {
 		done := min(c.Read, c.Total)
 		p.Percent = int(100 * done / c.Total)
-		if c.State == "running" && p.Rate > 0 {
-			p.Left = time.Duration(float64(c.Total-done) / p.Rate * float64(time.Second)).Round(time.Second)
+		// The time left is at the pace the store's quota sustains when that is slower than the pace so
+		// far (a read starts with a burst the quota then holds back), and before anything was read.
+		pace := p.Rate
+		if c.MaxRate > 0 && (pace == 0 || c.MaxRate < pace) {
+			pace = c.MaxRate
+		}
+		if c.State == "running" && pace > 0 {
+			p.Left = max(time.Duration(float64(c.Total-done)/pace*float64(time.Second)).Round(time.Second), time.Second)
+			if done == c.Total {
+				p.Left = 0
+			}
 		}
 	} else if c.Total == 0 || c.State == "done" {
 		p.Percent = 100
@@ -96,4 +118,45 @@ func Totals(r *store.Run) (read, sent, unchanged, rejected int64) {
 		read, sent, unchanged, rejected = read+c.Read, sent+c.Sent, unchanged+c.Unchanged, rejected+c.Rejected
 	}
 	return
+}
+
+// NotSent says, one sentence each, why records a stream read were waiting or skipped, e.g. "26 waiting:
+// the email is not a contact yet", most first.
+func NotSent(c store.StreamCounts) []string {
+	type reason struct {
+		why string
+		n   int64
+	}
+	var rs []reason
+	for why, n := range c.Reasons {
+		rs = append(rs, reason{why, n})
+	}
+	slices.SortFunc(rs, func(a, b reason) int {
+		if a.n != b.n {
+			return cmp.Compare(b.n, a.n)
+		}
+		return cmp.Compare(a.why, b.why)
+	})
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = fmt.Sprintf("%d %s", r.n, r.why)
+	}
+	return out
+}
+
+// streamLabels name the streams of a marketing run and the parts of a warehouse run for people: the
+// internal names (order_figures, waiting, carts) are not shown to users.
+var streamLabels = map[string]string{
+	"webhooks": "Webhooks", "unsubscribes": "Unsubscribes back to the store", "subscribers": "Subscribers", "customers": "Customers",
+	"orders": "Orders", "order_figures": "Order figures", "waiting": "Orders waiting for a contact", "products": "Products", "carts": "Abandoned carts",
+	// A warehouse run's parts.
+	"plan": "Plan (rows read)", "add": "Adds", "change": "Changes", "remove": "Removes",
+}
+
+// StreamLabel is a stream's name for people (the name itself for one it does not know).
+func StreamLabel(name string) string {
+	if l, ok := streamLabels[name]; ok {
+		return l
+	}
+	return name
 }

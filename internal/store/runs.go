@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -51,7 +52,14 @@ type StreamCounts struct {
 	Sent      int64
 	Unchanged int64
 	Rejected  int64
-	Total     int64 // -1 when unknown
+	// Waiting records are held until something else happens (an order until its email is a contact);
+	// Skipped ones need nothing sent. Reasons says why, reason → count, for both.
+	Waiting int64
+	Skipped int64
+	Reasons map[string]int64
+	Total   int64 // -1 when unknown
+	// MaxRate is how many records a second the store's quota lets the stream read (0: unknown).
+	MaxRate   float64
 	StartedAt time.Time
 	UpdatedAt time.Time
 }
@@ -94,9 +102,18 @@ func (s *Store) RunningRun(ctx context.Context, syncID int64) (*Run, error) {
 
 // SaveStreamCounts updates one stream's counts of a run.
 func (s *Store) SaveStreamCounts(ctx context.Context, runID int64, c StreamCounts) error {
+	reasons := ""
+	if len(c.Reasons) > 0 {
+		b, err := json.Marshal(c.Reasons)
+		if err != nil {
+			return fmt.Errorf("store: save stream counts: %w", err)
+		}
+		reasons = string(b)
+	}
 	_, err := s.db.ExecContext(ctx, `UPDATE run_streams SET state = $3, read = $4, sent = $5, unchanged = $6, rejected = $7, total = $8,
-		started_at = $9, updated_at = $10 WHERE run_id = $1 AND stream = $2`,
-		runID, c.Stream, c.State, c.Read, c.Sent, c.Unchanged, c.Rejected, c.Total, ms(c.StartedAt), ms(s.now()))
+		started_at = $9, updated_at = $10, waiting = $11, skipped = $12, reasons = $13, max_rate = $14 WHERE run_id = $1 AND stream = $2`,
+		runID, c.Stream, c.State, c.Read, c.Sent, c.Unchanged, c.Rejected, c.Total, ms(c.StartedAt), ms(s.now()),
+		c.Waiting, c.Skipped, reasons, c.MaxRate)
 	if err != nil {
 		return fmt.Errorf("store: save stream counts: %w", err)
 	}
@@ -186,8 +203,8 @@ func (s *Store) queryRuns(ctx context.Context, q string, args ...any) ([]*Run, e
 		byID[r.ID] = r
 		args = append(args, r.ID)
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT run_id, stream, position, state, read, sent, unchanged, rejected, total, started_at, updated_at
-		FROM run_streams WHERE run_id IN (`+placeholders(1, len(args))+`) ORDER BY run_id, position`, args...)
+	rows, err = s.db.QueryContext(ctx, `SELECT run_id, stream, position, state, read, sent, unchanged, rejected, total, started_at, updated_at,
+		waiting, skipped, reasons, max_rate FROM run_streams WHERE run_id IN (`+placeholders(1, len(args))+`) ORDER BY run_id, position`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: run streams: %w", err)
 	}
@@ -195,8 +212,15 @@ func (s *Store) queryRuns(ctx context.Context, q string, args ...any) ([]*Run, e
 	for rows.Next() {
 		var runID, started, updated int64
 		var c StreamCounts
-		if err := rows.Scan(&runID, &c.Stream, &c.Position, &c.State, &c.Read, &c.Sent, &c.Unchanged, &c.Rejected, &c.Total, &started, &updated); err != nil {
+		var reasons string
+		if err := rows.Scan(&runID, &c.Stream, &c.Position, &c.State, &c.Read, &c.Sent, &c.Unchanged, &c.Rejected, &c.Total, &started, &updated,
+			&c.Waiting, &c.Skipped, &reasons, &c.MaxRate); err != nil {
 			return nil, fmt.Errorf("store: run streams: %w", err)
+		}
+		if reasons != "" {
+			if err := json.Unmarshal([]byte(reasons), &c.Reasons); err != nil {
+				return nil, fmt.Errorf("store: run streams: reasons of %s: %w", c.Stream, err)
+			}
 		}
 		c.StartedAt, c.UpdatedAt = fromMS(started), fromMS(updated)
 		byID[runID].Streams = append(byID[runID].Streams, c)

@@ -157,10 +157,20 @@ var funcs = template.FuncMap{
 	},
 	"pace":        func(c store.StreamCounts) resource.Pace { return resource.PaceOf(c, time.Now()) },
 	"streamLabel": streamLabel,
-	"apis":        func() []apicall.API { return apicall.APIs },
-	"apiTitle":    apicall.Title,
-	"minutes":     func(d time.Duration) int64 { return int64(d / time.Minute) },
-	"eq64":        func(a, b int64) bool { return a == b },
+	"add":         func(a, b int64) int64 { return a + b },
+	"notSent": func(r *store.Run) []string {
+		var out []string
+		for _, c := range r.Streams {
+			for _, why := range resource.NotSent(c) {
+				out = append(out, streamLabel(c.Stream)+": "+why)
+			}
+		}
+		return out
+	},
+	"apis":     func() []apicall.API { return apicall.APIs },
+	"apiTitle": apicall.Title,
+	"minutes":  func(d time.Duration) int64 { return int64(d / time.Minute) },
+	"eq64":     func(a, b int64) bool { return a == b },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -269,16 +279,5 @@ func num(v int64) string {
 	return b.String()
 }
 
-var streamLabels = map[string]string{
-	"webhooks": "Webhooks", "unsubscribes": "Unsubscribes back to the store", "subscribers": "Subscribers", "customers": "Customers",
-	"orders": "Orders", "order_figures": "Order figures", "waiting": "Orders waiting for a contact", "products": "Products", "carts": "Abandoned carts",
-	// A warehouse run's parts.
-	"plan": "Plan (rows read)", "add": "Adds", "change": "Changes", "remove": "Removes",
-}
-
-func streamLabel(name string) string {
-	if l, ok := streamLabels[name]; ok {
-		return l
-	}
-	return name
-}
+// streamLabel names a run's stream (or a warehouse run's part) for people.
+func streamLabel(name string) string { return resource.StreamLabel(name) }
