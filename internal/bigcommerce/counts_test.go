@@ -1,6 +1,7 @@
 package bigcommerce
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -57,5 +58,36 @@ func TestRequestRateIsTheShareOfTheStoresQuota(t *testing.T) {
 	// 75 requests per 30 s window (and the margin kept at its end): a little under 2.5 a second.
 	if r := s.client.RequestRate(); r < 2.3 || r > 2.5 {
 		t.Fatalf("rate %v, want about 2.5/s", r)
+	}
+}
+
+// A read followed by progress learns its total with its first page: v3 lists say it, orders count once
+// when there is more than a page, and a short first page is the total without a count.
+func TestAReadSaysItsTotalWithItsFirstPage(t *testing.T) {
+	s := newStore(t, bcemu.Config{Customers: 600, Orders: 300, Seed: 3}, nil, func(c *Config) { c.PageSize = 250 })
+	for _, tc := range []struct {
+		name   string
+		read   func(ctx context.Context) int
+		counts int // /orders/count requests
+		total  int
+	}{
+		{"customers", func(ctx context.Context) int { return len(readAll(t, s.client.Customers(ctx, CustomerQuery{}))) }, 0, 600},
+		{"orders", func(ctx context.Context) int { return len(readAll(t, s.client.Orders(ctx, OrderQuery{}))) }, 1, 300},
+		{"orders on one page", func(ctx context.Context) int { return len(readAll(t, s.client.Orders(ctx, OrderQuery{MinID: 200}))) }, 0, -1},
+	} {
+		var seen []Progress
+		ctx := WithProgress(ctxT(t), func(p Progress) { seen = append(seen, p) })
+		before := s.requests("GET /stores/{store_hash}/v2/orders/count")
+		n := tc.read(ctx)
+		want := tc.total
+		if want < 0 {
+			want = n
+		}
+		if len(seen) == 0 || seen[0].Total != want || seen[len(seen)-1].Total != want {
+			t.Errorf("%s: read %d, progress %+v", tc.name, n, seen)
+		}
+		if counted := s.requests("GET /stores/{store_hash}/v2/orders/count") - before; counted != int64(tc.counts) {
+			t.Errorf("%s: %d counts", tc.name, counted)
+		}
 	}
 }

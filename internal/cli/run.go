@@ -201,7 +201,8 @@ func Summary(w io.Writer, r *store.Run) {
 			parts["add"].Rejected+parts["change"].Rejected+parts["remove"].Rejected)
 	} else {
 		read, sent, unchanged, rejected := resource.Totals(r)
-		fmt.Fprintf(w, ": read %d, sent %d, unchanged %d, rejected %d\n", read, sent, unchanged, rejected)
+		waiting, skipped := resource.Held(r)
+		fmt.Fprintf(w, ": read %d, sent %d, unchanged %d, rejected %d, waiting %d, skipped %d\n", read, sent, unchanged, rejected, waiting, skipped)
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", r.Error)

@@ -15,6 +15,9 @@ import (
 
 const streamOrders = "orders"
 
+// reasonNoContact is why an order waits: Dotdigital keeps orders only on contacts.
+const reasonNoContact = "the order's email is not a contact yet"
+
 // ordersStream sends orders to the contact-scoped Insight collection Orders, key = order id. It runs
 // after the contact streams, so the orders of contacts they made go out at once. An order of an email
 // Dotdigital does not know (it says so in the import's report) waits in the state store; later orders of
@@ -29,15 +32,10 @@ func (ordersStream) sync(ctx context.Context, rc *runContext) error {
 	if err != nil {
 		return err
 	}
-	if err := rc.countTotal(ctx, streamOrders, func() (int, error) {
-		return rc.bc.CountOrders(ctx, bigcommerce.OrderQuery{ModifiedSince: since})
-	}); err != nil {
-		return err
-	}
 	imp, sk := rc.insightSink(ctx, streamOrders, collectionOrders, dotdigital.ScopeContact, "orders")
 	err = readSorted(ctx, rc, since, bigcommerce.MaxPageSize,
 		func(w window) iter.Seq2[[]bigcommerce.Order, error] {
-			return rc.bc.Orders(ctx, bigcommerce.OrderQuery{ModifiedSince: w.Since, ModifiedUntil: w.Until, FirstPage: w.FirstPage})
+			return rc.bc.Orders(rc.firstRead(ctx, streamOrders, w), bigcommerce.OrderQuery{ModifiedSince: w.Since, ModifiedUntil: w.Until, FirstPage: w.FirstPage})
 		},
 		func(o *bigcommerce.Order) time.Time { return o.DateModified },
 		func(o *bigcommerce.Order) int { return o.ID },
@@ -98,7 +96,9 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 			parked = append(parked, store.Waiting{Collection: collectionOrders, Key: key, Email: email, Body: body})
 			parkedStates = append(parkedStates, state)
 			if probed[email] {
-				continue // Dotdigital said it does not know the email: wait for the contact (or the daily retry)
+				// Dotdigital said it does not know the email: wait for the contact (or the daily retry).
+				rc.run.Wait(reasonNoContact, 1)
+				continue
 			}
 		}
 		sends = append(sends, send{&pending{key: key, email: email, state: state, parked: !known}, body})
@@ -166,6 +166,7 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 			}
 		}
 		rc.run.Count(0, int64(len(sent)-len(rejected)), 0, 0)
+		rc.run.Wait(reasonNoContact, int64(len(tried)+len(wait)))
 		s := rc.e.store
 		if stream == streamOrders {
 			if err := s.SaveRecordStates(ctx, rc.conn.ID, streamOrders, states); err != nil {

@@ -38,17 +38,12 @@ func (productsStream) sync(ctx context.Context, rc *runContext) error {
 		visible := true
 		q.Visible = &visible
 	}
-	counted := q
-	counted.ModifiedSince = since
-	if err := rc.countTotal(ctx, streamProducts, func() (int, error) { return rc.bc.CountProducts(ctx, counted) }); err != nil {
-		return err
-	}
 	imp, sk := rc.insightSink(ctx, streamProducts, collectionCatalog, dotdigital.ScopeAccount, "catalog")
 	err = readSorted(ctx, rc, since, bigcommerce.MaxPageSize,
 		func(w window) iter.Seq2[[]bigcommerce.Product, error] {
 			q := q
 			q.ModifiedSince, q.ModifiedUntil, q.FirstPage = w.Since, w.Until, w.FirstPage
-			return rc.bc.Products(ctx, q)
+			return rc.bc.Products(rc.firstRead(ctx, streamProducts, w), q)
 		},
 		func(p *bigcommerce.Product) time.Time { return p.DateModified },
 		func(p *bigcommerce.Product) int { return p.ID },
@@ -82,7 +77,7 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 			if prev.Status == 1 {
 				hidden = append(hidden, key)
 			} else {
-				rc.run.Count(0, 0, 1, 0)
+				rc.run.Skip("hidden in the store", 1)
 			}
 			continue
 		}
@@ -163,6 +158,7 @@ func (rc *runContext) reconcileProducts(ctx context.Context, firstRead bool) err
 				gone = append(gone, k)
 			}
 		}
+		rc.run.Count(int64(len(gone)), 0, 0, 0) // each removal is a record handled: read, then sent
 		if err := rc.removeProducts(ctx, gone); err != nil {
 			return err
 		}

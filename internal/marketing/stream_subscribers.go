@@ -31,14 +31,9 @@ func (subscribersStream) sync(ctx context.Context, rc *runContext) error {
 	// BigCommerce cannot sort subscribers, so the cursor moves only after a whole pass: to when the
 	// pass started (minus the overlap on the next read), which covers changes made during it.
 	passStart := rc.e.opts.Now()
-	if err := rc.countTotal(ctx, streamSubscribers, func() (int, error) {
-		return rc.bc.CountSubscribers(ctx, bigcommerce.SubscriberQuery{ModifiedSince: since})
-	}); err != nil {
-		return err
-	}
 	imp, sk := rc.contactSink(ctx, streamSubscribers, dotdigital.MergeOverwrite, rc.settleContacts(streamSubscribers))
 	var readErr error
-	for page, err := range rc.bc.Subscribers(ctx, bigcommerce.SubscriberQuery{ModifiedSince: since}) {
+	for page, err := range rc.bc.Subscribers(rc.withTotal(ctx, streamSubscribers), bigcommerce.SubscriberQuery{ModifiedSince: since}) {
 		if err != nil {
 			readErr = err
 			break
@@ -120,11 +115,11 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 			state := store.RecordState{Key: key, Email: email, Status: 0, OccurredAt: s.DateCreated}
 			if inList {
 				leaving = append(leaving, state)
+			} else if !had || prev.Email != email {
+				rc.run.Skip("no newsletter consent", 1)
+				quiet = append(quiet, state)
 			} else {
 				rc.run.Count(0, 0, 1, 0)
-				if !had || prev.Email != email {
-					quiet = append(quiet, state)
-				}
 			}
 			continue
 		}

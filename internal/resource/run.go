@@ -112,6 +112,14 @@ func PaceOf(c store.StreamCounts, now time.Time) Pace {
 	return p
 }
 
+// Held adds up the records a run's streams hold back (waiting) or had nothing to send for (skipped).
+func Held(r *store.Run) (waiting, skipped int64) {
+	for _, c := range r.Streams {
+		waiting, skipped = waiting+c.Waiting, skipped+c.Skipped
+	}
+	return
+}
+
 // Totals adds up a run's streams.
 func Totals(r *store.Run) (read, sent, unchanged, rejected int64) {
 	for _, c := range r.Streams {

@@ -153,7 +153,8 @@ var funcs = template.FuncMap{
 	},
 	"totals": func(r *store.Run) map[string]int64 {
 		read, sent, unchanged, rejected := resource.Totals(r)
-		return map[string]int64{"read": read, "sent": sent, "unchanged": unchanged, "rejected": rejected}
+		waiting, skipped := resource.Held(r)
+		return map[string]int64{"read": read, "sent": sent, "unchanged": unchanged, "rejected": rejected, "waiting": waiting, "skipped": skipped}
 	},
 	"pace":        func(c store.StreamCounts) resource.Pace { return resource.PaceOf(c, time.Now()) },
 	"streamLabel": streamLabel,
