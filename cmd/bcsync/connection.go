@@ -95,7 +95,7 @@ func showConnection(ctx context.Context, s *app.Services, id int64, asJSON bool)
 	if asJSON {
 		return cli.WriteJSON(os.Stdout, resource.NewConnection(conn, st))
 	}
-	cli.Connection(os.Stdout, conn, st.Mappings, st.LastRun)
+	cli.Connection(os.Stdout, conn, st)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -51,7 +52,13 @@ func main() {
 		kong.DefaultEnvars("BCSYNC"),
 		kong.UsageOnError(),
 	)
-	logger := newLogger(c.LogLevel, c.LogFormat)
+	level := c.LogLevel
+	if kctx.Command() == "sync <id>" && c.Sync.Wait && !logLevelGiven() {
+		// The progress and the summary tell what the run does; the log says only what goes wrong
+		// beyond it, and does not break into the bars.
+		level = slog.LevelWarn
+	}
+	logger := newLogger(level, c.LogFormat)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg, err := c.state.config(logger)
@@ -62,9 +69,31 @@ func main() {
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	kctx.Bind(logger, cfg, &c.state)
 	if err := kctx.Run(); err != nil && !errors.Is(err, context.Canceled) {
+		var code exitCode
+		if errors.As(err, &code) {
+			os.Exit(int(code))
+		}
 		fmt.Fprintln(os.Stderr, "bcsync:", err)
 		os.Exit(1)
 	}
+}
+
+// exitCode ends bcsync with that code and nothing more printed: the command said why already.
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit %d", int(c)) }
+
+// logLevelGiven says whether the log level was asked for (flag or environment) rather than defaulted.
+func logLevelGiven() bool {
+	if os.Getenv("BCSYNC_LOG_LEVEL") != "" {
+		return true
+	}
+	for _, a := range os.Args[1:] {
+		if a == "--log-level" || strings.HasPrefix(a, "--log-level=") {
+			return true
+		}
+	}
+	return false
 }
 
 func newLogger(level slog.Level, format string) *slog.Logger {

@@ -65,7 +65,7 @@ func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
 		cli.Summary(os.Stdout, run)
 	}
 	if run.Status == store.RunFailed {
-		return fmt.Errorf("the sync failed: %s", run.Error)
+		return exitCode(1) // the summary said why
 	}
 	return nil
 }

@@ -258,6 +258,9 @@ func (s *Services) Describe(ctx context.Context, c *store.Connection, mappings b
 	if st.LastRun, st.Current, st.Queued, err = s.syncState(ctx, c.ID); err != nil {
 		return st, err
 	}
+	if st.Failing, err = s.Store.FailedStreak(ctx, c.ID); err != nil {
+		return st, err
+	}
 	return st, nil
 }
 

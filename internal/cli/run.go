@@ -206,6 +206,12 @@ func Summary(w io.Writer, r *store.Run) {
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", r.Error)
+		if r.Detail != "" {
+			fmt.Fprintln(w, "details:")
+			for _, line := range strings.Split(r.Detail, "\n") {
+				fmt.Fprintf(w, "  %s\n", line)
+			}
+		}
 	}
 }
 

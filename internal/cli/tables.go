@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/bcsync/bcsync/internal/schedule"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -14,7 +15,7 @@ import (
 // Connections prints one line per connection with what it does and its last run.
 func Connections(w io.Writer, conns []resource.Connection) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tSTORE\tDATA SYNC\tSTATUS\tNOW\tLAST SYNC\tRESULT")
+	fmt.Fprintln(tw, "ID\tNAME\tSTORE\tDATA SYNC\tHEALTH\tNOW\tLAST SYNC\tRESULT")
 	for _, c := range conns {
 		sync := "on"
 		if !c.DataSync {
@@ -25,13 +26,14 @@ func Connections(w io.Writer, conns []resource.Connection) {
 			when = r.FinishedAt.Local().Format(time.DateTime)
 			result = r.Status
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.StoreURL, sync, c.Status, c.Activity, when, result)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.StoreURL, sync, strings.ReplaceAll(c.Health.State, "_", " "), c.Activity, when, result)
 	}
 	tw.Flush()
 }
 
-// Connection prints one connection's settings; secrets are never printed.
-func Connection(w io.Writer, c *store.Connection, mappings []store.FieldMapping, last *store.Run) {
+// Connection prints one connection's settings and health; secrets are never printed.
+func Connection(w io.Writer, c *store.Connection, st resource.ConnectionState) {
+	mappings, last := st.Mappings, st.LastRun
 	ref := func(r store.Ref) string {
 		if r.ID == 0 {
 			return "none"
@@ -39,22 +41,22 @@ func Connection(w io.Writer, c *store.Connection, mappings []store.FieldMapping,
 		return fmt.Sprintf("%s (%d)", r.Name, r.ID)
 	}
 	onOff := map[bool]string{true: "on", false: "off"}
-	st := c.Settings
+	settings := c.Settings
 	fmt.Fprintf(w, "Connection %d: %s\n", c.ID, c.Name)
-	fmt.Fprintf(w, "  Store:                  %s (%s, hash %s; store %d)\n", c.StoreName, c.StoreURL, c.StoreHash, c.StoreID)
-	fmt.Fprintf(w, "  Dotdigital API user:    %s (%s)\n", c.Dotdigital.Username, orDash(c.Dotdigital.APIEndpoint))
-	fmt.Fprintf(w, "  Status:                 %s %s\n", c.Status, c.StatusMessage)
-	fmt.Fprintf(w, "  Data sync:              %s, every %s\n", onOff[st.DataSync], st.Interval)
-	fmt.Fprintf(w, "  Subscribers sync to:    %s\n", ref(st.SubscriberList))
-	fmt.Fprintf(w, "  Customers sync to:      %s\n", ref(st.CustomerList))
-	fmt.Fprintf(w, "  New customers enrol in: %s\n", ref(st.NewCustomerProgram))
-	fmt.Fprintf(w, "  New subscribers enrol:  %s\n", ref(st.NewSubscriberProgram))
-	fmt.Fprintf(w, "  Abandoned carts enrol:  %s\n", ref(st.AbandonedCartProgram))
+	fmt.Fprintf(w, "  Store:                     %s (%s, hash %s; store %d)\n", c.StoreName, c.StoreURL, c.StoreHash, c.StoreID)
+	fmt.Fprintf(w, "  Dotdigital API user:       %s (%s)\n", c.Dotdigital.Username, orDash(c.Dotdigital.APIEndpoint))
+	Health(w, "  Health:                    ", resource.HealthOf(c, st))
+	fmt.Fprintf(w, "  Data sync:                 %s, every %s\n", onOff[settings.DataSync], schedule.Spec{Interval: settings.Interval})
+	fmt.Fprintf(w, "  Subscribers sync to:       %s\n", ref(settings.SubscriberList))
+	fmt.Fprintf(w, "  Customers sync to:         %s\n", ref(settings.CustomerList))
+	fmt.Fprintf(w, "  New customers enrol in:    %s\n", ref(settings.NewCustomerProgram))
+	fmt.Fprintf(w, "  New subscribers enrol in:  %s\n", ref(settings.NewSubscriberProgram))
+	fmt.Fprintf(w, "  Abandoned carts enrol in:  %s\n", ref(settings.AbandonedCartProgram))
 	if !c.NextSyncAt.IsZero() {
-		fmt.Fprintf(w, "  Next sync:              %s\n", c.NextSyncAt.Local().Format(time.DateTime))
+		fmt.Fprintf(w, "  Next sync:                 %s\n", Time(c.NextSyncAt))
 	}
 	if last != nil {
-		fmt.Fprintf(w, "  Last sync:              %s, %s in %s\n", last.FinishedAt.Local().Format(time.DateTime), last.Status, last.Duration(time.Now()).Round(time.Millisecond))
+		fmt.Fprintf(w, "  Last sync:                 %s, %s in %s\n", Time(last.FinishedAt), last.Status, last.Duration(time.Now()).Round(time.Millisecond))
 	}
 	fmt.Fprintln(w, "  Field mapping:")
 	for _, m := range mappings {
@@ -132,3 +134,30 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// Health prints a connection's health after label: its state, since when it fails, its message, and the
+// technical detail indented below, as the UI shows them.
+func Health(w io.Writer, label string, h resource.Health) {
+	state := strings.ReplaceAll(h.State, "_", " ")
+	if h.Since != nil {
+		runs := "run"
+		if h.FailedRuns > 1 {
+			runs = "runs"
+		}
+		state += fmt.Sprintf(" since %s, %d failed %s in a row", Time(*h.Since), h.FailedRuns, runs)
+	}
+	fmt.Fprintf(w, "%s%s\n", label, state)
+	pad := strings.Repeat(" ", len(label))
+	if h.Message != "" {
+		fmt.Fprintf(w, "%s%s\n", pad, h.Message)
+	}
+	if h.Detail != "" {
+		fmt.Fprintf(w, "%sDetails:\n", pad)
+		for _, line := range strings.Split(h.Detail, "\n") {
+			fmt.Fprintf(w, "%s  %s\n", pad, line)
+		}
+	}
+}
+
+// Time is a time as the CLI prints it: local, with its zone.
+func Time(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") }

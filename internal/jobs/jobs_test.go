@@ -491,3 +491,41 @@ func TestAnExtensionsJobsRunBesideTheSyncs(t *testing.T) {
 		}
 	})
 }
+
+// A run that ends failed schedules the next one further away with each failure in a row (its interval,
+// twice, four times, … up to an hour), and a run that does not fail brings the interval back.
+func TestFailedRunsInARowScheduleTheNextWithBackoff(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine store.Engine) {
+		var s *store.Store
+		status := store.RunFailed
+		fake := newFake(func(_ int, id int64) (bool, error) {
+			ctx := context.Background()
+			r, err := s.StartRun(ctx, id, jobs.TriggerManual, nil)
+			if err != nil {
+				return false, err
+			}
+			return true, s.FinishRun(ctx, r.ID, status, "bcsync cannot reach the store.")
+		})
+		s, q := setup(t, engine, fake)
+		id := connection(t, s, 10*time.Minute)
+		start(t, q)
+		for i, want := range []time.Duration{10 * time.Minute, 20 * time.Minute, 40 * time.Minute, time.Hour, time.Hour, 0} {
+			if want == 0 {
+				status, want = store.RunSucceeded, 10*time.Minute
+			}
+			before := time.Now()
+			if err := q.Enqueue(context.Background(), id, jobs.TriggerManual); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "the run", func() bool { return fake.count(id) == i+1 })
+			eventually(t, "the job to finish", func() bool { a, _ := q.Active(context.Background(), id); return !a })
+			y, err := s.Sync(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := y.NextRunAt.Sub(before); got < want-time.Second || got > want+5*time.Second {
+				t.Errorf("after run %d (%s): next run in %s, want %s", i+1, status, got.Round(time.Second), want)
+			}
+		}
+	})
+}

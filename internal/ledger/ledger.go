@@ -66,6 +66,15 @@ type Run struct {
 	mu       sync.Mutex
 	current  *store.StreamCounts
 	lastSave time.Time
+	detail   string
+}
+
+// Explain sets the technical detail behind a failed run's error (the errors themselves, for whoever
+// fixes it), saved when the run ends; the error passed to Finish, Fail or End says it in sentences.
+func (r *Run) Explain(detail string) {
+	r.mu.Lock()
+	r.detail = detail
+	r.mu.Unlock()
 }
 
 // Begin resumes the sync's unfinished run, or starts one with the given parts pending.
@@ -284,8 +293,8 @@ func (r *Run) Rejected() int64 {
 	return n
 }
 
-// Finish ends the run: failed when any part failed (failures say which and why), partial when records
-// were rejected, else succeeded. Then the sync's old runs are pruned.
+// Finish ends the run: failed when any part failed (failures say which and why, each a sentence;
+// they are joined by spaces), partial when records were rejected, else succeeded. Then the sync's old runs are pruned.
 func (r *Run) Finish(ctx context.Context, failures []string) (store.RunStatus, error) {
 	status := store.RunSucceeded
 	if r.Rejected() > 0 {
@@ -294,7 +303,7 @@ func (r *Run) Finish(ctx context.Context, failures []string) (store.RunStatus, e
 	if len(failures) > 0 {
 		status = store.RunFailed
 	}
-	if err := r.l.store.FinishRun(ctx, r.run.ID, status, strings.Join(failures, "; ")); err != nil {
+	if err := r.l.store.FinishRunDetailed(ctx, r.run.ID, status, strings.Join(failures, " "), r.explained()); err != nil {
 		return status, err
 	}
 	r.ended(ctx, status)
@@ -308,11 +317,17 @@ func (r *Run) Fail(ctx context.Context, reason string) error {
 
 // End ends the run with a status of the caller's (a warehouse run blocked by its guard), then prunes.
 func (r *Run) End(ctx context.Context, status store.RunStatus, reason string) error {
-	if err := r.l.store.FinishRun(ctx, r.run.ID, status, reason); err != nil {
+	if err := r.l.store.FinishRunDetailed(ctx, r.run.ID, status, reason, r.explained()); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
 	r.ended(ctx, status)
 	return nil
+}
+
+func (r *Run) explained() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.detail
 }
 
 // ended follows a run's end: old runs are pruned, then Options.Ended is told.

@@ -3,6 +3,7 @@ package resource
 import (
 	"cmp"
 	"fmt"
+	"github.com/bcsync/bcsync/internal/marketing"
 	"slices"
 	"time"
 
@@ -14,14 +15,16 @@ type Run struct {
 	ID     int64 `json:"id"`
 	SyncID int64 `json:"sync_id"`
 	// ConnectionID is SyncID, under the name the marketing sync's runs had before syncs of other kinds.
-	ConnectionID int64             `json:"connection_id"`
-	TriggeredBy  string            `json:"triggered_by"`
-	Status       string            `json:"status"`
-	StartedAt    time.Time         `json:"started_at"`
-	FinishedAt   *time.Time        `json:"finished_at"`
-	DurationS    float64           `json:"duration_s"`
-	Error        string            `json:"error,omitempty"`
-	Streams      map[string]Stream `json:"streams"`
+	ConnectionID int64      `json:"connection_id"`
+	TriggeredBy  string     `json:"triggered_by"`
+	Status       string     `json:"status"`
+	StartedAt    time.Time  `json:"started_at"`
+	FinishedAt   *time.Time `json:"finished_at"`
+	DurationS    float64    `json:"duration_s"`
+	Error        string     `json:"error,omitempty"`
+	// Detail is the technical errors behind Error's sentences.
+	Detail  string            `json:"detail,omitempty"`
+	Streams map[string]Stream `json:"streams"`
 }
 
 // Stream is one stream's counts in a run and, while it runs, its pace.
@@ -48,7 +51,7 @@ type Stream struct {
 // NewRun converts a run; now dates a running run's duration and pace.
 func NewRun(r *store.Run, now time.Time) Run {
 	out := Run{ID: r.ID, SyncID: r.SyncID, ConnectionID: r.SyncID, TriggeredBy: r.TriggeredBy, Status: string(r.Status), StartedAt: r.StartedAt,
-		DurationS: r.Duration(now).Seconds(), Error: r.Error, Streams: map[string]Stream{}}
+		DurationS: r.Duration(now).Seconds(), Error: r.Error, Detail: r.Detail, Streams: map[string]Stream{}}
 	if !r.FinishedAt.IsZero() {
 		f := r.FinishedAt
 		out.FinishedAt = &f
@@ -152,18 +155,16 @@ func NotSent(c store.StreamCounts) []string {
 	return out
 }
 
-// streamLabels name the streams of a marketing run and the parts of a warehouse run for people: the
-// internal names (order_figures, waiting, carts) are not shown to users.
-var streamLabels = map[string]string{
-	"webhooks": "Webhooks", "unsubscribes": "Unsubscribes back to the store", "subscribers": "Subscribers", "customers": "Customers",
-	"orders": "Orders", "order_figures": "Order figures", "waiting": "Orders waiting for a contact", "products": "Products", "carts": "Abandoned carts",
-	// A warehouse run's parts.
-	"plan": "Plan (rows read)", "add": "Adds", "change": "Changes", "remove": "Removes",
-}
+// partLabels name the parts of a warehouse run for people.
+var partLabels = map[string]string{"plan": "Plan (rows read)", "add": "Adds", "change": "Changes", "remove": "Removes"}
 
-// StreamLabel is a stream's name for people (the name itself for one it does not know).
+// StreamLabel is the name for people of a marketing run's stream or a warehouse run's part: internal
+// names (order_figures, waiting, carts) are not shown to users. A name it does not know is itself.
 func StreamLabel(name string) string {
-	if l, ok := streamLabels[name]; ok {
+	if l := marketing.StreamLabel(name); l != name {
+		return l
+	}
+	if l, ok := partLabels[name]; ok {
 		return l
 	}
 	return name

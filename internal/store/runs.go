@@ -31,8 +31,11 @@ type Run struct {
 	Status      RunStatus
 	StartedAt   time.Time
 	FinishedAt  time.Time
-	Error       string
-	Streams     []StreamCounts
+	// Error says why a run failed, in sentences a merchant understands; Detail is the technical
+	// errors behind them.
+	Error   string
+	Detail  string
+	Streams []StreamCounts
 }
 
 // Duration is how long the run took, or has taken so far.
@@ -122,7 +125,13 @@ func (s *Store) SaveStreamCounts(ctx context.Context, runID int64, c StreamCount
 
 // FinishRun ends a run.
 func (s *Store) FinishRun(ctx context.Context, runID int64, status RunStatus, runErr string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1`, runID, string(status), ms(s.now()), runErr)
+	return s.FinishRunDetailed(ctx, runID, status, runErr, "")
+}
+
+// FinishRunDetailed ends a run with its error's sentences and the technical detail behind them.
+func (s *Store) FinishRunDetailed(ctx context.Context, runID int64, status RunStatus, runErr, detail string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE runs SET status = $2, finished_at = $3, error = $4, detail = $5 WHERE id = $1`,
+		runID, string(status), ms(s.now()), runErr, detail)
 	if err != nil {
 		return fmt.Errorf("store: finish run: %w", err)
 	}
@@ -131,7 +140,7 @@ func (s *Store) FinishRun(ctx context.Context, runID int64, status RunStatus, ru
 
 // Run returns one run with its stream counts.
 func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
-	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error FROM runs WHERE id = $1`, id)
+	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error, detail FROM runs WHERE id = $1`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -146,13 +155,13 @@ func (s *Store) Runs(ctx context.Context, syncID int64, limit int, beforeID int6
 	if beforeID <= 0 {
 		beforeID = 1<<62 - 1
 	}
-	return s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error FROM runs
+	return s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error, detail FROM runs
 		WHERE sync_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, syncID, beforeID, limit)
 }
 
 // LastFinishedRun returns the sync's latest finished run, or nil.
 func (s *Store) LastFinishedRun(ctx context.Context, syncID int64) (*Run, error) {
-	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error FROM runs
+	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error, detail FROM runs
 		WHERE sync_id = $1 AND status <> $2 ORDER BY id DESC LIMIT 1`, syncID, string(RunRunning))
 	if err != nil || len(runs) == 0 {
 		return nil, err
@@ -160,9 +169,40 @@ func (s *Store) LastFinishedRun(ctx context.Context, syncID int64) (*Run, error)
 	return runs[0], nil
 }
 
+// FailedStreak is a sync's run of failures: how many of its last finished runs failed in a row, and
+// when the first of them started (zero when the last run did not fail).
+type FailedStreak struct {
+	Runs  int
+	Since time.Time
+}
+
+// FailedStreak counts the failed runs that ended last in a row (the last 1000 runs at most).
+func (s *Store) FailedStreak(ctx context.Context, syncID int64) (FailedStreak, error) {
+	var out FailedStreak
+	rows, err := s.db.QueryContext(ctx, `SELECT status, started_at FROM runs WHERE sync_id = $1 AND status <> $2 ORDER BY id DESC LIMIT 1000`,
+		syncID, string(RunRunning))
+	if err != nil {
+		return out, fmt.Errorf("store: failed runs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status string
+		var started int64
+		if err := rows.Scan(&status, &started); err != nil {
+			return out, fmt.Errorf("store: failed runs: %w", err)
+		}
+		if RunStatus(status) != RunFailed {
+			break
+		}
+		out.Runs++
+		out.Since = fromMS(started)
+	}
+	return out, rows.Err()
+}
+
 // LastSucceededRun returns the sync's latest run that succeeded, fully or partly, or nil.
 func (s *Store) LastSucceededRun(ctx context.Context, syncID int64) (*Run, error) {
-	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error FROM runs
+	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error, detail FROM runs
 		WHERE sync_id = $1 AND status IN ($2, $3) ORDER BY id DESC LIMIT 1`, syncID, string(RunSucceeded), string(RunPartial))
 	if err != nil || len(runs) == 0 {
 		return nil, err
@@ -183,7 +223,7 @@ func (s *Store) queryRuns(ctx context.Context, q string, args ...any) ([]*Run, e
 			var status string
 			var started int64
 			var finished sql.NullInt64
-			if err := rows.Scan(&r.ID, &r.SyncID, &r.TriggeredBy, &status, &started, &finished, &r.Error); err != nil {
+			if err := rows.Scan(&r.ID, &r.SyncID, &r.TriggeredBy, &status, &started, &finished, &r.Error, &r.Detail); err != nil {
 				return err
 			}
 			r.Status, r.StartedAt, r.FinishedAt = RunStatus(status), fromMS(started), nullMS(finished)

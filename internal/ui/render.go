@@ -133,7 +133,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return "—"
 		}
-		return t.Local().Format("2 Jan 2006 15:04:05")
+		return t.Local().Format("2 Jan 2006 15:04:05 MST")
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"ago": ago,

@@ -14,6 +14,7 @@ import (
 type syncStatus struct {
 	Conn     *store.Connection
 	Activity string
+	Health   resource.Health
 	Current  *store.Run
 	Last     *store.Run
 }
@@ -52,7 +53,7 @@ func (h *Handler) syncStatus(r *http.Request, c *store.Connection) (syncStatus, 
 	if err != nil {
 		return syncStatus{}, err
 	}
-	return syncStatus{Conn: c, Activity: resource.Activity(c, st), Current: st.Current, Last: st.LastRun}, nil
+	return syncStatus{Conn: c, Activity: resource.Activity(c, st), Health: resource.HealthOf(c, st), Current: st.Current, Last: st.LastRun}, nil
 }
 
 func (h *Handler) storeTab(w http.ResponseWriter, r *http.Request) {
