@@ -58,3 +58,38 @@ func TestAnUnreachableStoreFailsFastAndTheConnectionIsFailing(t *testing.T) {
 		t.Errorf("connection list --json: %+v %v", list, err)
 	}
 }
+
+// A connection whose store cannot be reached is shown as failing, on the store tab and in the list of
+// connections, with a sentence a merchant reads, the technical detail behind a disclosure, and when
+// bcsync tries again.
+func TestBrowserShowsAFailingConnectionWithAReadableMessage(t *testing.T) {
+	w := newWorld(t, small)
+	id := w.connect()
+	w.sync(id)
+	host := strings.TrimPrefix(w.bcSrv.URL, "http://")
+	w.bcSrv.Close()
+	b := newBrowser(t, w)
+	b.signIn()
+	tab := "/connections/" + strconv.FormatInt(id, 10)
+	b.visit(tab)
+	b.submit("button[form='sync-now']")
+	sentence := "bcsync cannot reach the store at " + host + ": the connection was refused."
+	b.waitFor("the connection to be shown failing", `(() => {
+		const s = document.querySelector('.sync-status[data-active="false"]');
+		return !!s && s.querySelector('.now .badge.failed') && s.querySelector('.now .badge.failed').textContent === 'failing';
+	})()`, 60*time.Second)
+	b.see(sentence, "1 failed run in a row", "bcsync tries again at")
+	if b.eval(`document.querySelector('.sync-status .now details.detail').open`) {
+		t.Error("the technical detail is shown without being asked for")
+	}
+	if !b.eval(`document.querySelector('.sync-status .now details.detail pre').textContent.includes('connection refused')`) {
+		t.Error("the technical detail is not behind the disclosure")
+	}
+	if b.eval(`document.body.textContent.includes('up to date') || document.body.textContent.includes('healthy')`) {
+		t.Error("a failing connection is called up to date or healthy")
+	}
+	b.shot("store-failing")
+	b.visit("/connections")
+	b.see("failing", sentence)
+	b.shot("connections-failing")
+}
