@@ -105,10 +105,11 @@ type connectionRemoveCmd struct {
 
 func (c *connectionRemoveCmd) Run(ctx context.Context, cfg app.Config) error {
 	return withServices(ctx, cfg, false, func(s *app.Services) error {
-		if err := s.Remove(ctx, c.ID); err != nil {
+		removal, err := s.RemoveConnection(ctx, c.ID)
+		if err != nil {
 			return err
 		}
-		fmt.Printf("connection %d removed; nothing was changed in Dotdigital\n", c.ID)
+		fmt.Printf("connection %d removed; %s; nothing was changed in Dotdigital\n", c.ID, removal.Describe())
 		return nil
 	})
 }
