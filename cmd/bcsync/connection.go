@@ -13,10 +13,33 @@ import (
 )
 
 type connectionCmd struct {
-	Add    connectionAddCmd    `cmd:"" help:"Connect a BigCommerce store to a Dotdigital account (checks both, then starts the first sync)."`
-	List   connectionListCmd   `cmd:"" help:"List connections."`
-	Show   connectionShowCmd   `cmd:"" help:"Show a connection."`
-	Remove connectionRemoveCmd `cmd:"" help:"Remove a connection: stop its syncs, delete its credentials and state (Dotdigital is left as it is)."`
+	Add         connectionAddCmd         `cmd:"" help:"Connect a BigCommerce store to a Dotdigital account (checks both, then starts the first sync)."`
+	List        connectionListCmd        `cmd:"" help:"List connections."`
+	Show        connectionShowCmd        `cmd:"" help:"Show a connection."`
+	Remove      connectionRemoveCmd      `cmd:"" help:"Remove a connection: stop its syncs, delete its webhooks from the store, its credentials and state (Dotdigital is left as it is)."`
+	Credentials connectionCredentialsCmd `cmd:"" help:"Replace a connection's store access token and/or Dotdigital password (checked before saving; the connection keeps its state)."`
+}
+
+type connectionCredentialsCmd struct {
+	ID                     int64  `arg:"" help:"Connection id."`
+	BigcommerceAccessToken string `name:"bigcommerce-access-token" help:"New access token of the store's API account."`
+	DotdigitalPassword     string `name:"dotdigital-password" help:"New password of the Dotdigital API user."`
+}
+
+func (c *connectionCredentialsCmd) Run(ctx context.Context, cfg app.Config) error {
+	return withServices(ctx, cfg, false, func(s *app.Services) error {
+		conn, err := s.RotateCredentials(ctx, c.ID, marketing.CredentialsChange{BigCommerceAccessToken: c.BigcommerceAccessToken,
+			DotdigitalPassword: c.DotdigitalPassword})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("the new credentials of connection %d work and were saved", conn.ID)
+		if conn.Settings.DataSync {
+			fmt.Print("; a sync is queued")
+		}
+		fmt.Println()
+		return nil
+	})
 }
 
 type connectionAddCmd struct {
@@ -43,6 +66,9 @@ func (c *connectionAddCmd) Run(ctx context.Context, cfg app.Config) error {
 		}
 		fmt.Printf("connected %s (%s) to Dotdigital API user %s; subscribers sync to %q; the first sync is queued\n",
 			conn.StoreName, conn.StoreURL, conn.Dotdigital.Username, conn.Settings.SubscriberList.Name)
+		if alive, err := s.Store.WorkersAlive(ctx); err == nil && !alive {
+			fmt.Printf("no bcsync serve or worker is running: `bcsync sync %d --wait` runs the first sync now, or it starts with `bcsync serve`\n", conn.ID)
+		}
 		fmt.Println(conn.ID)
 		return nil
 	})

@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/bcsync/bcsync/internal/resource"
 )
 
 // cli is the whole command line. Every flag can also be set with a BCSYNC_* environment variable
@@ -73,9 +75,21 @@ func main() {
 		if errors.As(err, &code) {
 			os.Exit(int(code))
 		}
-		fmt.Fprintln(os.Stderr, "bcsync:", err)
+		fmt.Fprintln(os.Stderr, "bcsync:", message(err))
 		os.Exit(1)
 	}
+}
+
+// message is what bcsync says of an error: for credentials refused or a store connected already, the
+// sentence the UI and the API say; else the error.
+func message(err error) string {
+	p := resource.ProblemOf(err)
+	switch {
+	case strings.HasPrefix(p.Code, "bigcommerce_"), strings.HasPrefix(p.Code, "dotdigital_"),
+		p.Code == "store_connected", p.Code == "no_credentials", p.Code == "insecure_endpoint":
+		return p.Message
+	}
+	return err.Error()
 }
 
 // exitCode ends bcsync with that code and nothing more printed: the command said why already.

@@ -269,6 +269,22 @@ func (s *Services) stopSync(ctx context.Context, syncID int64) error {
 	return s.Queue.Cancel(ctx, syncID)
 }
 
+// RotateCredentials replaces a connection's store access token and/or Dotdigital password, each
+// checked before it is saved, without losing the connection's state; "needs attention" clears, and a
+// sync is queued to show they work (when data sync is on).
+func (s *Services) RotateCredentials(ctx context.Context, connID int64, ch marketing.CredentialsChange) (*store.Connection, error) {
+	c, err := s.Engine.RotateCredentials(ctx, connID, ch)
+	if err != nil {
+		return nil, err
+	}
+	if c.Settings.DataSync {
+		if err := s.Queue.Enqueue(ctx, c.ID, jobs.TriggerManual); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
+			return c, fmt.Errorf("the credentials are saved but a sync could not be queued: %w", err)
+		}
+	}
+	return c, nil
+}
+
 // UpdateSettings applies a settings change.
 func (s *Services) UpdateSettings(ctx context.Context, connID int64, ch marketing.SettingsChange) (*store.Connection, error) {
 	return s.Engine.UpdateSettings(ctx, connID, ch)

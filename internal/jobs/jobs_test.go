@@ -226,6 +226,9 @@ func TestRateLimitsSnoozeAndPermanentErrorsCancel(t *testing.T) {
 			if y.Name == "revoked" {
 				return false, revoked{}
 			}
+			if y.Name == "refused" {
+				return true, refusedAnswer{}
+			}
 			if call == 1 {
 				return false, rateLimited{50 * time.Millisecond}
 			}
@@ -235,14 +238,21 @@ func TestRateLimitsSnoozeAndPermanentErrorsCancel(t *testing.T) {
 		ctx := context.Background()
 		limited := connection(t, s, time.Hour)
 		bad := newSync(t, s, store.KindMarketing, "revoked", time.Hour)
+		refused := newSync(t, s, store.KindMarketing, "refused", time.Hour)
 		start(t, q)
 		q.Enqueue(ctx, limited, jobs.TriggerManual)
 		q.Enqueue(ctx, bad, jobs.TriggerManual)
+		q.Enqueue(ctx, refused, jobs.TriggerManual)
 		eventually(t, "the rate-limited run to finish", func() bool { return fake.count(limited) == 2 })
 		eventually(t, "the revoked run to be cancelled", func() bool { a, _ := q.Active(ctx, bad); return !a && fake.count(bad) == 1 })
 		time.Sleep(200 * time.Millisecond)
 		if fake.count(bad) != 1 {
 			t.Fatalf("a permanent error was retried %d times", fake.count(bad))
+		}
+		eventually(t, "the refused run to be cancelled", func() bool { a, _ := q.Active(ctx, refused); return !a && fake.count(refused) == 1 })
+		time.Sleep(200 * time.Millisecond)
+		if fake.count(refused) != 1 {
+			t.Fatalf("a permanent error carrying an answer that asked for no wait ran %d times", fake.count(refused))
 		}
 	})
 }
@@ -529,3 +539,11 @@ func TestFailedRunsInARowScheduleTheNextWithBackoff(t *testing.T) {
 		}
 	})
 }
+
+// refusedAnswer is refused credentials whose error carries the API's answer, which has a RetryAfter
+// that asked for no wait (a Dotdigital 401).
+type refusedAnswer struct{}
+
+func (refusedAnswer) Error() string             { return "401: Authorization has been denied" }
+func (refusedAnswer) Permanent() bool           { return true }
+func (refusedAnswer) RetryAfter() time.Duration { return 0 }

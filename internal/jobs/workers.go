@@ -67,14 +67,16 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		// Stopping: continue as soon as a worker runs again, without spending an attempt.
 		return river.JobSnooze(0)
 	}
-	var retry interface{ RetryAfter() time.Duration }
-	if errors.As(err, &retry) {
-		cfg.Logger.Info("run waits for a rate limit", slog.Int64("sync_id", id), slog.Duration("for", retry.RetryAfter()))
-		return river.JobSnooze(retry.RetryAfter())
-	}
+	// Permanent first: a refused credential's error may carry an API answer that has a RetryAfter
+	// method too (0: it asked for no wait), and must not snooze the job into running again at once.
 	var perm interface{ Permanent() bool }
 	if errors.As(err, &perm) && perm.Permanent() {
 		return river.JobCancel(err)
+	}
+	var retry interface{ RetryAfter() time.Duration }
+	if errors.As(err, &retry) && retry.RetryAfter() > 0 {
+		cfg.Logger.Info("run waits for a rate limit", slog.Int64("sync_id", id), slog.Duration("for", retry.RetryAfter()))
+		return river.JobSnooze(retry.RetryAfter())
 	}
 	return err
 }

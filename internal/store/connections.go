@@ -222,6 +222,14 @@ func (s *Store) UpdateSettings(ctx context.Context, id int64, st Settings) error
 	})
 }
 
+// UpdateDotdigitalCredentials replaces a link's API user and password (sealed) and the account's
+// regional endpoint: new credentials, checked by the caller.
+func (s *Store) UpdateDotdigitalCredentials(ctx context.Context, id int64, creds DotdigitalCredentials) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE dotdigital_links SET dd_username = $2, dd_password = $3, dd_api_endpoint = $4 WHERE sync_id = $1`,
+		id, creds.Username, s.box.Seal(creds.Password, ctxPassword), creds.APIEndpoint)
+	return affectedOne(res, err, "update the Dotdigital credentials of", "connection", id)
+}
+
 // UpdateStoreDetails records what the store and the account say about themselves.
 func (s *Store) UpdateStoreDetails(ctx context.Context, id int64, storeName, storeURL, ddAPIEndpoint string) error {
 	now := ms(s.now())
