@@ -54,7 +54,7 @@ type connectionAddCmd struct {
 }
 
 func (c *connectionAddCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		conn, err := s.Connect(ctx, marketing.ConnectInput{
 			Name: c.Name,
 			BigCommerce: store.BigCommerceCredentials{APIPath: c.BigcommerceAPIPath, ClientID: c.BigcommerceClientID,
@@ -79,7 +79,7 @@ type connectionListCmd struct {
 }
 
 func (c *connectionListCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		conns, err := s.Store.Connections(ctx)
 		if err != nil {
 			return err
@@ -106,7 +106,7 @@ type connectionShowCmd struct {
 }
 
 func (c *connectionShowCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error { return showConnection(ctx, s, c.ID, c.JSON) })
+	return withExisting(ctx, cfg, false, func(s *app.Services) error { return showConnection(ctx, s, c.ID, c.JSON) })
 }
 
 func showConnection(ctx context.Context, s *app.Services, id int64, asJSON bool) error {
@@ -130,7 +130,7 @@ type connectionRemoveCmd struct {
 }
 
 func (c *connectionRemoveCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		removal, err := s.RemoveConnection(ctx, c.ID)
 		if err != nil {
 			return err
@@ -140,9 +140,19 @@ func (c *connectionRemoveCmd) Run(ctx context.Context, cfg app.Config) error {
 	})
 }
 
+// withExisting is withServices for commands about what exists (a connection, a store, runs): without
+// a state database it says where it looked, and creates none.
+func withExisting(ctx context.Context, cfg app.Config, work bool, f func(*app.Services) error) error {
+	return runServices(ctx, cfg, app.OpenExisting, work, f)
+}
+
 // withServices opens the state and the services (without workers unless work), runs f and closes them.
 func withServices(ctx context.Context, cfg app.Config, work bool, f func(*app.Services) error) error {
-	a, err := app.Open(ctx, cfg)
+	return runServices(ctx, cfg, app.Open, work, f)
+}
+
+func runServices(ctx context.Context, cfg app.Config, open func(context.Context, app.Config) (*app.App, error), work bool, f func(*app.Services) error) error {
+	a, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -48,12 +48,24 @@ type emulateCmd struct {
 
 func main() {
 	var c command
-	kctx := kong.Parse(&c,
+	parser := kong.Must(&c,
 		kong.Name("bcsync"),
-		kong.Description("Keep a Dotdigital account in step with a BigCommerce store, and write warehouse data back into the store."),
+		kong.Description("Keep a Dotdigital account in step with a BigCommerce store, and write warehouse data back into the store.\n\n"+
+			"Exit codes: 0 done, 1 failed (a sync failed, a credential was refused, …), 2 wrong usage (a bad flag or argument)."),
 		kong.DefaultEnvars("BCSYNC"),
-		kong.UsageOnError(),
 	)
+	kctx, err := parser.Parse(os.Args[1:])
+	if err != nil {
+		// One line and where to look, not the whole help.
+		fmt.Fprintln(os.Stderr, "bcsync:", err)
+		help := "bcsync --help"
+		var pe *kong.ParseError
+		if errors.As(err, &pe) && pe.Context != nil && pe.Context.Command() != "" {
+			help = "bcsync " + commandPath(pe.Context.Command()) + " --help"
+		}
+		fmt.Fprintf(os.Stderr, "see %s\n", help)
+		os.Exit(2)
+	}
 	level := c.LogLevel
 	if kctx.Command() == "sync <id>" && c.Sync.Wait && !logLevelGiven() {
 		// The progress and the summary tell what the run does; the log says only what goes wrong
@@ -96,6 +108,17 @@ func message(err error) string {
 type exitCode int
 
 func (c exitCode) Error() string { return fmt.Sprintf("exit %d", int(c)) }
+
+// commandPath is a command without its arguments: "settings <id>" → "settings".
+func commandPath(cmd string) string {
+	var words []string
+	for _, w := range strings.Fields(cmd) {
+		if !strings.HasPrefix(w, "<") {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
+}
 
 // logLevelGiven says whether the log level was asked for (flag or environment) rather than defaulted.
 func logLevelGiven() bool {

@@ -42,7 +42,7 @@ func (c *settingsCmd) Run(ctx context.Context, cfg app.Config) error {
 			ch.Map[strings.TrimSpace(src)] = strings.TrimSpace(field)
 		}
 	}
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		if _, err := s.UpdateSettings(ctx, c.ID, ch); err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ type syncCmd struct {
 }
 
 func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
-	a, err := app.Open(ctx, cfg)
+	a, err := app.OpenExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (c *runsCmd) Run(ctx context.Context, cfg app.Config) error {
 
 // listRuns prints a sync's runs, newest first, after exists says the sync is there.
 func listRuns(ctx context.Context, cfg app.Config, id int64, limit int, asJSON bool, exists func(*app.Services) error) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		if err := exists(s); err != nil {
 			return err
 		}
