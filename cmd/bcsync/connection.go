@@ -27,7 +27,7 @@ type connectionCredentialsCmd struct {
 }
 
 func (c *connectionCredentialsCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		conn, err := s.RotateCredentials(ctx, c.ID, marketing.CredentialsChange{BigCommerceAccessToken: c.BigcommerceAccessToken,
 			DotdigitalPassword: c.DotdigitalPassword})
 		if err != nil {
@@ -54,7 +54,7 @@ type connectionAddCmd struct {
 }
 
 func (c *connectionAddCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withExisting(ctx, cfg, false, func(s *app.Services) error {
+	return withServices(ctx, cfg, false, func(s *app.Services) error {
 		conn, err := s.Connect(ctx, marketing.ConnectInput{
 			Name: c.Name,
 			BigCommerce: store.BigCommerceCredentials{APIPath: c.BigcommerceAPIPath, ClientID: c.BigcommerceClientID,

@@ -98,7 +98,7 @@ func message(err error) string {
 	p := resource.ProblemOf(err)
 	switch {
 	case strings.HasPrefix(p.Code, "bigcommerce_"), strings.HasPrefix(p.Code, "dotdigital_"),
-		p.Code == "store_connected", p.Code == "no_credentials", p.Code == "insecure_endpoint":
+		p.Code == "store_connected", p.Code == "no_credentials", p.Code == "insecure_endpoint", p.Code == "invalid_mapping":
 		return p.Message
 	}
 	return err.Error()

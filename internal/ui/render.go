@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -139,6 +140,10 @@ var funcs = template.FuncMap{
 	"ago": ago,
 	"duration": func(d time.Duration) string {
 		switch {
+		case d < time.Millisecond:
+			return "under 1 ms" // not "0 ms": it took some time
+		case d < 10*time.Millisecond:
+			return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 		case d < time.Second:
 			return fmt.Sprintf("%d ms", d.Milliseconds())
 		case d < time.Minute:
@@ -159,6 +164,9 @@ var funcs = template.FuncMap{
 	"pace":        func(c store.StreamCounts) resource.Pace { return resource.PaceOf(c, time.Now()) },
 	"streamLabel": streamLabel,
 	"add":         func(a, b int64) int64 { return a + b },
+	"mod":         func(a, b int64) int64 { return a % b },
+	"div":         func(a, b int64) int64 { return a / b },
+	"due":         func(t time.Time) bool { return !t.After(time.Now().Add(5 * time.Second)) },
 	"notSent": func(r *store.Run) []string {
 		var out []string
 		for _, c := range r.Streams {
@@ -193,8 +201,12 @@ var funcs = template.FuncMap{
 	"pathOf": func(raw string) string {
 		if i := strings.Index(raw, "://"); i >= 0 {
 			if j := strings.Index(raw[i+3:], "/"); j >= 0 {
-				return raw[i+3+j:]
+				raw = raw[i+3+j:]
 			}
+		}
+		// Shown as people read it: date_modified:min=2024-05-14T09:34:00Z, not %3A.
+		if s, err := url.PathUnescape(raw); err == nil {
+			return s
 		}
 		return raw
 	},
