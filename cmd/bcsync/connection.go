@@ -66,6 +66,11 @@ func (c *connectionAddCmd) Run(ctx context.Context, cfg app.Config) error {
 		}
 		fmt.Printf("connected %s (%s) to Dotdigital API user %s; subscribers sync to %q; the first sync is queued\n",
 			conn.StoreName, conn.StoreURL, conn.Dotdigital.Username, conn.Settings.SubscriberList.Name)
+		if x, err := s.Engine.Estimate(ctx, conn); err != nil {
+			fmt.Fprintf(os.Stderr, "the first sync could not be estimated: %v\n", err)
+		} else {
+			fmt.Println(x)
+		}
 		if alive, err := s.Store.WorkersAlive(ctx); err == nil && !alive {
 			fmt.Printf("no bcsync serve or worker is running: `bcsync sync %d --wait` runs the first sync now, or it starts with `bcsync serve`\n", conn.ID)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os/exec"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bcsync/bcsync/internal/bigcommerce"
 	bcemu "github.com/bcsync/bcsync/internal/emulator/bigcommerce"
 	ddemu "github.com/bcsync/bcsync/internal/emulator/dotdigital"
 )
@@ -147,3 +149,24 @@ func TestTheRunsJSONGivesTotalsAndTimeLeft(t *testing.T) {
 
 // jsonOf decodes a command's JSON output.
 func jsonOf(out string, v any) error { return json.Unmarshal([]byte(out), v) }
+
+// Connecting a store says what its first sync will read and how long the store's rate limit makes it
+// take, before it starts.
+func TestConnectingAStoreEstimatesTheFirstSync(t *testing.T) {
+	w := newWorld(t, paced, pacedQuota)
+	out := w.bcsync("connection", "add", "--name", "Test shop",
+		"--bigcommerce-api-path", w.bc.APIPath(w.bcSrv.URL), "--bigcommerce-access-token", w.bc.AccessToken(),
+		"--dotdigital-username", w.dd.Username(), "--dotdigital-password", w.dd.Password(), "--dotdigital-endpoint", w.ddSrv.URL)
+	visible := true
+	products := len(all(t, w.store().Products(ctx(), bigcommerce.ProductQuery{Visible: &visible})))
+	pages := func(n int) int { return (n + 249) / 250 }
+	requests := pages(paced.subscribers) + pages(paced.orders) + 1 + pages(products)
+	want := fmt.Sprintf("The first sync reads %d subscribers, %d orders and %d products (and 1,200 customers once a customer list is chosen): %d requests to the store, about ",
+		paced.subscribers, paced.orders, products, requests)
+	if !strings.Contains(out, want) || !strings.Contains(out, " at the 2.0 a second its rate limit leaves bcsync.") {
+		t.Fatalf("connection add said:\n%s\nwant a line starting %q", out, want)
+	}
+	if !strings.Contains(out, "no bcsync serve or worker is running: `bcsync sync 1 --wait` runs the first sync now") {
+		t.Errorf("connection add without serve does not say how the first sync runs:\n%s", out)
+	}
+}
