@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/bcsync/bcsync/internal/marketing"
 	"github.com/bcsync/bcsync/internal/schedule"
 	"io"
 	"strings"
@@ -161,3 +162,20 @@ func Health(w io.Writer, label string, h resource.Health) {
 
 // Time is a time as the CLI prints it: local, with its zone.
 func Time(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") }
+
+// Account prints what a connection's Dotdigital account offers to choose from: its lists and its
+// programmes, with their ids (either may be given to bcsync settings).
+func Account(w io.Writer, a *marketing.Account) {
+	fmt.Fprintln(w, "  Lists of the account:")
+	for _, l := range a.Lists {
+		fmt.Fprintf(w, "    %-8d %s\n", l.ID, l.Name)
+	}
+	fmt.Fprintln(w, "  Programmes of the account:")
+	for _, p := range a.Programs {
+		status := ""
+		if p.Status != "Active" {
+			status = " (" + p.Status + ": enrols no one until active)"
+		}
+		fmt.Fprintf(w, "    %-8d %s%s\n", p.ID, p.Name, status)
+	}
+}
