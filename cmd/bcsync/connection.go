@@ -13,10 +13,33 @@ import (
 )
 
 type connectionCmd struct {
-	Add    connectionAddCmd    `cmd:"" help:"Connect a BigCommerce store to a Dotdigital account (checks both, then starts the first sync)."`
-	List   connectionListCmd   `cmd:"" help:"List connections."`
-	Show   connectionShowCmd   `cmd:"" help:"Show a connection."`
-	Remove connectionRemoveCmd `cmd:"" help:"Remove a connection: stop its syncs, delete its credentials and state (Dotdigital is left as it is)."`
+	Add         connectionAddCmd         `cmd:"" help:"Connect a BigCommerce store to a Dotdigital account (checks both, then starts the first sync)."`
+	List        connectionListCmd        `cmd:"" help:"List connections."`
+	Show        connectionShowCmd        `cmd:"" help:"Show a connection."`
+	Remove      connectionRemoveCmd      `cmd:"" help:"Remove a connection: stop its syncs, delete its webhooks from the store, its credentials and state (Dotdigital is left as it is)."`
+	Credentials connectionCredentialsCmd `cmd:"" help:"Replace a connection's store access token and/or Dotdigital password (checked before saving; the connection keeps its state)."`
+}
+
+type connectionCredentialsCmd struct {
+	ID                     int64  `arg:"" help:"Connection id."`
+	BigcommerceAccessToken string `name:"bigcommerce-access-token" help:"New access token of the store's API account."`
+	DotdigitalPassword     string `name:"dotdigital-password" help:"New password of the Dotdigital API user."`
+}
+
+func (c *connectionCredentialsCmd) Run(ctx context.Context, cfg app.Config) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
+		conn, err := s.RotateCredentials(ctx, c.ID, marketing.CredentialsChange{BigCommerceAccessToken: c.BigcommerceAccessToken,
+			DotdigitalPassword: c.DotdigitalPassword})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("the new credentials of connection %d work and were saved", conn.ID)
+		if conn.Settings.DataSync {
+			fmt.Print("; a sync is queued")
+		}
+		fmt.Println()
+		return nil
+	})
 }
 
 type connectionAddCmd struct {
@@ -43,6 +66,14 @@ func (c *connectionAddCmd) Run(ctx context.Context, cfg app.Config) error {
 		}
 		fmt.Printf("connected %s (%s) to Dotdigital API user %s; subscribers sync to %q; the first sync is queued\n",
 			conn.StoreName, conn.StoreURL, conn.Dotdigital.Username, conn.Settings.SubscriberList.Name)
+		if x, err := s.Engine.Estimate(ctx, conn); err != nil {
+			fmt.Fprintf(os.Stderr, "the first sync could not be estimated: %v\n", err)
+		} else {
+			fmt.Println(x)
+		}
+		if alive, err := s.Store.WorkersAlive(ctx); err == nil && !alive {
+			fmt.Printf("no bcsync serve or worker is running: `bcsync sync %d --wait` runs the first sync now, or it starts with `bcsync serve`\n", conn.ID)
+		}
 		fmt.Println(conn.ID)
 		return nil
 	})
@@ -53,7 +84,7 @@ type connectionListCmd struct {
 }
 
 func (c *connectionListCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		conns, err := s.Store.Connections(ctx)
 		if err != nil {
 			return err
@@ -80,7 +111,7 @@ type connectionShowCmd struct {
 }
 
 func (c *connectionShowCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error { return showConnection(ctx, s, c.ID, c.JSON) })
+	return withExisting(ctx, cfg, false, func(s *app.Services) error { return showConnection(ctx, s, c.ID, c.JSON) })
 }
 
 func showConnection(ctx context.Context, s *app.Services, id int64, asJSON bool) error {
@@ -95,7 +126,7 @@ func showConnection(ctx context.Context, s *app.Services, id int64, asJSON bool)
 	if asJSON {
 		return cli.WriteJSON(os.Stdout, resource.NewConnection(conn, st))
 	}
-	cli.Connection(os.Stdout, conn, st.Mappings, st.LastRun, st.UnsubscribedInDotdigital, st.EnrolmentsWaiting)
+	cli.Connection(os.Stdout, conn, st)
 	return nil
 }
 
@@ -104,18 +135,29 @@ type connectionRemoveCmd struct {
 }
 
 func (c *connectionRemoveCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
-		if err := s.Remove(ctx, c.ID); err != nil {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
+		removal, err := s.RemoveConnection(ctx, c.ID)
+		if err != nil {
 			return err
 		}
-		fmt.Printf("connection %d removed; nothing was changed in Dotdigital\n", c.ID)
+		fmt.Printf("connection %d removed; %s; nothing was changed in Dotdigital\n", c.ID, removal.Describe())
 		return nil
 	})
 }
 
+// withExisting is withServices for commands about what exists (a connection, a store, runs): without
+// a state database it says where it looked, and creates none.
+func withExisting(ctx context.Context, cfg app.Config, work bool, f func(*app.Services) error) error {
+	return runServices(ctx, cfg, app.OpenExisting, work, f)
+}
+
 // withServices opens the state and the services (without workers unless work), runs f and closes them.
 func withServices(ctx context.Context, cfg app.Config, work bool, f func(*app.Services) error) error {
-	a, err := app.Open(ctx, cfg)
+	return runServices(ctx, cfg, app.Open, work, f)
+}
+
+func runServices(ctx context.Context, cfg app.Config, open func(context.Context, app.Config) (*app.App, error), work bool, f func(*app.Services) error) error {
+	a, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}

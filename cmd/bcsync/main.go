@@ -9,9 +9,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/bcsync/bcsync/internal/resource"
 )
 
 // cli is the whole command line. Every flag can also be set with a BCSYNC_* environment variable
@@ -45,13 +48,31 @@ type emulateCmd struct {
 
 func main() {
 	var c command
-	kctx := kong.Parse(&c,
+	parser := kong.Must(&c,
 		kong.Name("bcsync"),
-		kong.Description("Keep a Dotdigital account in step with a BigCommerce store, and write warehouse data back into the store."),
+		kong.Description("Keep a Dotdigital account in step with a BigCommerce store, and write warehouse data back into the store.\n\n"+
+			"Exit codes: 0 done, 1 failed (a sync failed, a credential was refused, …), 2 wrong usage (a bad flag or argument)."),
 		kong.DefaultEnvars("BCSYNC"),
-		kong.UsageOnError(),
 	)
-	logger := newLogger(c.LogLevel, c.LogFormat)
+	kctx, err := parser.Parse(os.Args[1:])
+	if err != nil {
+		// One line and where to look, not the whole help.
+		fmt.Fprintln(os.Stderr, "bcsync:", err)
+		help := "bcsync --help"
+		var pe *kong.ParseError
+		if errors.As(err, &pe) && pe.Context != nil && pe.Context.Command() != "" {
+			help = "bcsync " + commandPath(pe.Context.Command()) + " --help"
+		}
+		fmt.Fprintf(os.Stderr, "see %s\n", help)
+		os.Exit(2)
+	}
+	level := c.LogLevel
+	if kctx.Command() == "sync <id>" && c.Sync.Wait && !logLevelGiven() {
+		// The progress and the summary tell what the run does; the log says only what goes wrong
+		// beyond it, and does not break into the bars.
+		level = slog.LevelWarn
+	}
+	logger := newLogger(level, c.LogFormat)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg, err := c.state.config(logger)
@@ -62,9 +83,54 @@ func main() {
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	kctx.Bind(logger, cfg, &c.state)
 	if err := kctx.Run(); err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintln(os.Stderr, "bcsync:", err)
+		var code exitCode
+		if errors.As(err, &code) {
+			os.Exit(int(code))
+		}
+		fmt.Fprintln(os.Stderr, "bcsync:", message(err))
 		os.Exit(1)
 	}
+}
+
+// message is what bcsync says of an error: for credentials refused or a store connected already, the
+// sentence the UI and the API say; else the error.
+func message(err error) string {
+	p := resource.ProblemOf(err)
+	switch {
+	case strings.HasPrefix(p.Code, "bigcommerce_"), strings.HasPrefix(p.Code, "dotdigital_"),
+		p.Code == "store_connected", p.Code == "no_credentials", p.Code == "insecure_endpoint", p.Code == "invalid_mapping":
+		return p.Message
+	}
+	return err.Error()
+}
+
+// exitCode ends bcsync with that code and nothing more printed: the command said why already.
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit %d", int(c)) }
+
+// commandPath is a command without its arguments: "settings <id>" → "settings".
+func commandPath(cmd string) string {
+	var words []string
+	for _, w := range strings.Fields(cmd) {
+		if !strings.HasPrefix(w, "<") {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// logLevelGiven says whether the log level was asked for (flag or environment) rather than defaulted.
+func logLevelGiven() bool {
+	if os.Getenv("BCSYNC_LOG_LEVEL") != "" {
+		return true
+	}
+	for _, a := range os.Args[1:] {
+		if a == "--log-level" || strings.HasPrefix(a, "--log-level=") {
+			return true
+		}
+	}
+	return false
 }
 
 func newLogger(level slog.Level, format string) *slog.Logger {

@@ -50,7 +50,7 @@ type storeListCmd struct {
 }
 
 func (c *storeListCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		shops, err := s.Store.Shops(ctx)
 		if err != nil {
 			return err
@@ -77,7 +77,7 @@ type storeShowCmd struct {
 }
 
 func (c *storeShowCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		sh, err := s.Store.Shop(ctx, c.ID)
 		if err != nil {
 			return err
@@ -100,7 +100,7 @@ type storeRemoveCmd struct {
 }
 
 func (c *storeRemoveCmd) Run(ctx context.Context, cfg app.Config) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		if err := s.RemoveStore(ctx, c.ID); err != nil {
 			return err
 		}

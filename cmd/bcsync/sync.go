@@ -21,7 +21,7 @@ type syncCmd struct {
 }
 
 func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
-	a, err := app.Open(ctx, cfg)
+	a, err := app.OpenExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -38,15 +38,15 @@ func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
 	err = s.SyncNow(ctx, c.ID)
 	attach := errors.Is(err, jobs.ErrAlreadyQueued)
 	switch {
+	case attach && !c.Wait:
+		fmt.Println("a sync of this connection is already queued or running; no second one was queued")
+		return nil
+	case attach && c.JSON:
+		// Scripts learn on standard error that no second sync was queued; the JSON is that sync's run.
+		fmt.Fprintln(os.Stderr, "a sync of this connection is already queued or running; no second one was queued")
 	case attach:
-		msg := os.Stdout
-		if c.JSON {
-			msg = os.Stderr // stdout is for the JSON
-		}
-		fmt.Fprintln(msg, "a sync of this connection is already queued or running; no second one was queued")
-		if !c.Wait {
-			return nil
-		}
+		// Waiting for the sync already queued (the first sync after connection add) is what was asked:
+		// its progress follows, without a word about a second one.
 	case err != nil:
 		return err
 	case !c.Wait:
@@ -65,7 +65,7 @@ func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {
 		cli.Summary(os.Stdout, run)
 	}
 	if run.Status == store.RunFailed {
-		return fmt.Errorf("the sync failed: %s", run.Error)
+		return exitCode(1) // the summary said why
 	}
 	return nil
 }
@@ -124,7 +124,7 @@ func (c *runsCmd) Run(ctx context.Context, cfg app.Config) error {
 
 // listRuns prints a sync's runs, newest first, after exists says the sync is there.
 func listRuns(ctx context.Context, cfg app.Config, id int64, limit int, asJSON bool, exists func(*app.Services) error) error {
-	return withServices(ctx, cfg, false, func(s *app.Services) error {
+	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		if err := exists(s); err != nil {
 			return err
 		}

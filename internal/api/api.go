@@ -38,6 +38,7 @@ func New(svc *app.Services, a *auth.Service) *Handler {
 	route("GET /api/v1/connections/{id}", h.getConnection)
 	route("DELETE /api/v1/connections/{id}", h.deleteConnection)
 	route("PATCH /api/v1/connections/{id}/settings", h.patchSettings)
+	route("PUT /api/v1/connections/{id}/credentials", h.putCredentials)
 	route("GET /api/v1/connections/{id}/mapping", h.getMapping)
 	route("PUT /api/v1/connections/{id}/mapping", h.putMapping)
 	route("GET /api/v1/connections/{id}/account", h.getAccount)

@@ -104,7 +104,7 @@ func (h *Handler) deleteConnection(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := h.svc.Remove(r.Context(), c.ID); err != nil {
+	if _, err := h.svc.RemoveConnection(r.Context(), c.ID); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

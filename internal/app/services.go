@@ -173,31 +173,70 @@ func (s *Services) SyncNow(ctx context.Context, connID int64) error {
 	return s.Queue.Enqueue(ctx, connID, jobs.TriggerManual)
 }
 
-// Remove removes a connection: its syncs stop at once and its Dotdigital link, credentials and state
-// are deleted; so is its store, unless another sync of the store uses it. Dotdigital is left as it is.
+// Remove removes a connection (see RemoveConnection), for callers that need no report.
 func (s *Services) Remove(ctx context.Context, connID int64) error {
+	_, err := s.RemoveConnection(ctx, connID)
+	return err
+}
+
+// Removal is what removing a connection did beyond bcsync's own state.
+type Removal struct {
+	// Webhooks is how many webhooks were deleted from the store; WebhooksLeft says why some could not
+	// be (the store unreachable, its token revoked): they stay, calling an address that is gone.
+	Webhooks     int
+	WebhooksLeft error
+}
+
+// Describe says what became of the webhooks, as the CLI and the UI tell it.
+func (r Removal) Describe() string {
+	switch {
+	case r.WebhooksLeft != nil:
+		return fmt.Sprintf("its webhooks could not be deleted from the store (%v): delete them in the store's control panel", r.WebhooksLeft)
+	case r.Webhooks == 1:
+		return "its webhook was deleted from the store"
+	case r.Webhooks > 0:
+		return fmt.Sprintf("its %d webhooks were deleted from the store", r.Webhooks)
+	}
+	return "it had no webhooks in the store"
+}
+
+// RemoveConnection removes a connection: its syncs stop at once, the webhooks it registered are
+// deleted from the store, and its Dotdigital link, credentials and state are deleted; so is its
+// store, unless another sync of the store uses it. Dotdigital is left as it is. A store that cannot
+// be reached does not stop the removal: the report says its webhooks stayed.
+func (s *Services) RemoveConnection(ctx context.Context, connID int64) (Removal, error) {
+	var out Removal
 	c, err := s.Store.Connection(ctx, connID)
 	if err != nil {
-		return err
+		return out, err
 	}
 	if err := s.stopSync(ctx, connID); err != nil {
-		return err
+		return out, err
+	}
+	out.Webhooks, out.WebhooksLeft = s.Engine.RemoveWebhooks(ctx, c)
+	if out.WebhooksLeft != nil {
+		s.Logger.Warn("the connection's webhooks stay in the store", slog.Int64("connection_id", connID), slog.Any("error", out.WebhooksLeft))
 	}
 	if err := s.Store.DeleteSync(ctx, connID); err != nil {
-		return err
+		return out, err
+	}
+	if out.WebhooksLeft == nil && c.WebhooksURL != "" {
+		if err := s.Store.SetWebhooksURL(ctx, c.StoreID, ""); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return out, err
+		}
 	}
 	others, err := s.Store.Syncs(ctx, c.StoreID)
 	if err != nil {
-		return err
+		return out, err
 	}
 	if len(others) == 0 {
 		if err := s.Store.DeleteShop(ctx, c.StoreID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
+			return out, err
 		}
 		s.Shops.Forget(c.StoreID)
 	}
-	s.Logger.Info("connection removed", slog.Int64("connection_id", connID), slog.Bool("store_kept", len(others) > 0))
-	return nil
+	s.Logger.Info("connection removed", slog.Int64("connection_id", connID), slog.Bool("store_kept", len(others) > 0), slog.Int("webhooks_deleted", out.Webhooks))
+	return out, nil
 }
 
 // RemoveStore removes a store with every sync of it: they stop at once and their credentials and state
@@ -228,6 +267,22 @@ func (s *Services) stopSync(ctx context.Context, syncID int64) error {
 	s.Engine.Stop(syncID)
 	s.Warehouse.Stop(syncID)
 	return s.Queue.Cancel(ctx, syncID)
+}
+
+// RotateCredentials replaces a connection's store access token and/or Dotdigital password, each
+// checked before it is saved, without losing the connection's state; "needs attention" clears, and a
+// sync is queued to show they work (when data sync is on).
+func (s *Services) RotateCredentials(ctx context.Context, connID int64, ch marketing.CredentialsChange) (*store.Connection, error) {
+	c, err := s.Engine.RotateCredentials(ctx, connID, ch)
+	if err != nil {
+		return nil, err
+	}
+	if c.Settings.DataSync {
+		if err := s.Queue.Enqueue(ctx, c.ID, jobs.TriggerManual); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
+			return c, fmt.Errorf("the credentials are saved but a sync could not be queued: %w", err)
+		}
+	}
+	return c, nil
 }
 
 // UpdateSettings applies a settings change.
@@ -262,6 +317,9 @@ func (s *Services) Describe(ctx context.Context, c *store.Connection, mappings b
 		return st, err
 	}
 	if st.UnsubscribedInDotdigital, err = s.Engine.UnsubscribedInDotdigital(ctx, c.ID); err != nil {
+		return st, err
+	}
+	if st.Failing, err = s.Store.FailedStreak(ctx, c.ID); err != nil {
 		return st, err
 	}
 	return st, nil

@@ -45,7 +45,8 @@ type Config struct {
 	Pacer  *Pacer
 	Logger *slog.Logger
 
-	// MaxAttempts bounds the attempts of one request that fails (5xx, timeout, cut body); default 8.
+	// MaxAttempts bounds the attempts of one request that fails (5xx, timeout, cut body); default 8 (a
+	// connection refused or not made: at most 3).
 	MaxAttempts int
 	// BackoffBase and BackoffMax shape the waits between those attempts; defaults 500 ms and 30 s.
 	BackoffBase, BackoffMax time.Duration
@@ -265,8 +266,10 @@ func (c *Client) do(ctx context.Context, r call, out any) (int, error) {
 			failures++
 			retry, wait = failures < c.attempts, c.backoff.Wait(failures)
 		case status == 0 && notSent(err):
+			// A host that refuses or cannot be found is seldom back within seconds: a few quick tries,
+			// then the run fails at once and the next one is scheduled with backoff.
 			failures++
-			retry, wait = failures < c.attempts, c.backoff.Wait(failures)
+			retry, wait = failures < min(c.attempts, unreachableAttempts), c.backoff.Wait(failures)
 		case status >= 500 || status == 0 || errors.Is(err, errCutBody):
 			if !r.idempotent() {
 				return status, fmt.Errorf("%w: %w", ErrMaybeApplied, err)

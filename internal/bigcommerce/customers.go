@@ -109,14 +109,19 @@ type CustomerQuery struct {
 	FirstPage int
 }
 
+// filters are the query's date range (ids and emails go by chunks).
+func (q CustomerQuery) filters() url.Values {
+	v := url.Values{}
+	setRange(v, "date_modified:min", "date_modified:max", q.ModifiedSince, q.ModifiedUntil)
+	return v
+}
+
 // Customers reads customers page by page (250 each) with their addresses, attribute values, form
 // fields and store credit, sorted by date_modified ascending.
 func (c *Client) Customers(ctx context.Context, q CustomerQuery) iter.Seq2[[]Customer, error] {
-	base := url.Values{
-		"include": {"addresses,attributes,formfields,storecredit"},
-		"sort":    {"date_modified:asc"},
-	}
-	setRange(base, "date_modified:min", "date_modified:max", q.ModifiedSince, q.ModifiedUntil)
+	base := q.filters()
+	base.Set("include", "addresses,attributes,formfields,storecredit")
+	base.Set("sort", "date_modified:asc")
 	return byChunks(ctx, q.IDs, q.Emails, func(ids []int, emails []string) iter.Seq2[[]Customer, error] {
 		query := cloneValues(base)
 		if ids != nil {

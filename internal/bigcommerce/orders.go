@@ -272,7 +272,8 @@ var orderIncludes = url.Values{"include": {"consignments.line_items"}, "consignm
 // inlines (50, flagged by __warning__) costs extra requests, for its /products.
 func (c *Client) Orders(ctx context.Context, q OrderQuery) iter.Seq2[[]Order, error] {
 	filters := q.values()
-	return paginate(ctx, c, "orders", q.FirstPage, func(ctx context.Context, n int) ([]Order, int, error) {
+	_, counting := ctx.Value(progressKey{}).(func(Progress))
+	return paginate(ctx, c, "orders", q.FirstPage, func(ctx context.Context, n int) ([]Order, int, int, error) {
 		query := cloneValues(filters)
 		for k, v := range orderIncludes {
 			query[k] = v
@@ -282,25 +283,30 @@ func (c *Client) Orders(ctx context.Context, q OrderQuery) iter.Seq2[[]Order, er
 		query.Set("limit", strconv.Itoa(c.pageSize))
 		var wire []orderWire
 		if _, err := c.do(ctx, call{method: http.MethodGet, path: "v2/orders", query: query}, &wire); err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		page := make([]Order, len(wire))
 		for i := range wire {
 			var err error
 			if page[i], err = c.orderOf(ctx, &wire[i]); err != nil {
-				return nil, 0, err
+				return nil, 0, 0, err
 			}
 		}
-		pages := -1
-		if n == 1 && len(page) == c.pageSize && c.prefetch > 1 && c.limiter.spare() > 2 {
-			// v2 lists say nothing of their size; one count lets the rest be read ahead.
+		pages, total := -1, -1
+		switch {
+		case n != 1:
+		case len(page) < c.pageSize:
+			total = len(page) // the first page holds them all
+		case counting || c.prefetch > 1 && c.limiter.spare() > 2:
+			// v2 lists say nothing of their size; one count gives progress its total and lets the
+			// rest be read ahead.
 			count, err := c.countOrders(ctx, filters)
 			if err != nil {
-				return nil, 0, err
+				return nil, 0, 0, err
 			}
-			pages = (count + c.pageSize - 1) / c.pageSize
+			pages, total = (count+c.pageSize-1)/c.pageSize, count
 		}
-		return page, pages, nil
+		return page, pages, total, nil
 	})
 }
 

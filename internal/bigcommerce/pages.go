@@ -8,8 +8,9 @@ import (
 	"strconv"
 )
 
-// fetchPage reads page n (from 1) and reports the number of pages when it knows it (else -1).
-type fetchPage[T any] func(ctx context.Context, n int) (items []T, pages int, err error)
+// fetchPage reads page n (from 1) and reports the number of pages and of records in all when it knows
+// them (else -1).
+type fetchPage[T any] func(ctx context.Context, n int) (items []T, pages, total int, err error)
 
 // Progress describes a read in progress; see WithProgress.
 type Progress struct {
@@ -17,6 +18,9 @@ type Progress struct {
 	Page     int    // pages read so far
 	Pages    int    // pages in all, 0 when not known
 	Records  int    // records read so far
+	// Total is how many records the read holds in all, as the store said with its first page (v3
+	// meta.pagination.total, a v2 count); -1 when it did not say.
+	Total int
 }
 
 type progressKey struct{}
@@ -43,12 +47,15 @@ func paginate[T any](ctx context.Context, c *Client, resource string, first int,
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		report, _ := ctx.Value(progressKey{}).(func(Progress))
-		progress := Progress{Resource: resource}
-		emit := func(items []T, pages int) bool {
+		progress := Progress{Resource: resource, Total: -1}
+		emit := func(items []T, pages, total int) bool {
 			progress.Page++
 			progress.Records += len(items)
 			if pages > 0 {
 				progress.Pages = pages
+			}
+			if total >= 0 && progress.Total < 0 {
+				progress.Total = total
 			}
 			if report != nil {
 				report(progress)
@@ -56,12 +63,12 @@ func paginate[T any](ctx context.Context, c *Client, resource string, first int,
 			return yield(items, nil)
 		}
 
-		items, pages, err := fetch(ctx, first)
+		items, pages, total, err := fetch(ctx, first)
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		if !emit(items, pages) || len(items) < c.pageSize || pages == first {
+		if !emit(items, pages, total) || len(items) < c.pageSize || pages == first {
 			return
 		}
 		next := first + 1
@@ -71,7 +78,7 @@ func paginate[T any](ctx context.Context, c *Client, resource string, first int,
 			ch := make(chan pageResult[T], 1)
 			queue = append(queue, ch)
 			go func() {
-				items, pages, err := fetch(ctx, n)
+				items, pages, _, err := fetch(ctx, n)
 				ch <- pageResult[T]{items, pages, err}
 			}()
 		}
@@ -86,7 +93,7 @@ func paginate[T any](ctx context.Context, c *Client, resource string, first int,
 				r = <-queue[0]
 				queue = queue[1:]
 			} else {
-				r.items, r.pages, r.err = fetch(ctx, next)
+				r.items, r.pages, _, r.err = fetch(ctx, next)
 				next++
 			}
 			if r.err != nil {
@@ -96,7 +103,7 @@ func paginate[T any](ctx context.Context, c *Client, resource string, first int,
 			if r.pages > pages {
 				pages = r.pages // the set grew while it was read
 			}
-			if !emit(r.items, pages) {
+			if !emit(r.items, pages, -1) {
 				return
 			}
 			if len(queue) == 0 && (len(r.items) < c.pageSize || known && next > pages) {
@@ -133,15 +140,15 @@ type v3List[W any] struct {
 // v3Pages reads a v3 list with page and limit, knowing the number of pages from the first one. Records
 // arrive as wire type W and are handed out as model T.
 func v3Pages[W, T any](ctx context.Context, c *Client, resource, path string, query url.Values, first int, model func(*W) T) iter.Seq2[[]T, error] {
-	return paginate(ctx, c, resource, first, func(ctx context.Context, n int) ([]T, int, error) {
+	return paginate(ctx, c, resource, first, func(ctx context.Context, n int) ([]T, int, int, error) {
 		q := cloneValues(query)
 		q.Set("page", strconv.Itoa(n))
 		q.Set("limit", strconv.Itoa(c.pageSize))
 		var page v3List[W]
 		if _, err := c.do(ctx, call{method: http.MethodGet, path: path, query: q}, &page); err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
-		return models(page.Data, model), max(page.Meta.Pagination.TotalPages, 1), nil
+		return models(page.Data, model), max(page.Meta.Pagination.TotalPages, 1), page.Meta.Pagination.Total, nil
 	})
 }
 

@@ -92,17 +92,22 @@ type ProductQuery struct {
 	FirstPage int
 }
 
+// filters are the query's date range and visibility (ids go by chunks).
+func (q ProductQuery) filters() url.Values {
+	v := url.Values{}
+	setRange(v, "date_modified:min", "date_modified:max", q.ModifiedSince, q.ModifiedUntil)
+	if q.Visible != nil {
+		v.Set("is_visible", strconv.FormatBool(*q.Visible))
+	}
+	return v
+}
+
 // Products reads products page by page (250 each) with their variants, images and custom fields.
 func (c *Client) Products(ctx context.Context, q ProductQuery) iter.Seq2[[]Product, error] {
-	base := url.Values{
-		"include":   {"variants,images,custom_fields"},
-		"sort":      {"date_modified"},
-		"direction": {"asc"},
-	}
-	setRange(base, "date_modified:min", "date_modified:max", q.ModifiedSince, q.ModifiedUntil)
-	if q.Visible != nil {
-		base.Set("is_visible", strconv.FormatBool(*q.Visible))
-	}
+	base := q.filters()
+	base.Set("include", "variants,images,custom_fields")
+	base.Set("sort", "date_modified")
+	base.Set("direction", "asc")
 	return byChunks(ctx, q.IDs, nil, func(ids []int, _ []string) iter.Seq2[[]Product, error] {
 		query := cloneValues(base)
 		if ids != nil {

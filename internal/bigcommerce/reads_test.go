@@ -420,7 +420,7 @@ func TestProgress(t *testing.T) {
 	var seen []Progress
 	ctx := WithProgress(ctxT(t), func(p Progress) { seen = append(seen, p) })
 	readAll(t, s.client.Customers(ctx, CustomerQuery{}))
-	if len(seen) != 3 || seen[2] != (Progress{Resource: "customers", Page: 3, Pages: 3, Records: 600}) {
+	if len(seen) != 3 || seen[2] != (Progress{Resource: "customers", Page: 3, Pages: 3, Records: 600, Total: 600}) {
 		t.Fatalf("progress %+v", seen)
 	}
 }

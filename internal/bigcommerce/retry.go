@@ -19,6 +19,10 @@ import (
 // keeps refusing after this many windows is treated as failing.
 const throttleRetries = 20
 
+// unreachableAttempts bounds the attempts of a request whose connection was refused or could not be
+// made (about 2 s of waits with the default backoff).
+const unreachableAttempts = 3
+
 // notSent reports whether a transport error proves the request never reached the server.
 func notSent(err error) bool {
 	var op *net.OpError

@@ -56,13 +56,19 @@ type SubscriberQuery struct {
 	Email         string    // exact, ignoring case
 }
 
+// filters are the query's date range and email (ids go by chunks).
+func (q SubscriberQuery) filters() url.Values {
+	v := url.Values{}
+	setRange(v, "date_modified:min", "date_modified:max", q.ModifiedSince, q.ModifiedUntil)
+	if q.Email != "" {
+		v.Set("email", q.Email)
+	}
+	return v
+}
+
 // Subscribers reads subscribers page by page (250 each).
 func (c *Client) Subscribers(ctx context.Context, q SubscriberQuery) iter.Seq2[[]Subscriber, error] {
-	base := url.Values{}
-	setRange(base, "date_modified:min", "date_modified:max", q.ModifiedSince, q.ModifiedUntil)
-	if q.Email != "" {
-		base.Set("email", q.Email)
-	}
+	base := q.filters()
 	return byChunks(ctx, q.IDs, nil, func(ids []int, _ []string) iter.Seq2[[]Subscriber, error] {
 		query := cloneValues(base)
 		if ids != nil {

@@ -33,6 +33,9 @@ type Waiter struct {
 	Out    io.Writer // progress; nil for none
 	TTY    bool      // redraw bars in place
 	Every  time.Duration
+	// LineEvery is how often, when not on a terminal, a running stream's progress is printed again
+	// (besides a line each time a stream changes state); default 10 s.
+	LineEvery time.Duration
 	// Idle, when set, runs before each look at the run (e.g. to start workers when no process runs them).
 	Idle func(ctx context.Context) error
 }
@@ -46,7 +49,10 @@ func (w *Waiter) Wait(ctx context.Context, connID, afterID int64, attach bool) (
 	var runID int64
 	var lastDraw time.Time
 	idleSince := time.Time{}
-	p := &progress{out: w.Out, tty: w.TTY}
+	p := &progress{out: w.Out, tty: w.TTY, lineEvery: w.LineEvery}
+	if p.lineEvery <= 0 {
+		p.lineEvery = 10 * time.Second
+	}
 	for {
 		if w.Idle != nil {
 			if err := w.Idle(ctx); err != nil {
@@ -111,11 +117,13 @@ func (w *Waiter) findRun(ctx context.Context, connID, afterID int64, attach bool
 
 // progress draws one line per stream: a bar when the total is known, the counts, rate and time left.
 type progress struct {
-	out    io.Writer
-	tty    bool
-	lines  int
-	states map[string]string
-	header bool
+	out       io.Writer
+	tty       bool
+	lineEvery time.Duration
+	lines     int
+	states    map[string]string
+	printed   map[string]time.Time // when a running stream's line was last printed (not on a terminal)
+	header    bool
 }
 
 func (p *progress) draw(r *store.Run, final bool) {
@@ -136,42 +144,52 @@ func (p *progress) draw(r *store.Run, final bool) {
 		p.lines = len(r.Streams)
 		return
 	}
-	// Not a terminal: a line when a stream changes state, and the counts at the end.
+	// Not a terminal: a line when a stream changes state, every lineEvery while it runs, and the
+	// counts at the end.
 	if p.states == nil {
-		p.states = map[string]string{}
+		p.states, p.printed = map[string]string{}, map[string]time.Time{}
 	}
+	now := time.Now()
 	for _, c := range r.Streams {
-		if p.states[c.Stream] != c.State || (final && c.State == "running") {
-			p.states[c.Stream] = c.State
+		changed := p.states[c.Stream] != c.State
+		again := c.State == "running" && now.Sub(p.printed[c.Stream]) >= p.lineEvery
+		if changed || again || (final && c.State == "running") {
+			p.states[c.Stream], p.printed[c.Stream] = c.State, now
 			if c.State != "pending" {
-				fmt.Fprintln(p.out, StreamLine(c, time.Now()))
+				fmt.Fprintln(p.out, StreamLine(c, now))
 			}
 		}
 	}
 }
 
 // StreamLine is one stream's progress, e.g.
-// "orders        [#######...] 1500/2000  75%  250/s  2s left  sent 1200 unchanged 300 rejected 0".
+// "Orders                          running  [#####...............] 1500 of 6000  25%  2m0s left  40/s  sent 1200 unchanged 300 rejected 0".
 func StreamLine(c store.StreamCounts, now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-14s %-8s", c.Stream, c.State)
+	fmt.Fprintf(&b, "%-30s %-8s", resource.StreamLabel(c.Stream), c.State)
 	p := resource.PaceOf(c, now)
-	if c.Total > 0 {
+	if c.Total >= 0 && c.State != "pending" && c.State != "skipped" {
 		const width = 20
-		fill := width * p.Percent / 100
-		fmt.Fprintf(&b, " [%s%s] %d/%d %3d%%", strings.Repeat("#", fill), strings.Repeat(".", width-fill), c.Read, c.Total, p.Percent)
+		fill := width * max(p.Percent, 0) / 100
+		fmt.Fprintf(&b, " [%s%s] %d of %d %3d%%", strings.Repeat("#", fill), strings.Repeat(".", width-fill), c.Read, c.Total, max(p.Percent, 0))
 		if p.Left > 0 {
-			fmt.Fprintf(&b, " %s left", p.Left)
+			fmt.Fprintf(&b, "  %s left", p.Left)
 		}
 	} else {
 		fmt.Fprintf(&b, " read %d", c.Read)
 	}
 	if p.Rate > 0 {
-		fmt.Fprintf(&b, " %.0f/s", p.Rate)
+		fmt.Fprintf(&b, "  %.0f/s", p.Rate)
 	}
 	fmt.Fprintf(&b, "  sent %d unchanged %d rejected %d", c.Sent, c.Unchanged, c.Rejected)
 	if c.StillRejected > 0 {
 		fmt.Fprintf(&b, " still rejected %d", c.StillRejected)
+	}
+	if c.Waiting > 0 {
+		fmt.Fprintf(&b, " waiting %d", c.Waiting)
+	}
+	if c.Skipped > 0 {
+		fmt.Fprintf(&b, " skipped %d", c.Skipped)
 	}
 	return b.String()
 }
@@ -186,7 +204,8 @@ func Summary(w io.Writer, r *store.Run) {
 			parts["add"].Rejected+parts["change"].Rejected+parts["remove"].Rejected)
 	} else {
 		read, sent, unchanged, rejected := resource.Totals(r)
-		fmt.Fprintf(w, ": read %d, sent %d, unchanged %d, rejected %d", read, sent, unchanged, rejected)
+		waiting, skipped := resource.Held(r)
+		fmt.Fprintf(w, ": read %d, sent %d, unchanged %d, rejected %d, waiting %d, skipped %d", read, sent, unchanged, rejected, waiting, skipped)
 		if still := resource.StillRejected(r); still > 0 {
 			fmt.Fprintf(w, ", still rejected %d (refused before, unchanged: not sent again)", still)
 		}
@@ -194,6 +213,12 @@ func Summary(w io.Writer, r *store.Run) {
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", r.Error)
+		if r.Detail != "" {
+			fmt.Fprintln(w, "details:")
+			for _, line := range strings.Split(r.Detail, "\n") {
+				fmt.Fprintf(w, "  %s\n", line)
+			}
+		}
 	}
 }
 

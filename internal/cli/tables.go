@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"github.com/bcsync/bcsync/internal/marketing"
+	"github.com/bcsync/bcsync/internal/schedule"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -14,7 +16,7 @@ import (
 // Connections prints one line per connection with what it does and its last run.
 func Connections(w io.Writer, conns []resource.Connection) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tSTORE\tDATA SYNC\tSTATUS\tNOW\tLAST SYNC\tRESULT")
+	fmt.Fprintln(tw, "ID\tNAME\tSTORE\tDATA SYNC\tHEALTH\tNOW\tLAST SYNC\tRESULT")
 	for _, c := range conns {
 		sync := "on"
 		if !c.DataSync {
@@ -25,13 +27,14 @@ func Connections(w io.Writer, conns []resource.Connection) {
 			when = r.FinishedAt.Local().Format(time.DateTime)
 			result = r.Status
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.StoreURL, sync, c.Status, c.Activity, when, result)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.StoreURL, sync, strings.ReplaceAll(c.Health.State, "_", " "), c.Activity, when, result)
 	}
 	tw.Flush()
 }
 
-// Connection prints one connection's settings; secrets are never printed.
-func Connection(w io.Writer, c *store.Connection, mappings []store.FieldMapping, last *store.Run, unsubscribedInDotdigital, enrolmentsWaiting int64) {
+// Connection prints one connection's settings and health; secrets are never printed.
+func Connection(w io.Writer, c *store.Connection, st resource.ConnectionState) {
+	mappings, last := st.Mappings, st.LastRun
 	ref := func(r store.Ref) string {
 		if r.ID == 0 {
 			return "none"
@@ -39,27 +42,27 @@ func Connection(w io.Writer, c *store.Connection, mappings []store.FieldMapping,
 		return fmt.Sprintf("%s (%d)", r.Name, r.ID)
 	}
 	onOff := map[bool]string{true: "on", false: "off"}
-	st := c.Settings
+	settings := c.Settings
 	fmt.Fprintf(w, "Connection %d: %s\n", c.ID, c.Name)
-	fmt.Fprintf(w, "  Store:                  %s (%s, hash %s; store %d)\n", c.StoreName, c.StoreURL, c.StoreHash, c.StoreID)
-	fmt.Fprintf(w, "  Dotdigital API user:    %s (%s)\n", c.Dotdigital.Username, orDash(c.Dotdigital.APIEndpoint))
-	fmt.Fprintf(w, "  Status:                 %s %s\n", c.Status, c.StatusMessage)
-	fmt.Fprintf(w, "  Data sync:              %s, every %s\n", onOff[st.DataSync], st.Interval)
-	fmt.Fprintf(w, "  Subscribers sync to:    %s\n", ref(st.SubscriberList))
-	fmt.Fprintf(w, "  Customers sync to:      %s\n", ref(st.CustomerList))
-	fmt.Fprintf(w, "  New customers enrol in: %s\n", ref(st.NewCustomerProgram))
-	fmt.Fprintf(w, "  New subscribers enrol:  %s\n", ref(st.NewSubscriberProgram))
-	fmt.Fprintf(w, "  Abandoned carts enrol:  %s\n", ref(st.AbandonedCartProgram))
-	fmt.Fprintf(w, "  Removed before install: %d store subscribers unsubscribed in Dotdigital; written back to the store: %s\n",
-		unsubscribedInDotdigital, onOff[st.WriteBackRemovals])
-	if enrolmentsWaiting > 0 {
-		fmt.Fprintf(w, "  Enrolments waiting:     %d (Dotdigital takes about 20 enrolment calls an hour; the next syncs send them)\n", enrolmentsWaiting)
+	fmt.Fprintf(w, "  Store:                     %s (%s, hash %s; store %d)\n", c.StoreName, c.StoreURL, c.StoreHash, c.StoreID)
+	fmt.Fprintf(w, "  Dotdigital API user:       %s (%s)\n", c.Dotdigital.Username, orDash(c.Dotdigital.APIEndpoint))
+	Health(w, "  Health:                    ", resource.HealthOf(c, st))
+	fmt.Fprintf(w, "  Data sync:                 %s, every %s\n", onOff[settings.DataSync], schedule.Spec{Interval: settings.Interval})
+	fmt.Fprintf(w, "  Subscribers sync to:       %s\n", ref(settings.SubscriberList))
+	fmt.Fprintf(w, "  Customers sync to:         %s\n", ref(settings.CustomerList))
+	fmt.Fprintf(w, "  New customers enrol in:    %s\n", ref(settings.NewCustomerProgram))
+	fmt.Fprintf(w, "  New subscribers enrol in:  %s\n", ref(settings.NewSubscriberProgram))
+	fmt.Fprintf(w, "  Abandoned carts enrol in:  %s\n", ref(settings.AbandonedCartProgram))
+	fmt.Fprintf(w, "  Removed before install:    %d store subscribers unsubscribed in Dotdigital; written back to the store: %s\n",
+		st.UnsubscribedInDotdigital, onOff[settings.WriteBackRemovals])
+	if st.EnrolmentsWaiting > 0 {
+		fmt.Fprintf(w, "  Enrolments waiting:        %d (Dotdigital takes about 20 enrolment calls an hour; the next syncs send them)\n", st.EnrolmentsWaiting)
 	}
 	if !c.NextSyncAt.IsZero() {
-		fmt.Fprintf(w, "  Next sync:              %s\n", c.NextSyncAt.Local().Format(time.DateTime))
+		fmt.Fprintf(w, "  Next sync:                 %s\n", Time(c.NextSyncAt))
 	}
 	if last != nil {
-		fmt.Fprintf(w, "  Last sync:              %s, %s in %s\n", last.FinishedAt.Local().Format(time.DateTime), last.Status, last.Duration(time.Now()).Round(time.Millisecond))
+		fmt.Fprintf(w, "  Last sync:                 %s, %s in %s\n", Time(last.FinishedAt), last.Status, last.Duration(time.Now()).Round(time.Millisecond))
 	}
 	fmt.Fprintln(w, "  Field mapping:")
 	for _, m := range mappings {
@@ -136,4 +139,48 @@ func truncate(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+// Health prints a connection's health after label: its state, since when it fails, its message, and the
+// technical detail indented below, as the UI shows them.
+func Health(w io.Writer, label string, h resource.Health) {
+	state := strings.ReplaceAll(h.State, "_", " ")
+	if h.Since != nil {
+		runs := "run"
+		if h.FailedRuns > 1 {
+			runs = "runs"
+		}
+		state += fmt.Sprintf(" since %s, %d failed %s in a row", Time(*h.Since), h.FailedRuns, runs)
+	}
+	fmt.Fprintf(w, "%s%s\n", label, state)
+	pad := strings.Repeat(" ", len(label))
+	if h.Message != "" {
+		fmt.Fprintf(w, "%s%s\n", pad, h.Message)
+	}
+	if h.Detail != "" {
+		fmt.Fprintf(w, "%sDetails:\n", pad)
+		for _, line := range strings.Split(h.Detail, "\n") {
+			fmt.Fprintf(w, "%s  %s\n", pad, line)
+		}
+	}
+}
+
+// Time is a time as the CLI prints it: local, with its zone.
+func Time(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") }
+
+// Account prints what a connection's Dotdigital account offers to choose from: its lists and its
+// programmes, with their ids (either may be given to bcsync settings).
+func Account(w io.Writer, a *marketing.Account) {
+	fmt.Fprintln(w, "  Lists of the account:")
+	for _, l := range a.Lists {
+		fmt.Fprintf(w, "    %-8d %s\n", l.ID, l.Name)
+	}
+	fmt.Fprintln(w, "  Programmes of the account:")
+	for _, p := range a.Programs {
+		status := ""
+		if p.Status != "Active" {
+			status = " (" + p.Status + ": enrols no one until active)"
+		}
+		fmt.Fprintf(w, "    %-8d %s%s\n", p.ID, p.Name, status)
+	}
 }

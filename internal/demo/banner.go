@@ -34,6 +34,7 @@ func printBanner(out io.Writer, b banner) {
 		where += " (removed when the demo stops)"
 	}
 	fmt.Fprintf(&s, "  state     %s\n", where)
+	fmt.Fprintf(&s, "  CLI       bcsync --data-dir %s connection list   (or BCSYNC_DATA_DIR=%s)\n", b.dir, b.dir)
 	s.WriteString("The first sync is running")
 	if b.changeEvery > 0 {
 		fmt.Fprintf(&s, "; then the store changes every %s, and each change reaches Dotdigital in seconds", b.changeEvery)

@@ -365,6 +365,7 @@ func TestBrowserManagesAConnection(t *testing.T) {
 	b := newBrowser(t, w)
 	b.signIn()
 	b.connectForm(nil)
+	b.see("The first sync reads 40 subscribers") // the estimate, before the first sync ends
 	storeTab := b.location()
 	b.waitFor("the first sync to finish", `!!document.querySelector('.sync-status[data-active="false"] .last .badge')`, 60*time.Second)
 	b.shot("store")

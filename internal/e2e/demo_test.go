@@ -98,6 +98,15 @@ func TestDemoFromTheCommandLine(t *testing.T) {
 		t.Fatalf("GET /healthz = %d", resp.StatusCode)
 	}
 	t.Logf("the UI answered %s after the start", time.Since(started).Round(time.Millisecond))
+
+	// The banner says how to point the CLI at the demo's state, and that works.
+	cli := regexp.MustCompile(`(?m)^  CLI\s+bcsync (--data-dir \S+) connection list`).FindStringSubmatch(stdout.String())
+	if cli == nil || cli[1] != "--data-dir "+dir {
+		t.Fatalf("the banner does not say how to use the CLI on the demo's state:\n%s", stdout)
+	}
+	if out, err := exec.Command(bin, "--data-dir", dir, "connection", "list").CombinedOutput(); err != nil || !strings.Contains(string(out), "Outfitters") {
+		t.Errorf("bcsync --data-dir %s connection list: %v\n%s", dir, err, out)
+	}
 	signInAsPrinted(t, url, stdout.String())
 
 	// The first sync, seen as a user would (runs only reads the state: the demo keeps the workers).

@@ -267,3 +267,29 @@ func (w *world) eventually(what string, cond func() bool) {
 }
 
 var interrupt = os.Interrupt
+
+// `bcsync settings ID` shows what the account offers with the ids, and programmes are chosen by name
+// as well as by id; an unknown name is refused naming those there are.
+func TestSettingsShowTheAccountsListsAndProgrammesAndTakeNames(t *testing.T) {
+	w := newWorld(t, small, withAccount)
+	id := w.connect()
+	ids := strconv.FormatInt(id, 10)
+	out := w.settings(id)
+	if !strings.Contains(out, "Lists of the account:") || !strings.Contains(out, "Store subscribers") ||
+		!strings.Contains(out, "Programmes of the account:") || !strings.Contains(out, "1002     New customer welcome") {
+		t.Fatalf("bcsync settings %d:\n%s", id, out)
+	}
+	w.settings(id, "--new-customer-program", "new customer WELCOME", "--abandoned-cart-program", "1003")
+	c := w.show(id)
+	if c.NewCustomerProgram == nil || c.NewCustomerProgram.ID != 1002 || c.AbandonedCartProgram == nil || c.AbandonedCartProgram.ID != 1003 {
+		t.Fatalf("programmes after choosing them: %+v %+v", c.NewCustomerProgram, c.AbandonedCartProgram)
+	}
+	out, err := w.try("settings", ids, "--new-subscriber-program", "No such programme")
+	if err == nil || !strings.Contains(out, `the account has no programme of that name (programmes: "`) {
+		t.Fatalf("an unknown programme: %v\n%s", err, out)
+	}
+	w.settings(id, "--new-customer-program", "none")
+	if c := w.show(id); c.NewCustomerProgram != nil {
+		t.Fatalf("none left the programme %+v", c.NewCustomerProgram)
+	}
+}

@@ -34,6 +34,12 @@ func TestStoresAreAddedReusedByConnectionsAndRemovedWithThem(t *testing.T) {
 	if err == nil || !strings.Contains(out, "connected to Dotdigital already") {
 		t.Fatalf("a second connection of the store: %v\n%s", err, out)
 	}
+	// The same store under another spelling of its API path is the same store.
+	out, err = w.try("connection", "add", "--bigcommerce-api-path", w.bc.APIPath(w.bcSrv.URL)+"v3/", "--bigcommerce-access-token", w.bc.AccessToken(),
+		"--dotdigital-username", w.dd.Username(), "--dotdigital-password", w.dd.Password(), "--dotdigital-endpoint", w.ddSrv.URL)
+	if err == nil || !strings.Contains(out, "connected to Dotdigital already") {
+		t.Fatalf("the store connected again under the API path ending in v3/: %v\n%s", err, out)
+	}
 
 	var stores []resource.Store
 	if err := json.Unmarshal([]byte(w.bcsync("store", "list", "--json")), &stores); err != nil {

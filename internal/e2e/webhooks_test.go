@@ -127,3 +127,30 @@ func TestASecondChangeToTheSameRecordIsNotTakenForARepeat(t *testing.T) {
 		time.Sleep(1100 * time.Millisecond) // the next change is made in a later second (created_at)
 	}
 }
+
+// Removing a connection deletes from the store the webhooks it registered, and only those: another
+// app's stay.
+func TestRemovingAConnectionDeletesItsWebhooksFromTheStore(t *testing.T) {
+	w := newWorld(t, small)
+	addr := freeAddr(t)
+	serve := w.start("serve", "--listen", addr, "--public-url", "http://"+addr, "--schedule-every", "100ms")
+	id := w.connect()
+	w.eventually("the first sync", func() bool { return strings.Contains(w.bcsync("runs", strconv.FormatInt(id, 10)), "succeeded") })
+	if hooks := all(t, w.store().Webhooks(ctx())); len(hooks) != 5 {
+		t.Fatalf("%d webhooks registered", len(hooks))
+	}
+	active := true
+	other, err := w.store().CreateWebhook(ctx(), bigcommerce.WebhookInput{Scope: "store/order/created", Destination: "https://other-app.example.com/hooks", IsActive: &active})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.stop(serve)
+	out := w.bcsync("connection", "remove", strconv.FormatInt(id, 10))
+	if !strings.Contains(out, "its 5 webhooks were deleted from the store") {
+		t.Errorf("remove said: %s", out)
+	}
+	hooks := all(t, w.store().Webhooks(ctx()))
+	if len(hooks) != 1 || hooks[0].ID != other.ID {
+		t.Fatalf("webhooks left in the store: %+v", hooks)
+	}
+}

@@ -226,6 +226,9 @@ func TestRateLimitsSnoozeAndPermanentErrorsCancel(t *testing.T) {
 			if y.Name == "revoked" {
 				return false, revoked{}
 			}
+			if y.Name == "refused" {
+				return true, refusedAnswer{}
+			}
 			if call == 1 {
 				return false, rateLimited{50 * time.Millisecond}
 			}
@@ -235,14 +238,21 @@ func TestRateLimitsSnoozeAndPermanentErrorsCancel(t *testing.T) {
 		ctx := context.Background()
 		limited := connection(t, s, time.Hour)
 		bad := newSync(t, s, store.KindMarketing, "revoked", time.Hour)
+		refused := newSync(t, s, store.KindMarketing, "refused", time.Hour)
 		start(t, q)
 		q.Enqueue(ctx, limited, jobs.TriggerManual)
 		q.Enqueue(ctx, bad, jobs.TriggerManual)
+		q.Enqueue(ctx, refused, jobs.TriggerManual)
 		eventually(t, "the rate-limited run to finish", func() bool { return fake.count(limited) == 2 })
 		eventually(t, "the revoked run to be cancelled", func() bool { a, _ := q.Active(ctx, bad); return !a && fake.count(bad) == 1 })
 		time.Sleep(200 * time.Millisecond)
 		if fake.count(bad) != 1 {
 			t.Fatalf("a permanent error was retried %d times", fake.count(bad))
+		}
+		eventually(t, "the refused run to be cancelled", func() bool { a, _ := q.Active(ctx, refused); return !a && fake.count(refused) == 1 })
+		time.Sleep(200 * time.Millisecond)
+		if fake.count(refused) != 1 {
+			t.Fatalf("a permanent error carrying an answer that asked for no wait ran %d times", fake.count(refused))
 		}
 	})
 }
@@ -491,3 +501,49 @@ func TestAnExtensionsJobsRunBesideTheSyncs(t *testing.T) {
 		}
 	})
 }
+
+// A run that ends failed schedules the next one further away with each failure in a row (its interval,
+// twice, four times, … up to an hour), and a run that does not fail brings the interval back.
+func TestFailedRunsInARowScheduleTheNextWithBackoff(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine store.Engine) {
+		var s *store.Store
+		status := store.RunFailed
+		fake := newFake(func(_ int, id int64) (bool, error) {
+			ctx := context.Background()
+			r, err := s.StartRun(ctx, id, jobs.TriggerManual, nil)
+			if err != nil {
+				return false, err
+			}
+			return true, s.FinishRun(ctx, r.ID, status, "bcsync cannot reach the store.")
+		})
+		s, q := setup(t, engine, fake)
+		id := connection(t, s, 10*time.Minute)
+		start(t, q)
+		for i, want := range []time.Duration{10 * time.Minute, 20 * time.Minute, 40 * time.Minute, time.Hour, time.Hour, 0} {
+			if want == 0 {
+				status, want = store.RunSucceeded, 10*time.Minute
+			}
+			before := time.Now()
+			if err := q.Enqueue(context.Background(), id, jobs.TriggerManual); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "the run", func() bool { return fake.count(id) == i+1 })
+			eventually(t, "the job to finish", func() bool { a, _ := q.Active(context.Background(), id); return !a })
+			y, err := s.Sync(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := y.NextRunAt.Sub(before); got < want-time.Second || got > want+5*time.Second {
+				t.Errorf("after run %d (%s): next run in %s, want %s", i+1, status, got.Round(time.Second), want)
+			}
+		}
+	})
+}
+
+// refusedAnswer is refused credentials whose error carries the API's answer, which has a RetryAfter
+// that asked for no wait (a Dotdigital 401).
+type refusedAnswer struct{}
+
+func (refusedAnswer) Error() string             { return "401: Authorization has been denied" }
+func (refusedAnswer) Permanent() bool           { return true }
+func (refusedAnswer) RetryAfter() time.Duration { return 0 }

@@ -46,8 +46,15 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	switch {
 	case err == nil && done:
 		next := spec.Next(time.Now())
-		// A change the store announced while this run went on may have come too late for it: run again now.
-		if y, err := cfg.Store.Sync(context.WithoutCancel(ctx), id); err == nil && !y.RunRequestedAt.IsZero() && !y.RunRequestedAt.Before(started) {
+		streak, err := cfg.Store.FailedStreak(context.WithoutCancel(ctx), id)
+		if err != nil {
+			return err
+		}
+		if streak.Runs > 0 {
+			// The run failed: the next waits longer with each failure in a row.
+			next = backoff(spec, streak.Runs, time.Now())
+		} else if y, err := cfg.Store.Sync(context.WithoutCancel(ctx), id); err == nil && !y.RunRequestedAt.IsZero() && !y.RunRequestedAt.Before(started) {
+			// A change the store announced while this run went on may have come too late for it: run again now.
 			next = time.Now()
 		}
 		if err := cfg.Store.SetNextRunAt(context.WithoutCancel(ctx), id, next); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -60,16 +67,33 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		// Stopping: continue as soon as a worker runs again, without spending an attempt.
 		return river.JobSnooze(0)
 	}
-	var retry interface{ RetryAfter() time.Duration }
-	if errors.As(err, &retry) {
-		cfg.Logger.Info("run waits for a rate limit", slog.Int64("sync_id", id), slog.Duration("for", retry.RetryAfter()))
-		return river.JobSnooze(retry.RetryAfter())
-	}
+	// Permanent first: a refused credential's error may carry an API answer that has a RetryAfter
+	// method too (0: it asked for no wait), and must not snooze the job into running again at once.
 	var perm interface{ Permanent() bool }
 	if errors.As(err, &perm) && perm.Permanent() {
 		return river.JobCancel(err)
 	}
+	var retry interface{ RetryAfter() time.Duration }
+	if errors.As(err, &retry) && retry.RetryAfter() > 0 {
+		cfg.Logger.Info("run waits for a rate limit", slog.Int64("sync_id", id), slog.Duration("for", retry.RetryAfter()))
+		return river.JobSnooze(retry.RetryAfter())
+	}
 	return err
+}
+
+// backoff is when a sync whose last failed runs in a row number failed runs next: its interval after
+// the first failure, then twice as long after each further one, up to an hour (or the interval, when
+// longer). A cron schedule keeps its times; a manual sync is not run again by itself.
+func backoff(spec schedule.Spec, failed int, now time.Time) time.Time {
+	if spec.Interval <= 0 {
+		return spec.Next(now)
+	}
+	limit := max(time.Hour, spec.Interval)
+	d := spec.Interval
+	for i := 1; i < failed && d < limit; i++ {
+		d *= 2
+	}
+	return now.Add(min(d, limit))
 }
 
 // NextRetry backs off a failing run from seconds up to five minutes.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -65,6 +66,15 @@ type Run struct {
 	mu       sync.Mutex
 	current  *store.StreamCounts
 	lastSave time.Time
+	detail   string
+}
+
+// Explain sets the technical detail behind a failed run's error (the errors themselves, for whoever
+// fixes it), saved when the run ends; the error passed to Finish, Fail or End says it in sentences.
+func (r *Run) Explain(detail string) {
+	r.mu.Lock()
+	r.detail = detail
+	r.mu.Unlock()
 }
 
 // Begin resumes the sync's unfinished run, or starts one with the given parts pending.
@@ -170,7 +180,9 @@ func (r *Run) Counts(part string) store.StreamCounts {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c := r.find(part); c != nil {
-		return *c
+		out := *c
+		out.Reasons = maps.Clone(c.Reasons)
+		return out
 	}
 	return store.StreamCounts{Stream: part, State: Pending, Total: -1}
 }
@@ -206,6 +218,47 @@ func (r *Run) SetTotal(total int64) {
 	}
 }
 
+// Wait counts n records of the current part held back for reason (an order waiting for its contact):
+// read, neither sent nor rejected, and sent by a later part or run. Reasons keeps "waiting: "+reason.
+func (r *Run) Wait(reason string, n int64) { r.hold(reason, n, false) }
+
+// Skip counts n records of the current part that need nothing sent, for reason (a subscriber without
+// consent who was never in the list). Reasons keeps "skipped: "+reason.
+func (r *Run) Skip(reason string, n int64) { r.hold(reason, n, true) }
+
+func (r *Run) hold(reason string, n int64, skipped bool) {
+	if n == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.current
+	if c == nil {
+		return
+	}
+	if skipped {
+		c.Skipped += n
+		reason = "skipped: " + reason
+	} else {
+		c.Waiting += n
+		reason = "waiting: " + reason
+	}
+	if c.Reasons == nil {
+		c.Reasons = map[string]int64{}
+	}
+	c.Reasons[reason] += n
+}
+
+// SetMaxRate sets how many records a second the store's quota lets the current part read, so that the
+// time left of a long read is not taken from a first burst the quota will not sustain.
+func (r *Run) SetMaxRate(perSecond float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current != nil {
+		r.current.MaxRate = perSecond
+	}
+}
+
 // Save writes the current part's counts: at most every half second unless force (live progress).
 func (r *Run) Save(ctx context.Context, force bool) {
 	r.mu.Lock()
@@ -216,6 +269,7 @@ func (r *Run) Save(ctx context.Context, force bool) {
 	}
 	r.lastSave = now
 	c := *r.current
+	c.Reasons = maps.Clone(c.Reasons)
 	r.mu.Unlock()
 	if err := r.l.store.SaveStreamCounts(ctx, r.run.ID, c); err != nil {
 		r.log.Warn("could not save progress", slog.Any("error", err))
@@ -249,8 +303,8 @@ func (r *Run) Rejected() int64 {
 	return n
 }
 
-// Finish ends the run: failed when any part failed (failures say which and why), partial when records
-// were rejected, else succeeded. Then the sync's old runs are pruned.
+// Finish ends the run: failed when any part failed (failures say which and why, each a sentence;
+// they are joined by spaces), partial when records were rejected, else succeeded. Then the sync's old runs are pruned.
 func (r *Run) Finish(ctx context.Context, failures []string) (store.RunStatus, error) {
 	status := store.RunSucceeded
 	if r.Rejected() > 0 {
@@ -259,7 +313,7 @@ func (r *Run) Finish(ctx context.Context, failures []string) (store.RunStatus, e
 	if len(failures) > 0 {
 		status = store.RunFailed
 	}
-	if err := r.l.store.FinishRun(ctx, r.run.ID, status, strings.Join(failures, "; ")); err != nil {
+	if err := r.l.store.FinishRunDetailed(ctx, r.run.ID, status, strings.Join(failures, " "), r.explained()); err != nil {
 		return status, err
 	}
 	r.ended(ctx, status)
@@ -273,11 +327,17 @@ func (r *Run) Fail(ctx context.Context, reason string) error {
 
 // End ends the run with a status of the caller's (a warehouse run blocked by its guard), then prunes.
 func (r *Run) End(ctx context.Context, status store.RunStatus, reason string) error {
-	if err := r.l.store.FinishRun(ctx, r.run.ID, status, reason); err != nil {
+	if err := r.l.store.FinishRunDetailed(ctx, r.run.ID, status, reason, r.explained()); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
 	r.ended(ctx, status)
 	return nil
+}
+
+func (r *Run) explained() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.detail
 }
 
 // ended follows a run's end: old runs are pruned, then Options.Ended is told.

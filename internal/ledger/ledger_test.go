@@ -75,3 +75,39 @@ func TestEveryEndIsToldOnceAfterItIsSaved(t *testing.T) {
 		}
 	}
 }
+
+// What a part read is accounted for, with the reasons for what was not sent, and the pace the store's
+// quota allows: all of it kept by the state store, on every engine.
+func TestWaitingAndSkippedRecordsAreKeptWithTheirReasons(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			s := storetest.Open(t, engine)
+			conn := storetest.NewConnection(t, s)
+			ctx := context.Background()
+			l := ledger.New(s, ledger.Options{})
+			run, err := l.Begin(ctx, conn.ID, "manual", []string{"orders"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			run.Enter(ctx, "orders", 0, ledger.Running)
+			run.SetTotal(10)
+			run.SetMaxRate(625)
+			run.Count(10, 4, 2, 0)
+			run.Wait("the email is not a contact yet", 3)
+			run.Skip("no consent", 1)
+			run.Wait("the email is not a contact yet", 0)
+			run.Save(ctx, true)
+			saved, err := s.Run(ctx, run.ID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := saved.Streams[0]
+			if c.Read != 10 || c.Sent != 4 || c.Unchanged != 2 || c.Waiting != 3 || c.Skipped != 1 || c.Total != 10 || c.MaxRate != 625 {
+				t.Fatalf("saved %+v", c)
+			}
+			if len(c.Reasons) != 2 || c.Reasons["waiting: the email is not a contact yet"] != 3 || c.Reasons["skipped: no consent"] != 1 {
+				t.Fatalf("reasons %v", c.Reasons)
+			}
+		})
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bcsync/bcsync/internal/bigcommerce"
+	"net/url"
 	"strings"
 
 	"github.com/bcsync/bcsync/internal/dotdigital"
@@ -91,6 +93,11 @@ func (e *Engine) Connect(ctx context.Context, in ConnectInput) (*store.Connectio
 	if err != nil {
 		return nil, err
 	}
+	if linked, err := e.connectionOfSameStore(ctx, in.BigCommerce); err != nil {
+		return nil, err
+	} else if linked != nil {
+		return nil, &LinkedError{StoreID: linked.StoreID, ConnectionID: linked.ID}
+	}
 	sh, created, err := e.shops.Add(ctx, shop.Input{BigCommerce: in.BigCommerce}) // the name given is the connection's
 	if err != nil {
 		return nil, err
@@ -172,4 +179,34 @@ func dataFields(fs []dotdigital.DataField) []DataField {
 		out[i] = DataField{Name: f.Name, Type: FieldType(f.Type)}
 	}
 	return out
+}
+
+// connectionOfSameStore finds a connection of the store these credentials reach, however its API path
+// is written (".../stores/abc/" or ".../stores/abc/v3/"): the same store hash on the same API host. Nil
+// when there is none.
+func (e *Engine) connectionOfSameStore(ctx context.Context, bc store.BigCommerceCredentials) (*store.Connection, error) {
+	hash, err := bigcommerce.ParseAPIPath(bc.APIPath)
+	if err != nil {
+		return nil, nil // Add says what is wrong with it
+	}
+	conns, err := e.store.Connections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	host := apiHost(bc)
+	for _, c := range conns {
+		if strings.EqualFold(c.StoreHash, hash) && apiHost(c.BigCommerce) == host {
+			return c, nil
+		}
+	}
+	return nil, nil
+}
+
+// apiHost is where a store's requests go: the base URL's host when set, else the API path's.
+func apiHost(bc store.BigCommerceCredentials) string {
+	u, err := url.Parse(strings.TrimSpace(cmp.Or(bc.BaseURL, bc.APIPath)))
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }

@@ -11,6 +11,8 @@ import (
 type window struct {
 	Since, Until time.Time
 	FirstPage    int
+	// First marks the read's first request (where the store says how many records there are).
+	First bool
 }
 
 // readSorted reads a date_modified-sorted collection from since, one page at a time. Each request
@@ -25,6 +27,7 @@ func readSorted[T any](ctx context.Context, rc *runContext, since time.Time, pag
 	fetch func(window) iter.Seq2[[]T, error], modified func(*T) time.Time, key func(*T) int,
 	each func(page []T) error) error {
 	seenAt := time.Time{}
+	first := true
 	seen := map[int]bool{}
 	keep := func(page []T) []T {
 		out := page[:0:0]
@@ -44,7 +47,7 @@ func readSorted[T any](ctx context.Context, rc *runContext, since time.Time, pag
 			return err
 		}
 		var page []T
-		for p, err := range fetch(window{Since: since}) {
+		for p, err := range fetch(window{Since: since, First: first}) {
 			if err != nil {
 				return err
 			}
@@ -54,14 +57,15 @@ func readSorted[T any](ctx context.Context, rc *runContext, since time.Time, pag
 		if len(page) == 0 {
 			return nil
 		}
-		first, last := modified(&page[0]), modified(&page[len(page)-1])
-		if len(page) >= pageSize && first.Equal(last) {
+		first = false
+		from, last := modified(&page[0]), modified(&page[len(page)-1])
+		if len(page) >= pageSize && from.Equal(last) {
 			// One second holds a whole page: read the rest of it by page numbers (the page just read is
 			// its first), then go on after it.
 			if err := each(keep(page)); err != nil {
 				return err
 			}
-			for p, err := range fetch(window{Since: first, Until: first, FirstPage: 2}) {
+			for p, err := range fetch(window{Since: from, Until: from, FirstPage: 2}) {
 				if err != nil {
 					return err
 				}
@@ -69,7 +73,7 @@ func readSorted[T any](ctx context.Context, rc *runContext, since time.Time, pag
 					return err
 				}
 			}
-			since, seenAt = first.Add(time.Second), time.Time{}
+			since, seenAt = from.Add(time.Second), time.Time{}
 			clear(seen)
 			continue
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/bcsync/bcsync/internal/apicall"
@@ -40,6 +42,22 @@ var streams = []stream{
 	productsStream{},
 	cartsStream{},
 	enrolmentsStream{},
+}
+
+// streamLabels name the streams for people.
+var streamLabels = map[string]string{
+	streamWebhooks: "Webhooks", streamUnsubscribes: "Unsubscribes back to the store", streamSubscribers: "Subscribers",
+	streamCustomers: "Customers", streamOrders: "Orders", streamOrderFigures: "Order figures",
+	streamWaiting: "Orders waiting for a contact", streamProducts: "Products", streamCarts: "Abandoned carts",
+	streamEnrolments: "Programme enrolments",
+}
+
+// StreamLabel is a stream's name for people (the name itself for one it does not know).
+func StreamLabel(name string) string {
+	if l, ok := streamLabels[name]; ok {
+		return l
+	}
+	return name
 }
 
 // StreamNames lists the streams in the order they run.
@@ -90,13 +108,21 @@ func (e *Engine) startRun(ctx context.Context, conn *store.Connection, trigger s
 func (rc *runContext) execute(ctx context.Context) (bool, error) {
 	e := rc.e
 	ctx = apicall.WithScope(ctx, apicall.Scope{SyncID: rc.conn.ID, RunID: rc.run.ID()})
-	var failures []string
+	var failures, details []string
+	fail := func(stream string, err error) {
+		msg := rc.explain(stream, err)
+		if !slices.Contains(failures, msg) {
+			failures = append(failures, msg)
+		}
+		details = append(details, fmt.Sprintf("%s: %v", stream, err))
+	}
+each:
 	for i, s := range streams {
 		switch rc.run.State(s.name()) {
 		case ledger.Done, ledger.Skipped:
 			continue
 		case ledger.Failed:
-			failures = append(failures, s.name()+": failed")
+			failures = append(failures, fmt.Sprintf("Syncing %s failed in an earlier part of this run.", lower(StreamLabel(s.name()))))
 			continue
 		}
 		if !s.enabled(rc) {
@@ -117,7 +143,8 @@ func (rc *runContext) execute(ctx context.Context) (bool, error) {
 		case credentialsRefused(err):
 			ctx := context.WithoutCancel(ctx)
 			rc.run.Leave(ctx, ledger.Failed)
-			msg := err.Error()
+			msg := rc.explain(s.name(), err)
+			rc.run.Explain(fmt.Sprintf("%s: %v", s.name(), err))
 			if errors.Is(err, bigcommerce.ErrUnauthorized) || errors.Is(err, bigcommerce.ErrStoreNotFound) {
 				// The store's credentials: every sync of the store stops until they are fixed.
 				e.store.SetShopStatus(ctx, rc.conn.StoreID, store.StatusNeedsAttention, msg)
@@ -131,10 +158,17 @@ func (rc *runContext) execute(ctx context.Context) (bool, error) {
 			return true, &PermanentError{err}
 		default:
 			rc.run.Leave(context.WithoutCancel(ctx), ledger.Failed)
-			failures = append(failures, fmt.Sprintf("%s: %v", s.name(), err))
-			rc.log.Warn("stream failed; the next sync resumes it", slog.String("stream", s.name()), slog.Any("error", err))
+			fail(s.name(), err)
+			// Info, not a warning: the run's error tells it, and alerts those who asked.
+			rc.log.Info("stream failed; the next sync resumes it", slog.String("stream", s.name()), slog.Any("error", err))
+			if _, _, _, ok := rc.unreachable(err); ok {
+				// The next streams would wait out the same retries against the same host: the run
+				// stops here, and the next one is scheduled with backoff.
+				break each
+			}
 		}
 	}
+	rc.run.Explain(strings.Join(details, "\n"))
 	status, err := rc.run.Finish(context.WithoutCancel(ctx), failures)
 	if err != nil {
 		return false, err

@@ -50,7 +50,7 @@ func (cartsStream) sync(ctx context.Context, rc *runContext) error {
 func (rc *runContext) abandonedCart(ctx context.Context, coll dotdigital.Collection, ev store.CartEvent) error {
 	cart, err := rc.bc.Cart(ctx, ev.CartID)
 	if errors.Is(err, bigcommerce.ErrNotFound) {
-		rc.run.Count(0, 0, 1, 0) // converted to an order or deleted since
+		rc.run.Skip("the cart became an order or was deleted", 1)
 		return nil
 	}
 	if err != nil {

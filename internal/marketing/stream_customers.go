@@ -38,7 +38,7 @@ func (customersStream) sync(ctx context.Context, rc *runContext) error {
 	imp, sk := rc.contactSink(ctx, streamCustomers, dotdigital.MergeOverwrite, rc.settleContacts(streamCustomers))
 	err = readSorted(ctx, rc, since, bigcommerce.MaxPageSize,
 		func(w window) iter.Seq2[[]bigcommerce.Customer, error] {
-			return rc.bc.Customers(ctx, bigcommerce.CustomerQuery{ModifiedSince: w.Since, ModifiedUntil: w.Until, FirstPage: w.FirstPage})
+			return rc.bc.Customers(rc.firstRead(ctx, streamCustomers, w), bigcommerce.CustomerQuery{ModifiedSince: w.Since, ModifiedUntil: w.Until, FirstPage: w.FirstPage})
 		},
 		func(c *bigcommerce.Customer) time.Time { return c.DateModified },
 		func(c *bigcommerce.Customer) int { return c.ID },
@@ -76,6 +76,7 @@ func (orderFiguresStream) sync(ctx context.Context, rc *runContext) error {
 		return err
 	}
 	emails := slices.Compact(slices.Sorted(slices.Values(append(ordered, sent...))))
+	rc.knownTotal(ctx, streamOrderFigures, len(emails))
 	imp, sk := rc.contactSink(ctx, streamOrderFigures, dotdigital.MergeOverwrite, rc.settleContacts(streamOrderFigures))
 	var readErr error
 	for start := 0; start < len(emails) && readErr == nil; start += 500 {
@@ -96,6 +97,8 @@ func (rc *runContext) figuresBatch(ctx context.Context, emails []string, imp *do
 			members = append(members, c.Email)
 		}
 	}
+	rc.run.Count(int64(len(emails)-len(members)), 0, 0, 0)
+	rc.run.Skip("no customer in the customer list has this email", int64(len(emails)-len(members)))
 	sums, err := s.OrderSummaries(ctx, rc.conn.ID, streamOrders, members, excludedOrderStatuses)
 	if err != nil {
 		return err

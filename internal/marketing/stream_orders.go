@@ -16,6 +16,9 @@ import (
 
 const streamOrders = "orders"
 
+// reasonNoContact is why an order waits: Dotdigital keeps orders only on contacts.
+const reasonNoContact = "the order's email is not a contact yet"
+
 // ordersStream sends orders to the contact-scoped Insight collection Orders, key = order id. It runs
 // after the contact streams, so the orders of contacts they made go out at once. An order of an email
 // Dotdigital does not know (it says so in the import's report) waits in the state store; later orders of
@@ -33,7 +36,7 @@ func (ordersStream) sync(ctx context.Context, rc *runContext) error {
 	imp, sk := rc.insightSink(ctx, streamOrders, collectionOrders, dotdigital.ScopeContact, "orders")
 	err = readSorted(ctx, rc, since, bigcommerce.MaxPageSize,
 		func(w window) iter.Seq2[[]bigcommerce.Order, error] {
-			return rc.bc.Orders(ctx, bigcommerce.OrderQuery{ModifiedSince: w.Since, ModifiedUntil: w.Until, FirstPage: w.FirstPage})
+			return rc.bc.Orders(rc.firstRead(ctx, streamOrders, w), bigcommerce.OrderQuery{ModifiedSince: w.Since, ModifiedUntil: w.Until, FirstPage: w.FirstPage})
 		},
 		func(o *bigcommerce.Order) time.Time { return o.DateModified },
 		func(o *bigcommerce.Order) int { return o.ID },
@@ -100,7 +103,9 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 			parked = append(parked, store.Waiting{Collection: collectionOrders, Key: key, Email: email, Body: body})
 			parkedStates = append(parkedStates, state)
 			if probed[email] {
-				continue // Dotdigital said it does not know the email: wait for the contact (or the daily retry)
+				// Dotdigital said it does not know the email: wait for the contact (or the daily retry).
+				rc.run.Wait(reasonNoContact, 1)
+				continue
 			}
 		}
 		sends = append(sends, send{&pending{key: key, email: email, state: state, parked: !known}, body})
@@ -190,6 +195,7 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 			}
 		}
 		rc.run.Count(0, int64(len(sent)-len(rejected)), 0, 0)
+		rc.run.Wait(reasonNoContact, int64(len(tried)+len(wait)))
 		s := rc.e.store
 		if stream == streamOrders {
 			if err := s.SaveRecordStates(ctx, rc.conn.ID, streamOrders, states); err != nil {

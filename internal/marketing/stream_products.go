@@ -43,7 +43,7 @@ func (productsStream) sync(ctx context.Context, rc *runContext) error {
 		func(w window) iter.Seq2[[]bigcommerce.Product, error] {
 			q := q
 			q.ModifiedSince, q.ModifiedUntil, q.FirstPage = w.Since, w.Until, w.FirstPage
-			return rc.bc.Products(ctx, q)
+			return rc.bc.Products(rc.firstRead(ctx, streamProducts, w), q)
 		},
 		func(p *bigcommerce.Product) time.Time { return p.DateModified },
 		func(p *bigcommerce.Product) int { return p.ID },
@@ -77,7 +77,7 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 			if prev.Status == 1 {
 				hidden = append(hidden, key)
 			} else {
-				rc.run.Count(0, 0, 1, 0)
+				rc.run.Skip("hidden in the store", 1)
 			}
 			continue
 		}
@@ -158,6 +158,7 @@ func (rc *runContext) reconcileProducts(ctx context.Context, firstRead bool) err
 				gone = append(gone, k)
 			}
 		}
+		rc.run.Count(int64(len(gone)), 0, 0, 0) // each removal is a record handled: read, then sent
 		if err := rc.removeProducts(ctx, gone); err != nil {
 			return err
 		}

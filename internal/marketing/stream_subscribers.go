@@ -36,7 +36,7 @@ func (subscribersStream) sync(ctx context.Context, rc *runContext) error {
 	passStart := rc.e.opts.Now()
 	imp, sk := rc.contactSink(ctx, streamSubscribers, dotdigital.MergeOverwrite, rc.settleContacts(streamSubscribers))
 	var readErr error
-	for page, err := range rc.bc.Subscribers(ctx, bigcommerce.SubscriberQuery{ModifiedSince: since}) {
+	for page, err := range rc.bc.Subscribers(rc.withTotal(ctx, streamSubscribers), bigcommerce.SubscriberQuery{ModifiedSince: since}) {
 		if err != nil {
 			readErr = err
 			break
@@ -132,11 +132,11 @@ func (rc *runContext) subscribersPage(ctx context.Context, page []bigcommerce.Su
 			state := store.RecordState{Key: key, Email: email, Status: 0, OccurredAt: s.DateCreated}
 			if inList {
 				leaving = append(leaving, state)
+			} else if !had || prev.Email != email {
+				rc.run.Skip("no newsletter consent", 1)
+				quiet = append(quiet, state)
 			} else {
 				rc.run.Count(0, 0, 1, 0)
-				if !had || prev.Email != email {
-					quiet = append(quiet, state)
-				}
 			}
 			continue
 		}

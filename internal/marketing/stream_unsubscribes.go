@@ -51,6 +51,7 @@ func (unsubscribesStream) sync(ctx context.Context, rc *runContext) error {
 			removed[email] = sup.DateRemoved
 		}
 	}
+	rc.knownTotal(ctx, streamUnsubscribes, len(order))
 	for start := 0; start < len(order); start += unsubscribeBatch {
 		emails := order[start:min(len(order), start+unsubscribeBatch)]
 		if err := rc.unsubscribeBack(ctx, emails, removed); err != nil {
@@ -104,14 +105,21 @@ func (rc *runContext) unsubscribeBack(ctx context.Context, emails []string, remo
 	if err != nil {
 		return err
 	}
+	// Each email read is one record, however many store records it changes: sent when the store was
+	// changed, rejected when the store refused the change, else unchanged or skipped.
 	var handled []store.RecordState
 	var clearFlag []bigcommerce.CustomerInput
+	var flagOf []string // the email of each clearFlag
+	wrote := map[string]bool{}
+	var resubscribedSince int64
 	for _, email := range todo {
 		at := removed[email]
 		resubscribed := slices.ContainsFunc(current[email], func(sub bigcommerce.Subscriber) bool {
 			return consented(&sub) && sub.DateModified.After(at)
 		})
-		if !resubscribed {
+		if resubscribed {
+			resubscribedSince++
+		} else {
 			for _, sub := range current[email] {
 				if len(sub.Consents) == 0 {
 					continue
@@ -119,31 +127,36 @@ func (rc *runContext) unsubscribeBack(ctx context.Context, emails []string, remo
 				if _, err := rc.bc.UpdateSubscriber(ctx, sub.ID, bigcommerce.SubscriberInput{Consents: []string{}}); err != nil {
 					return err
 				}
-				rc.run.Count(0, 1, 0, 0)
+				wrote[email] = true
 			}
 			if c, ok := customers[email]; ok && c.AcceptsProductReviewAbandonedCartEmails {
 				no := false
 				clearFlag = append(clearFlag, bigcommerce.CustomerInput{ID: c.ID, AcceptsProductReviewAbandonedCartEmails: &no})
+				flagOf = append(flagOf, email)
 			}
 		}
 		handled = append(handled, store.RecordState{Key: email, Email: email, Fingerprint: formatCursor(at), OccurredAt: at})
 	}
+	var rejected []store.Rejected
 	if len(clearFlag) > 0 {
 		results, err := rc.bc.UpdateCustomers(ctx, clearFlag)
 		if err != nil && results == nil {
 			return err
 		}
-		var rejected []store.Rejected
 		for _, r := range results {
+			email := flagOf[r.Index]
 			if r.Err != nil {
-				rejected = append(rejected, store.Rejected{Key: strconv.Itoa(clearFlag[r.Index].ID), Reason: "StoreRefused", Detail: r.Err.Error()})
+				rejected = append(rejected, store.Rejected{Key: strconv.Itoa(clearFlag[r.Index].ID), Email: email, Reason: "StoreRefused", Detail: r.Err.Error()})
+				delete(wrote, email)
 			} else {
-				rc.run.Count(0, 1, 0, 0)
+				wrote[email] = true
 			}
 		}
-		if err := rc.run.Reject(ctx, streamUnsubscribes, rejected...); err != nil {
-			return err
-		}
+	}
+	rc.run.Skip("subscribed again in the store since", resubscribedSince)
+	rc.run.Count(0, int64(len(wrote)), int64(len(todo)-len(wrote)-len(rejected))-resubscribedSince, 0)
+	if err := rc.run.Reject(ctx, streamUnsubscribes, rejected...); err != nil {
+		return err
 	}
 	return s.SaveRecordStates(ctx, rc.conn.ID, streamUnsubscribes, handled)
 }

@@ -37,7 +37,9 @@ type Connection struct {
 	NextSyncAt               *time.Time `json:"next_sync_at"`
 	// Activity is what the connection does now: running, queued, scheduled, off or failing.
 	Activity string `json:"activity,omitempty"`
-	LastRun  *Run   `json:"last_run"`
+	// Health says whether the connection works: see Health.
+	Health  Health `json:"health"`
+	LastRun *Run   `json:"last_run"`
 	// CurrentRun is the run in progress, with each stream's pace.
 	CurrentRun *Run `json:"current_run,omitempty"`
 	// EnrolmentsWaiting counts programme enrolments not made yet: queued for Dotdigital's hourly
@@ -79,7 +81,51 @@ type ConnectionState struct {
 	EnrolmentsWaiting int64
 	// UnsubscribedInDotdigital: see Connection.
 	UnsubscribedInDotdigital int64
-	Now                      time.Time
+	// Failing counts the failed runs that ended last in a row.
+	Failing store.FailedStreak
+	Now     time.Time
+}
+
+// Health states.
+const (
+	HealthHealthy        = "healthy"
+	HealthSyncing        = "syncing"
+	HealthFailing        = "failing"
+	HealthNeedsAttention = "needs_attention"
+)
+
+// Health is whether a connection works, from its credentials and its last runs: healthy (the last
+// run did not fail), syncing (a run is on), failing (the last runs failed: since when and how many,
+// with the last one's error as sentences and its technical detail), or needs attention (the
+// credentials were refused: nothing runs until they are fixed).
+type Health struct {
+	State      string     `json:"state"`
+	Since      *time.Time `json:"since,omitempty"`
+	FailedRuns int        `json:"failed_runs,omitempty"`
+	Message    string     `json:"message,omitempty"`
+	Detail     string     `json:"detail,omitempty"`
+}
+
+// HealthOf says how a connection is.
+func HealthOf(c *store.Connection, st ConnectionState) Health {
+	switch {
+	case c.Status != store.StatusOK:
+		h := Health{State: HealthNeedsAttention, Message: c.StatusMessage}
+		if st.LastRun != nil && st.LastRun.Status == store.RunFailed {
+			h.Detail = st.LastRun.Detail
+		}
+		return h
+	case st.Current != nil || st.Queued:
+		return Health{State: HealthSyncing}
+	case st.Failing.Runs > 0:
+		since := st.Failing.Since
+		h := Health{State: HealthFailing, Since: &since, FailedRuns: st.Failing.Runs}
+		if st.LastRun != nil {
+			h.Message, h.Detail = st.LastRun.Error, st.LastRun.Detail
+		}
+		return h
+	}
+	return Health{State: HealthHealthy}
 }
 
 // NewConnection converts a connection.
@@ -90,7 +136,7 @@ func NewConnection(c *store.Connection, st ConnectionState) Connection {
 		DataSync: s.DataSync, IntervalS: s.Interval.Seconds(), SubscriberList: Ref{s.SubscriberList.ID, s.SubscriberList.Name},
 		CustomerList: ref(s.CustomerList), NewCustomerProgram: ref(s.NewCustomerProgram),
 		NewSubscriberProgram: ref(s.NewSubscriberProgram), AbandonedCartProgram: ref(s.AbandonedCartProgram),
-		Webhooks: c.WebhooksURL != "", Activity: Activity(c, st), EnrolmentsWaiting: st.EnrolmentsWaiting,
+		Webhooks: c.WebhooksURL != "", Activity: Activity(c, st), Health: HealthOf(c, st), EnrolmentsWaiting: st.EnrolmentsWaiting,
 		WriteBackRemovals: s.WriteBackRemovals, UnsubscribedInDotdigital: st.UnsubscribedInDotdigital}
 	if len(st.Mappings) > 0 {
 		out.FieldMapping = map[string]string{}
@@ -124,7 +170,7 @@ func Activity(c *store.Connection, st ConnectionState) string {
 		return ActivityRunning
 	case st.Queued:
 		return ActivityQueued
-	case c.Status != store.StatusOK:
+	case c.Status != store.StatusOK || st.Failing.Runs > 0:
 		return ActivityFailing
 	case !c.Settings.DataSync:
 		return ActivityOff

@@ -79,6 +79,8 @@ func ProblemOf(err error) *Problem {
 		return &Problem{http.StatusConflict, "store_connected", fmt.Sprintf("This store is connected to Dotdigital already (connection %d): a store syncs with one Dotdigital account. Remove that connection first to connect it to another account.", linked.ConnectionID), FieldBigCommerceAPIPath, nil}
 	case errors.As(err, &accountLinked):
 		return &Problem{http.StatusConflict, "account_syncs_another_store", capitalize(accountLinked.Error()) + ".", FieldDotdigitalUsername, nil}
+	case errors.Is(err, marketing.ErrNoCredentials):
+		return &Problem{http.StatusUnprocessableEntity, "no_credentials", "Give a new BigCommerce access token, a new Dotdigital password, or both.", FieldBigCommerceAccessToken, nil}
 	case errors.Is(err, marketing.ErrSameList):
 		return &Problem{http.StatusUnprocessableEntity, "same_list", "Subscribers and customers cannot sync to the same list: customers include people who did not opt in to marketing.", "customer_list", nil}
 	case errors.As(err, &settings):

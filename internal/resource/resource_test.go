@@ -63,3 +63,25 @@ func TestAStreamsPaceGivesRateAndTimeLeft(t *testing.T) {
 		t.Fatalf("done: %+v", p)
 	}
 }
+
+// A read's first burst is faster than the store's quota lets it go on: the time left is at the quota's
+// pace, and known before the first record is read.
+func TestTimeLeftAccountsForTheStoresRateLimit(t *testing.T) {
+	now := time.Now()
+	burst := store.StreamCounts{Stream: "customers", State: "running", Read: 1000, Total: 20000, MaxRate: 625, StartedAt: now.Add(-time.Second)}
+	if p := PaceOf(burst, now); p.Rate != 1000 {
+		t.Fatalf("burst: %+v", p)
+	}
+	if p := PaceOf(burst, now); p.Left != 30*time.Second {
+		t.Fatalf("burst: left %s, want 30s at 625 records a second", p.Left)
+	}
+	slow := burst
+	slow.StartedAt = now.Add(-10 * time.Second) // 100 a second: slower than the quota allows
+	if p := PaceOf(slow, now); p.Left != 190*time.Second {
+		t.Fatalf("slow: left %s, want 190s at the pace so far", p.Left)
+	}
+	starting := store.StreamCounts{Stream: "customers", State: "running", Total: 20000, MaxRate: 625, StartedAt: now}
+	if p := PaceOf(starting, now); p.Percent != 0 || p.Left != 32*time.Second {
+		t.Fatalf("before the first page: %+v", p)
+	}
+}

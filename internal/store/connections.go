@@ -258,6 +258,15 @@ func (s *Store) UpdateSettings(ctx context.Context, id int64, st Settings) error
 	})
 }
 
+// UpdateDotdigitalCredentials replaces a link's password (sealed, bound to the link, its API user and
+// endpoints) and the account's regional endpoint: new credentials of the same API user, checked by the
+// caller.
+func (s *Store) UpdateDotdigitalCredentials(ctx context.Context, id int64, creds DotdigitalCredentials) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE dotdigital_links SET dd_password = $3, dd_api_endpoint = $4 WHERE sync_id = $1 AND dd_username = $2 AND dd_endpoint = $5`,
+		id, creds.Username, s.box.Seal(creds.Password, ctxPassword(id, creds)), creds.APIEndpoint, creds.Endpoint)
+	return affectedOne(res, err, "update the Dotdigital credentials of", "connection", id)
+}
+
 // UpdateStoreDetails records what the store and the account say about themselves. The password is
 // bound to the account's API endpoint, so it is sealed again for the one discovered.
 func (s *Store) UpdateStoreDetails(ctx context.Context, id int64, storeName, storeURL, ddAPIEndpoint string) error {

@@ -55,6 +55,11 @@ func (h *Handler) connectionCreate(w http.ResponseWriter, r *http.Request) {
 		h.redirectWith(w, r, fmt.Sprintf("/connections/%d", c.ID), "error", err.Error())
 		return
 	}
-	h.redirectWith(w, r, fmt.Sprintf("/connections/%d", c.ID), "ok",
-		fmt.Sprintf("Connected %s. Subscribers sync to %q; the first sync has started.", c.StoreName, c.Settings.SubscriberList.Name))
+	msg := fmt.Sprintf("Connected %s. Subscribers sync to %q; the first sync has started.", c.StoreName, c.Settings.SubscriberList.Name)
+	if x, err := h.svc.Engine.Estimate(r.Context(), c); err != nil {
+		h.log.Warn("the first sync could not be estimated", slog.Int64("connection_id", c.ID), slog.Any("error", err))
+	} else {
+		msg += " " + x.String()
+	}
+	h.redirectWith(w, r, fmt.Sprintf("/connections/%d", c.ID), "ok", msg)
 }

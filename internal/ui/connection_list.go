@@ -11,6 +11,7 @@ import (
 type connectionRow struct {
 	Conn     *store.Connection
 	Activity string
+	Health   resource.Health
 	Last     *store.Run
 	Current  *store.Run
 	Alerts   []store.AlertState // the conditions that hold now (the alert badge)
@@ -31,7 +32,7 @@ func (h *Handler) connectionRows(r *http.Request) ([]connectionRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		rows[i] = connectionRow{Conn: c, Activity: resource.Activity(c, st), Last: st.LastRun, Current: st.Current}
+		rows[i] = connectionRow{Conn: c, Activity: resource.Activity(c, st), Health: resource.HealthOf(c, st), Last: st.LastRun, Current: st.Current}
 		for _, a := range active {
 			if a.SyncID == c.ID {
 				rows[i].Alerts = append(rows[i].Alerts, a)

@@ -14,9 +14,10 @@ func (h *Handler) removeConfirm(w http.ResponseWriter, r *http.Request) {
 // remove stops the connection's syncs at once and deletes its credentials and state.
 func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
 	c := connectionOf(r)
-	if err := h.svc.Remove(r.Context(), c.ID); err != nil {
+	removal, err := h.svc.RemoveConnection(r.Context(), c.ID)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.redirectWith(w, r, "/connections", "ok", fmt.Sprintf("Removed %s. Its syncs stopped and its credentials were deleted; nothing was changed in Dotdigital.", c.Name))
+	h.redirectWith(w, r, "/connections", "ok", fmt.Sprintf("Removed %s. Its syncs stopped and its credentials were deleted; %s; nothing was changed in Dotdigital.", c.Name, removal.Describe()))
 }

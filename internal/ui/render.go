@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -133,12 +134,16 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return "—"
 		}
-		return t.Local().Format("2 Jan 2006 15:04:05")
+		return t.Local().Format("2 Jan 2006 15:04:05 MST")
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"ago": ago,
 	"duration": func(d time.Duration) string {
 		switch {
+		case d < time.Millisecond:
+			return "under 1 ms" // not "0 ms": it took some time
+		case d < 10*time.Millisecond:
+			return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 		case d < time.Second:
 			return fmt.Sprintf("%d ms", d.Milliseconds())
 		case d < time.Minute:
@@ -153,14 +158,28 @@ var funcs = template.FuncMap{
 	},
 	"totals": func(r *store.Run) map[string]int64 {
 		read, sent, unchanged, rejected := resource.Totals(r)
-		return map[string]int64{"read": read, "sent": sent, "unchanged": unchanged, "rejected": rejected, "still_rejected": resource.StillRejected(r)}
+		waiting, skipped := resource.Held(r)
+		return map[string]int64{"read": read, "sent": sent, "unchanged": unchanged, "rejected": rejected, "waiting": waiting, "skipped": skipped, "still_rejected": resource.StillRejected(r)}
 	},
 	"pace":        func(c store.StreamCounts) resource.Pace { return resource.PaceOf(c, time.Now()) },
 	"streamLabel": streamLabel,
-	"apis":        func() []apicall.API { return apicall.APIs },
-	"apiTitle":    apicall.Title,
-	"minutes":     func(d time.Duration) int64 { return int64(d / time.Minute) },
-	"eq64":        func(a, b int64) bool { return a == b },
+	"add":         func(a, b int64) int64 { return a + b },
+	"mod":         func(a, b int64) int64 { return a % b },
+	"div":         func(a, b int64) int64 { return a / b },
+	"due":         func(t time.Time) bool { return !t.After(time.Now().Add(5 * time.Second)) },
+	"notSent": func(r *store.Run) []string {
+		var out []string
+		for _, c := range r.Streams {
+			for _, why := range resource.NotSent(c) {
+				out = append(out, streamLabel(c.Stream)+": "+why)
+			}
+		}
+		return out
+	},
+	"apis":     func() []apicall.API { return apicall.APIs },
+	"apiTitle": apicall.Title,
+	"minutes":  func(d time.Duration) int64 { return int64(d / time.Minute) },
+	"eq64":     func(a, b int64) bool { return a == b },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -182,8 +201,12 @@ var funcs = template.FuncMap{
 	"pathOf": func(raw string) string {
 		if i := strings.Index(raw, "://"); i >= 0 {
 			if j := strings.Index(raw[i+3:], "/"); j >= 0 {
-				return raw[i+3+j:]
+				raw = raw[i+3+j:]
 			}
+		}
+		// Shown as people read it: date_modified:min=2024-05-14T09:34:00Z, not %3A.
+		if s, err := url.PathUnescape(raw); err == nil {
+			return s
 		}
 		return raw
 	},
@@ -269,16 +292,5 @@ func num(v int64) string {
 	return b.String()
 }
 
-var streamLabels = map[string]string{
-	"webhooks": "Webhooks", "unsubscribes": "Unsubscribes back to the store", "subscribers": "Subscribers", "customers": "Customers",
-	"orders": "Orders", "order_figures": "Order figures", "waiting": "Orders waiting for a contact", "products": "Products", "carts": "Abandoned carts", "enrolments": "Programme enrolments",
-	// A warehouse run's parts.
-	"plan": "Plan (rows read)", "add": "Adds", "change": "Changes", "remove": "Removes",
-}
-
-func streamLabel(name string) string {
-	if l, ok := streamLabels[name]; ok {
-		return l
-	}
-	return name
-}
+// streamLabel names a run's stream (or a warehouse run's part) for people.
+func streamLabel(name string) string { return resource.StreamLabel(name) }

@@ -14,6 +14,7 @@ import (
 type syncStatus struct {
 	Conn     *store.Connection
 	Activity string
+	Health   resource.Health
 	Current  *store.Run
 	Last     *store.Run
 	// EnrolmentsWaiting counts programme enrolments queued or being sent (the hourly allowance).
@@ -59,7 +60,7 @@ func (h *Handler) syncStatus(r *http.Request, c *store.Connection) (syncStatus, 
 	if err != nil {
 		return syncStatus{}, err
 	}
-	return syncStatus{Conn: c, Activity: resource.Activity(c, st), Current: st.Current, Last: st.LastRun,
+	return syncStatus{Conn: c, Activity: resource.Activity(c, st), Health: resource.HealthOf(c, st), Current: st.Current, Last: st.LastRun,
 		EnrolmentsWaiting: st.EnrolmentsWaiting, UnsubscribedInDotdigital: st.UnsubscribedInDotdigital}, nil
 }
 

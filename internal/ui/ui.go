@@ -66,6 +66,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /connections/{id}", h.connection(h.storeTab))
 	mux.HandleFunc("GET /connections/{id}/live", h.connection(h.storeLive))
 	mux.HandleFunc("POST /connections/{id}/settings", h.connection(h.settingsSave))
+	mux.HandleFunc("POST /connections/{id}/credentials", h.connection(h.credentialsSave))
 	mux.HandleFunc("POST /connections/{id}/sync", h.connection(h.syncNow))
 	mux.HandleFunc("GET /connections/{id}/mapping", h.connection(h.mappingTab))
 	mux.HandleFunc("POST /connections/{id}/mapping", h.connection(h.mappingSave))

@@ -49,8 +49,9 @@ type Config struct {
 // Server is an emulated store. It is safe for concurrent use.
 type Server struct {
 	cfg      Config
-	storeID  int   // the numeric store id of webhook payloads
-	anchor   int64 // unix seconds: generated dates end here
+	credMu   sync.RWMutex // guards cfg.AccessToken, which RotateAccessToken changes
+	storeID  int          // the numeric store id of webhook payloads
+	anchor   int64        // unix seconds: generated dates end here
 	handler  http.Handler
 	mux      *http.ServeMux
 	stats    *emulator.Stats
@@ -170,9 +171,21 @@ func (s *Server) APIPath(baseURL string) string {
 }
 
 // StoreHash, AccessToken and ClientID are the store's credentials.
-func (s *Server) StoreHash() string   { return s.cfg.StoreHash }
-func (s *Server) AccessToken() string { return s.cfg.AccessToken }
-func (s *Server) ClientID() string    { return s.cfg.ClientID }
+func (s *Server) StoreHash() string { return s.cfg.StoreHash }
+func (s *Server) AccessToken() string {
+	s.credMu.RLock()
+	defer s.credMu.RUnlock()
+	return s.cfg.AccessToken
+}
+
+// RotateAccessToken replaces the API account's token, as a merchant who creates a new API account
+// does: the old one is refused (401) from now on.
+func (s *Server) RotateAccessToken(token string) {
+	s.credMu.Lock()
+	s.cfg.AccessToken = token
+	s.credMu.Unlock()
+}
+func (s *Server) ClientID() string { return s.cfg.ClientID }
 
 // Stats reports requests per operation, statuses, injected faults and throttled requests.
 func (s *Server) Stats() emulator.Snapshot { return s.stats.Snapshot() }
@@ -210,7 +223,7 @@ func (s *Server) handle(pattern string, sc scope, h http.HandlerFunc) {
 			s.writeError(w, r, http.StatusNotFound, "Store not found", nil)
 			return
 		}
-		if r.Header.Get("X-Auth-Token") != s.cfg.AccessToken {
+		if r.Header.Get("X-Auth-Token") != s.AccessToken() {
 			s.writeError(w, r, http.StatusUnauthorized, unauthorizedTitle, nil)
 			return
 		}

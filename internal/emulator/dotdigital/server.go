@@ -74,6 +74,7 @@ type Config struct {
 // Server is one emulated Dotdigital account.
 type Server struct {
 	cfg      Config
+	credMu   sync.RWMutex // guards cfg.Password, which SetPassword changes
 	log      *slog.Logger
 	st       *state
 	stats    *emulator.Stats
@@ -184,7 +185,19 @@ func accountID(username string) int {
 
 // Username and Password are the emulated API user's credentials.
 func (s *Server) Username() string { return s.cfg.Username }
-func (s *Server) Password() string { return s.cfg.Password }
+func (s *Server) Password() string {
+	s.credMu.RLock()
+	defer s.credMu.RUnlock()
+	return s.cfg.Password
+}
+
+// SetPassword changes the API user's password, as a marketer who resets it does: the old one is
+// refused (401) from now on.
+func (s *Server) SetPassword(password string) {
+	s.credMu.Lock()
+	s.cfg.Password = password
+	s.credMu.Unlock()
+}
 
 // Region is the account's region.
 func (s *Server) Region() string { return s.cfg.Region }
@@ -290,7 +303,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, pass, ok := r.BasicAuth()
 		if !ok || subtle.ConstantTimeCompare([]byte(user), []byte(s.cfg.Username)) != 1 ||
-			subtle.ConstantTimeCompare([]byte(pass), []byte(s.cfg.Password)) != 1 {
+			subtle.ConstantTimeCompare([]byte(pass), []byte(s.Password())) != 1 {
 			w.Header().Set("WWW-Authenticate", `Basic realm="apiconnector.com"`)
 			if isV3(r) {
 				writeV3Error(w, http.StatusUnauthorized, "unauthorized", "Authorization has been denied for this request.")
