@@ -50,7 +50,7 @@ func (c *settingsCmd) Run(ctx context.Context, cfg app.Config) error {
 	}
 	programmes := c.NewCustomerProgram != nil || c.NewSubscriberProgram != nil || c.AbandonedCartProgram != nil
 	changed := programmes || ch.DataSync != nil || ch.SubscriberList != nil || ch.CustomerList != nil || len(ch.Map) > 0 ||
-		len(ch.Unmap) > 0 || ch.Interval != nil
+		len(ch.Unmap) > 0 || ch.Interval != nil || ch.WriteBackRemovals != nil
 	return withExisting(ctx, cfg, false, func(s *app.Services) error {
 		if !changed {
 			// Nothing to change: the settings, and what the account offers to choose from.
