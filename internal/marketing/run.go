@@ -60,6 +60,10 @@ type runContext struct {
 	mappings []store.FieldMapping
 	deadline time.Time
 	log      *slog.Logger
+	// streams run in this run: streams, or a run of changes' own (see runChanges); targeted says the
+	// latter, whose pages move no cursor.
+	streams  []stream
+	targeted bool
 }
 
 func (e *Engine) startRun(ctx context.Context, conn *store.Connection, trigger string, budget time.Duration) (*runContext, error) {
@@ -67,6 +71,11 @@ func (e *Engine) startRun(ctx context.Context, conn *store.Connection, trigger s
 	if err != nil {
 		return nil, err
 	}
+	return e.contextOf(ctx, conn, run, budget)
+}
+
+// contextOf builds the context of a begun run.
+func (e *Engine) contextOf(ctx context.Context, conn *store.Connection, run *ledger.Run, budget time.Duration) (*runContext, error) {
 	mappings, err := e.store.FieldMappings(ctx, conn.ID)
 	if err != nil {
 		return nil, err
@@ -75,7 +84,7 @@ func (e *Engine) startRun(ctx context.Context, conn *store.Connection, trigger s
 	if err != nil {
 		return nil, err
 	}
-	rc := &runContext{e: e, conn: conn, run: run, bc: bc, dd: dd, mappings: mappings,
+	rc := &runContext{e: e, conn: conn, run: run, bc: bc, dd: dd, mappings: mappings, streams: streams,
 		log: run.Logger().With(slog.Int64("connection_id", conn.ID))}
 	if budget > 0 {
 		rc.deadline = e.opts.Now().Add(budget)
@@ -88,7 +97,7 @@ func (rc *runContext) execute(ctx context.Context) (bool, error) {
 	e := rc.e
 	ctx = apicall.WithScope(ctx, apicall.Scope{SyncID: rc.conn.ID, RunID: rc.run.ID()})
 	var failures []string
-	for i, s := range streams {
+	for i, s := range rc.streams {
 		switch rc.run.State(s.name()) {
 		case ledger.Done, ledger.Skipped:
 			continue
@@ -135,6 +144,9 @@ func (rc *runContext) execute(ctx context.Context) (bool, error) {
 	status, err := rc.run.Finish(context.WithoutCancel(ctx), failures)
 	if err != nil {
 		return false, err
+	}
+	if !rc.targeted && len(failures) == 0 {
+		e.finishedPoll(ctx, rc)
 	}
 	rc.log.Info("sync finished", slog.String("status", string(status)), slog.Int64("rejected", rc.run.Rejected()))
 	return true, nil

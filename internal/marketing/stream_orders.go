@@ -121,7 +121,7 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 		return err
 	}
 	rc.run.Save(ctx, false)
-	return sk.endPage(ctx, formatCursor(page[len(page)-1].DateModified))
+	return sk.endPage(ctx, rc.pageCursor(page[len(page)-1].DateModified))
 }
 
 // settleOrders handles an Orders import's outcome, for the orders and the waiting streams alike: sent

@@ -105,7 +105,7 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 		return err
 	}
 	rc.run.Save(ctx, false)
-	return sk.endPage(ctx, formatCursor(page[len(page)-1].DateModified))
+	return sk.endPage(ctx, rc.pageCursor(page[len(page)-1].DateModified))
 }
 
 // removeProducts deletes products' records from the catalogue collection.
