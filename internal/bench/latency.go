@@ -227,6 +227,21 @@ func RunLatency(ctx context.Context, opts LatencyOptions) (*LatencyReport, error
 	dd.Stats().Reset()
 	opts.say("making %.0f changes a second for %s…", opts.Rate, opts.Duration)
 	start := time.Now()
+	// Changes made by a direct call (a contact taken out of a list) show in the account, not in an import.
+	watch, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-watch.Done():
+				return
+			case <-t.C:
+				tr.checkDirect()
+			}
+		}
+	}()
 	tick := time.NewTicker(time.Duration(float64(time.Second) / opts.Rate))
 	made := 0
 	for time.Since(start) < opts.Duration {
@@ -246,10 +261,13 @@ func RunLatency(ctx context.Context, opts LatencyOptions) (*LatencyReport, error
 	opts.say("made %d changes; waiting for the last of them (at most %s)…", made, opts.Drain)
 	drainUntil := time.Now().Add(opts.Drain)
 	for tr.outstanding() > 0 && time.Now().Before(drainUntil) {
-		tr.checkDirect()
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
+	stopWatch()
 	wall := time.Since(start)
+	for _, c := range tr.slowest(5) {
+		opts.say("  slowest: %s made %s, visible after %.1fs", c.key, c.made.Format("15:04:05.000"), c.took.Seconds())
+	}
 	for _, k := range tr.unseenKeys(5) {
 		opts.say("  never arrived: %s (Dotdigital has %s)", k, tr.describe(k))
 	}
@@ -360,6 +378,7 @@ type tracker struct {
 	mu      sync.Mutex
 	open    map[string][]*change
 	done    []time.Duration
+	slow    []slowChange
 	all     int
 	pending int
 }
@@ -411,7 +430,9 @@ func (t *tracker) resolve(key string, at time.Time) {
 			continue
 		}
 		for _, c := range cs[:i+1] {
-			t.done = append(t.done, max(0, at.Sub(c.made)))
+			d := max(0, at.Sub(c.made))
+			t.done = append(t.done, d)
+			t.slow = append(t.slow, slowChange{key: key, made: c.made, took: d})
 		}
 		t.pending -= i + 1
 		if i+1 == len(cs) {
@@ -438,6 +459,21 @@ func (t *tracker) describe(key string) string {
 		return "no such record"
 	}
 	return string(b)
+}
+
+type slowChange struct {
+	key  string
+	made time.Time
+	took time.Duration
+}
+
+// slowest lists the n changes that took longest.
+func (t *tracker) slowest(n int) []slowChange {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := slices.Clone(t.slow)
+	slices.SortFunc(s, func(a, b slowChange) int { return int(b.took - a.took) })
+	return s[:min(n, len(s))]
 }
 
 // unseenKeys names up to n keys whose changes did not arrive.

@@ -187,6 +187,23 @@ func (r *Run) Count(read, sent, unchanged, rejected int64) {
 	}
 }
 
+// CountIn adds to a part's counts, whichever part is current (an import's report that comes back while
+// another part runs); a part the run does not list counts in the current one.
+func (r *Run) CountIn(part string, read, sent, unchanged, rejected int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.find(part)
+	if c == nil {
+		c = r.current
+	}
+	if c != nil {
+		c.Read += read
+		c.Sent += sent
+		c.Unchanged += unchanged
+		c.Rejected += rejected
+	}
+}
+
 // SetTotal sets how many records the current part will read, when known up front.
 func (r *Run) SetTotal(total int64) {
 	r.mu.Lock()

@@ -57,9 +57,8 @@ func (e *Engine) noteChange(ctx context.Context, syncID int64, cb *bigcommerce.C
 	return e.store.AddChanges(ctx, syncID, []store.Change{{Stream: stream, RecordID: id, ChangedAt: cb.CreatedAt}})
 }
 
-// Windows: a window opens with the oldest unread change and closes ChangeWindow later, or later under
-// back-pressure (see window). A run waits in its worker for a short window to close, and gives the
-// worker back for a longer one.
+// Windows: a window opens with the oldest unread change and closes ChangeWindow later (see window). A
+// run waits in its worker for a short window to close, and gives the worker back for a longer one.
 const (
 	maxWindowWait = 3 * time.Second
 	// maxWindowChanges bounds the records one targeted run reads; the rest wait for the next window.
@@ -72,21 +71,12 @@ type errWindowOpen struct{ wait time.Duration }
 func (e *errWindowOpen) Error() string             { return "the window of changes closes in " + e.wait.String() }
 func (e *errWindowOpen) RetryAfter() time.Duration { return e.wait }
 
-// window is how long a sync's changes coalesce before they are read: ChangeWindow, or as long as its
-// last targeted run took when that was longer (imports that take seconds, a quota that paces the
-// reads). A backlog thus makes windows grow, and each window costs the same few calls, instead of
-// calls multiplying with the changes.
-func (e *Engine) window(syncID int64) time.Duration {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return min(max(e.opts.ChangeWindow, e.lastTargeted[syncID]), e.opts.MaxChangeWindow)
-}
-
-func (e *Engine) tookTargeted(syncID int64, d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.lastTargeted[syncID] = d
-}
+// window is how long a sync's changes coalesce before they are read. Runs of a sync never overlap, so
+// the changes that come while one runs wait for its end: under load each window is as long as the run
+// before it took (reads paced by the store's quota share, imports Dotdigital takes seconds to finish),
+// and carries more changes for the same few calls (one read per 50 ids and stream, one import per list
+// or collection), instead of calls multiplying with the changes.
+func (e *Engine) window() time.Duration { return e.opts.ChangeWindow }
 
 // pollDue says whether the sync's full read is due: never done, or an interval after the last one.
 func (e *Engine) pollDue(ctx context.Context, conn *store.Connection) (bool, error) {
@@ -139,7 +129,7 @@ func (e *Engine) plan(ctx context.Context, conn *store.Connection, trigger strin
 		return []store.Change{}, nil
 	}
 	if running == nil {
-		wait := changes[0].ReceivedAt.Add(e.window(conn.ID)).Sub(e.opts.Now())
+		wait := changes[0].ReceivedAt.Add(e.window()).Sub(e.opts.Now())
 		if wait > maxWindowWait {
 			return nil, &errWindowOpen{wait}
 		}
@@ -180,7 +170,7 @@ func (e *Engine) NextRunAt(ctx context.Context, syncID int64, proposed time.Time
 		return proposed, err
 	}
 	if n > 0 {
-		next = minTime(next, oldest.Add(e.window(syncID)))
+		next = minTime(next, oldest.Add(e.window()))
 	}
 	return next, nil
 }

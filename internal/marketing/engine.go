@@ -46,10 +46,8 @@ type Options struct {
 	// are the stores' (see shop.Options).
 	Dotdigital func(*dotdigital.Config)
 	Now        func() time.Time
-	// ChangeWindow is how long changes announced by webhook coalesce before they are read (default
-	// 1 s); MaxChangeWindow bounds how far back-pressure stretches it (default 1 minute).
-	ChangeWindow    time.Duration
-	MaxChangeWindow time.Duration
+	// ChangeWindow is how long changes announced by webhook coalesce before they are read (default 1 s).
+	ChangeWindow time.Duration
 	// AllowInsecureEndpoints lets a connection use a plain-HTTP Dotdigital endpoint outside loopback
 	// (see internal/endpoint).
 	AllowInsecureEndpoints bool
@@ -74,9 +72,6 @@ func (o *Options) defaults() {
 	if o.ChangeWindow <= 0 {
 		o.ChangeWindow = time.Second
 	}
-	if o.MaxChangeWindow < o.ChangeWindow {
-		o.MaxChangeWindow = max(time.Minute, o.ChangeWindow)
-	}
 }
 
 // Engine syncs connections: it is the jobs.Runner of marketing syncs.
@@ -89,15 +84,13 @@ type Engine struct {
 	mu       sync.Mutex
 	running  map[int64]context.CancelFunc
 	accounts accountCache
-	// lastTargeted is how long each sync's last run of changes took (see window).
-	lastTargeted map[int64]time.Duration
 }
 
 // New returns an engine over a state store, its stores (the BigCommerce clients) and the run ledger.
 func New(s *store.Store, shops *shop.Service, runs *ledger.Ledger, opts Options) *Engine {
 	opts.defaults()
 	return &Engine{store: s, shops: shops, runs: runs, opts: opts, running: map[int64]context.CancelFunc{},
-		accounts: accountCache{entries: map[int64]*Account{}}, lastTargeted: map[int64]time.Duration{}}
+		accounts: accountCache{entries: map[int64]*Account{}}}
 }
 
 // Stop cancels the connection's sync if it runs in this process (a removed connection stops at once).

@@ -121,19 +121,10 @@ func (rc *runContext) execute(ctx context.Context) (bool, error) {
 			}
 			return false, nil
 		case credentialsRefused(err):
-			ctx := context.WithoutCancel(ctx)
-			rc.run.Leave(ctx, ledger.Failed)
-			msg := err.Error()
-			if errors.Is(err, bigcommerce.ErrUnauthorized) || errors.Is(err, bigcommerce.ErrStoreNotFound) {
-				// The store's credentials: every sync of the store stops until they are fixed.
-				e.store.SetShopStatus(ctx, rc.conn.StoreID, store.StatusNeedsAttention, msg)
-			} else {
-				e.store.SetSyncStatus(ctx, rc.conn.ID, store.StatusNeedsAttention, msg)
-			}
-			if err := rc.run.Fail(ctx, msg); err != nil {
+			rc.run.Leave(context.WithoutCancel(ctx), ledger.Failed)
+			if err := rc.refused(ctx, s.name(), err); !errors.As(err, new(*PermanentError)) {
 				return false, err
 			}
-			rc.log.Warn("sync stopped: credentials refused", slog.String("stream", s.name()), slog.Any("error", err))
 			return true, &PermanentError{err}
 		default:
 			rc.run.Leave(context.WithoutCancel(ctx), ledger.Failed)
@@ -150,6 +141,24 @@ func (rc *runContext) execute(ctx context.Context) (bool, error) {
 	}
 	rc.log.Info("sync finished", slog.String("status", string(status)), slog.Int64("rejected", rc.run.Rejected()))
 	return true, nil
+}
+
+// refused ends a run whose credentials were refused: the store's (every sync of it stops) or the
+// account's, until the user fixes them. It returns a PermanentError, or the error of recording it.
+func (rc *runContext) refused(ctx context.Context, stream string, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	e := rc.e
+	msg := err.Error()
+	if errors.Is(err, bigcommerce.ErrUnauthorized) || errors.Is(err, bigcommerce.ErrStoreNotFound) {
+		e.store.SetShopStatus(ctx, rc.conn.StoreID, store.StatusNeedsAttention, msg)
+	} else {
+		e.store.SetSyncStatus(ctx, rc.conn.ID, store.StatusNeedsAttention, msg)
+	}
+	if ferr := rc.run.Fail(ctx, msg); ferr != nil {
+		return ferr
+	}
+	rc.log.Warn("sync stopped: credentials refused", slog.String("stream", stream), slog.Any("error", err))
+	return &PermanentError{err}
 }
 
 // outOfTime reports whether the time slice is used up.

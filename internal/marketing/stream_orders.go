@@ -160,7 +160,7 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 				rejected = append(rejected, store.Rejected{Key: o.key, Email: o.email, Reason: o.failure, Detail: o.detail})
 			}
 		}
-		rc.run.Count(0, int64(len(sent)-len(rejected)), 0, 0)
+		rc.run.CountIn(stream, 0, int64(len(sent)-len(rejected)), 0, 0)
 		s := rc.e.store
 		if stream == streamOrders {
 			if err := s.SaveRecordStates(ctx, rc.conn.ID, streamOrders, states); err != nil {

@@ -176,7 +176,7 @@ func (rc *runContext) settleAccountRecords(stream string) func(ctx context.Conte
 				rejected = append(rejected, store.Rejected{Key: o.key, Reason: o.failure, Detail: o.detail})
 			}
 		}
-		rc.run.Count(0, int64(len(states)-len(rejected)), 0, 0)
+		rc.run.CountIn(stream, 0, int64(len(states)-len(rejected)), 0, 0)
 		if err := rc.e.store.SaveRecordStates(ctx, rc.conn.ID, stream, states); err != nil {
 			return err
 		}
