@@ -64,10 +64,20 @@ type LatencyReport struct {
 	// QuotaUsed is the share of the store's whole quota bcsync's reads took over the measured time
 	// (null without --rate-limit); bcsync may take QuotaShare of it.
 	QuotaUsed *float64 `json:"quota_used,omitempty"`
+	// Samples follow bcsync serve's memory and the changes not yet visible, every 10 s while changes
+	// are made and once they are drained: flat figures under a steady rate mean nothing piles up.
+	Samples []Sample `json:"samples"`
 	// Throttled counts answers of 429 from either API.
 	Throttled    int64   `json:"throttled"`
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
 	WallS        float64 `json:"wall_s"`
+}
+
+// Sample is one look at bcsync serve during a latency benchmark.
+type Sample struct {
+	AtS      float64 `json:"at_s"`
+	RSSBytes int64   `json:"rss_bytes"`
+	Waiting  int     `json:"waiting"`
 }
 
 // Latency is the time from a change made (the store's API answered) to the record visible in
@@ -244,7 +254,16 @@ func RunLatency(ctx context.Context, opts LatencyOptions) (*LatencyReport, error
 	}()
 	tick := time.NewTicker(time.Duration(float64(time.Second) / opts.Rate))
 	made := 0
+	var samples []Sample
+	sample := func() {
+		samples = append(samples, Sample{AtS: math.Round(time.Since(start).Seconds()), RSSBytes: vmRSS(srv.Process.Pid), Waiting: tr.outstanding()})
+	}
+	nextSample := start.Add(10 * time.Second)
 	for time.Since(start) < opts.Duration {
+		if time.Now().After(nextSample) {
+			sample()
+			nextSample = nextSample.Add(10 * time.Second)
+		}
 		select {
 		case <-ctx.Done():
 			tick.Stop()
@@ -264,6 +283,7 @@ func RunLatency(ctx context.Context, opts LatencyOptions) (*LatencyReport, error
 		time.Sleep(100 * time.Millisecond)
 	}
 	stopWatch()
+	sample()
 	wall := time.Since(start)
 	for _, c := range tr.slowest(5) {
 		opts.say("  slowest: %s made %s, visible after %.1fs", c.key, c.made.Format("15:04:05.000"), c.took.Seconds())
@@ -274,7 +294,7 @@ func RunLatency(ctx context.Context, opts LatencyOptions) (*LatencyReport, error
 	bcStats, ddStats := bc.Stats(), dd.Stats().Snapshot()
 
 	rep := &LatencyReport{Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()), Options: opts,
-		Latency: tr.summary(), WallS: wall.Seconds(), PeakRSSBytes: peak()}
+		Latency: tr.summary(), WallS: wall.Seconds(), PeakRSSBytes: peak(), Samples: samples}
 	reads := bcStats.Total
 	rep.Calls = map[string]int64{"bigcommerce": reads, "dotdigital": ddStats.Total}
 	per := func(n float64) float64 { return math.Round(n*1000/float64(max(made, 1))*10) / 10 }
@@ -305,6 +325,24 @@ func LatencyTable(w interface{ Write([]byte) (int, error) }, rep *LatencyReport)
 		fmt.Fprintf(w, "store quota used: %.1f%%\n", *rep.QuotaUsed*100)
 	}
 	fmt.Fprintf(w, "429 answers: %d; peak RSS of bcsync serve: %d MB\n", rep.Throttled, rep.PeakRSSBytes>>20)
+	for _, x := range rep.Samples {
+		fmt.Fprintf(w, "  at %4.0fs: RSS %d MB, %d changes not yet visible\n", x.AtS, x.RSSBytes>>20, x.Waiting)
+	}
+}
+
+// vmRSS reads a process's resident memory now, in bytes (0 when unknown).
+func vmRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
 }
 
 func freeAddr() (string, error) {
