@@ -36,6 +36,12 @@ func TestLatencyBenchReportsEveryChangeArrivingAndItsCost(t *testing.T) {
 	if rep.CallsPer1000["bigcommerce"] <= 0 || rep.CallsPer1000["dotdigital"] <= 0 || rep.FloorPer1000["bigcommerce"] <= 0 {
 		t.Errorf("calls: %+v, floor %+v", rep.CallsPer1000, rep.FloorPer1000)
 	}
+	if len(rep.ResyncSent) != 0 {
+		t.Errorf("a full sync after the changes still sent %v: the changes left something out", rep.ResyncSent)
+	}
+	if len(rep.Samples) == 0 {
+		t.Errorf("no samples of memory and backlog")
+	}
 	if rep.QuotaUsed == nil || *rep.QuotaUsed <= 0 || *rep.QuotaUsed > 1 || rep.Throttled != 0 {
 		t.Errorf("quota used %v, %d answers of 429", rep.QuotaUsed, rep.Throttled)
 	}
