@@ -41,7 +41,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if err := cfg.Store.SetNextRunAt(ctx, id, spec.Next(time.Now())); err != nil {
 		return err
 	}
-	started := time.Now()
+	started := time.Now().Truncate(time.Millisecond) // as the state store keeps when a run was asked for
 	trigger := job.Args.Trigger
 	if _, ok := w.q.again.LoadAndDelete(job.ID); ok {
 		trigger = TriggerWebhook // run again for changes announced during the last run, not for its first reason
