@@ -262,7 +262,17 @@ func RunLatency(ctx context.Context, opts LatencyOptions) (*LatencyReport, error
 		samples = append(samples, Sample{AtS: math.Round(time.Since(start).Seconds()), RSSBytes: vmRSS(srv.Process.Pid), Waiting: tr.outstanding()})
 	}
 	nextSample := start.Add(10 * time.Second)
-	for time.Since(start) < opts.Duration {
+	// rate × duration changes, one a tick (a machine too busy to keep up takes longer); none for a rate
+	// below one change in the duration: an idle store, watched for the duration.
+	total := int(opts.Rate * opts.Duration.Seconds())
+	if total == 0 {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(opts.Duration):
+		}
+	}
+	for made < total {
 		if time.Now().After(nextSample) {
 			sample()
 			nextSample = nextSample.Add(10 * time.Second)

@@ -44,19 +44,33 @@ func (e *Engine) runChanges(ctx context.Context, conn *store.Connection, changes
 				continue
 			}
 		}
+		if _, figures := s.(orderFiguresStream); figures && !slices.ContainsFunc(list, func(x stream) bool {
+			return x.name() == streamCustomers || x.name() == streamOrders
+		}) {
+			continue // no customer or order read: no figure changed
+		}
 		list = append(list, s)
 	}
 	if err := e.store.DoneChanges(ctx, conn.ID, off); err != nil {
 		return false, err
 	}
-	if len(list) == 0 {
-		return true, nil
-	}
-	run, err := e.runs.Begin(ctx, conn.ID, TriggerChanges, namesOf(list))
+	running, err := e.store.RunningRun(ctx, conn.ID)
 	if err != nil {
 		return false, err
 	}
-	rc, err := e.contextOf(ctx, conn, run, budget)
+	if len(list) == 0 && running == nil {
+		return true, nil
+	}
+	begun, err := e.runs.Begin(ctx, conn.ID, TriggerChanges, namesOf(list))
+	if err != nil {
+		return false, err
+	}
+	if len(list) == 0 {
+		// A run of changes a crash interrupted after its changes were read: it ends.
+		_, err := begun.Finish(context.WithoutCancel(ctx), nil)
+		return err == nil, err
+	}
+	rc, err := e.contextOf(ctx, conn, begun, budget)
 	if err != nil {
 		return false, err
 	}

@@ -184,11 +184,8 @@ func (e *Engine) Run(ctx context.Context, connectionID int64, trigger string, bu
 	if err != nil {
 		return false, err
 	}
-	switch {
-	case changes == nil:
-	case len(changes) == 0:
-		return true, nil // nothing waits and the poll is not due
-	default:
+	if changes != nil {
+		// Empty: nothing waits and the poll is not due (a run of changes left running ends).
 		return e.runChanges(ctx, conn, changes, budget)
 	}
 	rc, err := e.startRun(ctx, conn, trigger, budget)
