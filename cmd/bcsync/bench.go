@@ -26,7 +26,7 @@ type benchMarketingCmd struct {
 	Seed        uint64        `help:"Seed of the generated data." default:"1"`
 	JSON        bool          `help:"Print one JSON object."`
 
-	LatencyMode bool          `name:"latency" help:"Measure change → Dotdigital latency instead: a running bcsync serve with webhooks, and changes made through the store's API at --rate for --duration."`
+	LatencyMode bool          `name:"latency" help:"Measure change → Dotdigital latency instead: a running bcsync serve with webhooks, a store of 2,000 customers, 1,000 subscribers, 3,000 orders and 300 products (the size flags do not apply), and changes made through the store's API at --rate for --duration (docs/benchmarks.md)."`
 	Rate        float64       `help:"With --latency: changes a second." default:"1"`
 	Duration    time.Duration `help:"With --latency: how long changes are made." default:"1m"`
 	ImportDelay time.Duration `help:"With --latency: how long an emulated Dotdigital import takes." default:"2s"`
