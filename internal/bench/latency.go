@@ -238,7 +238,7 @@ func RunLatency(ctx context.Context, opts LatencyOptions) (*LatencyReport, error
 
 	bc.ResetStats()
 	dd.Stats().Reset()
-	opts.say("making %.0f changes a second for %s…", opts.Rate, opts.Duration)
+	opts.say("making %g changes a second for %s…", opts.Rate, opts.Duration)
 	start := time.Now()
 	// Changes made by a direct call (a contact taken out of a list) show in the account, not in an import.
 	watch, stopWatch := context.WithCancel(ctx)
