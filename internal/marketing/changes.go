@@ -32,14 +32,17 @@ func changeStream(cb *bigcommerce.Callback) string {
 		return streamCustomers
 	case "store/subscriber/created", "store/subscriber/updated":
 		return streamSubscribers
-	case "store/order/created", "store/order/updated", "store/order/statusUpdated":
-		return streamOrders
-	case "store/product/created", "store/product/updated":
-		return streamProducts
+	case "store/order/created", "store/order/updated", "store/order/statusUpdated", "store/order/refund/created":
+		return streamOrders // data.id is the order's
+	case "store/product/created", "store/product/updated", "store/product/inventory/updated", "store/product/inventory/order/updated":
+		return streamProducts // data.id is the product's
 	case "store/cart/abandoned":
 		return streamCarts // the cart's event is kept already; the carts stream reads it
-	case "store/cart/created", "store/cart/updated", "store/cart/deleted", "store/cart/converted":
-		return ""
+	case "store/order/message/created":
+		return "" // order messages are not synced
+	}
+	if strings.HasPrefix(cb.Scope, "store/cart/") || strings.Contains(cb.Scope, "/metafield/") || strings.HasPrefix(cb.Scope, "store/order/transaction/") {
+		return "" // carts are read only when abandoned; metafields and transactions are not synced
 	}
 	return changeFull
 }
