@@ -21,16 +21,24 @@ type benchMarketingCmd struct {
 	Products    int           `help:"Products in the emulated store." default:"10000"`
 	Changes     int           `help:"Records changed before the last phase." default:"1000"`
 	RateLimit   string        `help:"The store's quota, e.g. 150/30s (default: unlimited)." placeholder:"N/WINDOW"`
-	Latency     time.Duration `help:"Latency added to every request of both APIs." default:"0"`
+	Latency     time.Duration `name:"request-latency" help:"Latency added to every request of both APIs." default:"0"`
 	TimeScale   float64       `help:"Divide rate-limit windows, import delays and poll waits by this, so quota-bound runs finish quickly." default:"1"`
 	Seed        uint64        `help:"Seed of the generated data." default:"1"`
 	JSON        bool          `help:"Print one JSON object."`
+
+	LatencyMode bool          `name:"latency" help:"Measure change → Dotdigital latency instead: a running bcsync serve with webhooks, a store of 2,000 customers, 1,000 subscribers, 3,000 orders and 300 products (the size flags do not apply), and changes made through the store's API at --rate for --duration (docs/benchmarks.md)."`
+	Rate        float64       `help:"With --latency: changes a second." default:"1"`
+	Duration    time.Duration `help:"With --latency: how long changes are made." default:"1m"`
+	ImportDelay time.Duration `help:"With --latency: how long an emulated Dotdigital import takes." default:"2s"`
 }
 
 func (c *benchMarketingCmd) Run(ctx context.Context, st *state) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
+	}
+	if c.LatencyMode {
+		return c.runLatency(ctx, st, self)
 	}
 	opts := bench.Options{Binary: self, Customers: c.Customers, Subscribers: c.Subscribers, Orders: c.Orders, Products: c.Products,
 		Changes: c.Changes, RateLimit: c.RateLimit, Latency: c.Latency, TimeScale: c.TimeScale, QuotaShare: st.QuotaShare, Seed: c.Seed,
@@ -71,5 +79,18 @@ func (c *benchWarehouseCmd) Run(ctx context.Context, st *state) error {
 		return cli.WriteJSON(os.Stdout, rep)
 	}
 	bench.WarehouseTable(os.Stdout, rep)
+	return nil
+}
+
+func (c *benchMarketingCmd) runLatency(ctx context.Context, st *state, self string) error {
+	rep, err := bench.RunLatency(ctx, bench.LatencyOptions{Binary: self, Rate: c.Rate, Duration: c.Duration, RateLimit: c.RateLimit,
+		QuotaShare: st.QuotaShare, ImportDelay: c.ImportDelay, Seed: c.Seed, Progress: os.Stderr})
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		return cli.WriteJSON(os.Stdout, rep)
+	}
+	bench.LatencyTable(os.Stdout, rep)
 	return nil
 }

@@ -26,6 +26,7 @@ type state struct {
 	KeepRuns       time.Duration `help:"How long finished runs, their rejected records and recorded API calls are kept (0: forever); the last sync always stays." default:"2160h"`
 	ScheduleEvery  time.Duration `help:"How often workers look for connections whose next sync is due." default:"10s"`
 	PublicURL      string        `help:"URL where the stores can reach bcsync serve (https://…): connections then register webhooks, for changes in seconds and abandoned carts." placeholder:"URL"`
+	ChangeWindow   time.Duration `help:"How long changes announced by webhook gather before they are read by id." default:"1s"`
 	alertFlags
 	// Plain HTTP is refused outside loopback unless the operator says so (emulators on another machine).
 	AllowInsecureEndpoints bool `help:"Let stores and connections use plain-http API endpoints on other machines (emulators on a private network); their credentials then cross the network in the clear."`
@@ -45,7 +46,7 @@ func (s *state) config(logger *slog.Logger) (app.Config, error) {
 		slice = 5 * time.Minute
 	}
 	cfg := app.Config{DatabaseURL: s.DatabaseURL, DataDir: s.DataDir, SecretKey: key, Logger: logger, Workers: s.Workers, Slice: slice, RescueAfter: s.RescueAfter,
-		QuotaShare: s.QuotaShare, APITimeout: s.APITimeout, ImportPollMin: s.ImportPollMin, ReconcileEvery: s.ReconcileEvery, KeepRuns: s.KeepRuns, ScheduleEvery: s.ScheduleEvery, PublicURL: s.PublicURL,
+		QuotaShare: s.QuotaShare, APITimeout: s.APITimeout, ImportPollMin: s.ImportPollMin, ReconcileEvery: s.ReconcileEvery, KeepRuns: s.KeepRuns, ScheduleEvery: s.ScheduleEvery, PublicURL: s.PublicURL, ChangeWindow: s.ChangeWindow,
 		AllowInsecureEndpoints: s.AllowInsecureEndpoints}
 	s.alertFlags.apply(&cfg)
 	return cfg, nil

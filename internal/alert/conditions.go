@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bcsync/bcsync/internal/marketing"
 	"github.com/bcsync/bcsync/internal/notify"
 	"github.com/bcsync/bcsync/internal/schedule"
 	"github.com/bcsync/bcsync/internal/store"
@@ -278,11 +279,15 @@ func isSlow(took, median time.Duration, th Thresholds) bool {
 }
 
 // medianBefore is the median duration of the last slowRuns runs that finished (succeeded, fully or
-// partly) before r; ok is false with fewer than slowMinRuns of them.
+// partly) before r; ok is false with fewer than slowMinRuns of them. Runs that read only the changes
+// webhooks announced (trigger "changes", seconds each) and full reads are judged apart.
 func medianBefore(runs []*store.Run, r *store.Run) (time.Duration, bool) {
 	var ds []time.Duration
 	for _, o := range runs {
 		if o.ID >= r.ID || (o.Status != store.RunSucceeded && o.Status != store.RunPartial) {
+			continue
+		}
+		if (o.TriggeredBy == marketing.TriggerChanges) != (r.TriggeredBy == marketing.TriggerChanges) {
 			continue
 		}
 		ds = append(ds, o.FinishedAt.Sub(o.StartedAt))

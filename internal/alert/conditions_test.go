@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bcsync/bcsync/internal/marketing"
 	"github.com/bcsync/bcsync/internal/notify"
 	"github.com/bcsync/bcsync/internal/store"
 )
@@ -169,5 +170,31 @@ func TestAMessageLinksToItsRunAndSaysWhyRecordsWereRejected(t *testing.T) {
 	f.publicURL, f.sync.Kind = "https://bcsync.example.com/", store.KindWarehouse
 	if o, _ := observe(Rejected, f, Defaults); o.msg.URL != "https://bcsync.example.com/warehouse/syncs/7/runs/9" {
 		t.Errorf("a warehouse sync's link: %q", o.msg.URL)
+	}
+}
+
+// Runs of webhooks' changes take seconds; a full read of the same sync is not judged slow against them,
+// nor one of them against full reads.
+func TestAFullReadIsNotSlowAgainstRunsOfChanges(t *testing.T) {
+	var runs []*store.Run
+	full := run(20, store.RunSucceeded, time.Minute, 3*time.Minute, 10, 0) // the newest: a full read of 3 minutes
+	runs = append(runs, full)
+	for i := int64(19); i >= 10; i-- {
+		r := run(i, store.RunSucceeded, time.Duration(25-i)*time.Minute, 5*time.Second, 1, 0)
+		r.TriggeredBy = marketing.TriggerChanges
+		runs = append(runs, r)
+	}
+	for i := int64(9); i >= 6; i-- {
+		runs = append(runs, run(i, store.RunSucceeded, time.Duration(60-i)*time.Minute, 2*time.Minute+50*time.Second, 10, 0))
+	}
+	median, ok := medianBefore(runs, full)
+	if !ok || median != 2*time.Minute+50*time.Second {
+		t.Fatalf("the full read's usual duration: %s %v, want the full reads' 2m50s", median, ok)
+	}
+	if isSlow(full.FinishedAt.Sub(full.StartedAt), median, Defaults) {
+		t.Error("a full read of 3 minutes is slow against full reads of 2m50s")
+	}
+	if m, ok := medianBefore(runs, runs[1]); !ok || m != 5*time.Second {
+		t.Errorf("a run of changes' usual duration: %s %v, want the runs of changes' 5s", m, ok)
 	}
 }

@@ -44,6 +44,8 @@ type Config struct {
 	ScheduleEvery time.Duration
 	// PublicURL is where stores reach bcsync's webhook receiver; empty: no webhooks, polling only.
 	PublicURL string
+	// ChangeWindow is how long webhooks' changes gather before they are read (0: 1 s).
+	ChangeWindow time.Duration
 
 	// AlertCheckEvery is how often alert conditions of every watched sync are judged (0: 1 minute);
 	// AlertWebhooksEvery how often stores' webhooks are read for them (0: 15 minutes).

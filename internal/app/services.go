@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/bcsync/bcsync/internal/alert"
@@ -67,6 +68,9 @@ func (a *App) Services(opts ServiceOptions) (*Services, error) {
 	eo.Logger = a.Logger
 	if eo.PublicURL == "" {
 		eo.PublicURL = a.Config.PublicURL
+	}
+	if eo.ChangeWindow == 0 {
+		eo.ChangeWindow = a.Config.ChangeWindow
 	}
 	if eo.ReconcileEvery == 0 {
 		eo.ReconcileEvery = a.Config.ReconcileEvery
@@ -338,6 +342,13 @@ func (s *Services) DescribeStore(ctx context.Context, sh *store.Shop) (resource.
 			return st, err
 		}
 		st.Syncs = append(st.Syncs, ss)
+		if y.Kind == store.KindMarketing {
+			b, err := s.Engine.ChangeBacklog(ctx, y.ID)
+			if err != nil {
+				return st, err
+			}
+			st.RealTime = &resource.RealTime{On: sh.WebhooksURL != "" && y.Enabled, Waiting: b.Waiting, BehindS: math.Round(b.Behind.Seconds())}
+		}
 	}
 	return st, nil
 }

@@ -96,6 +96,9 @@ func Store(w io.Writer, s resource.Store) {
 	fmt.Fprintf(w, "  Status:       %s\n", status)
 	fmt.Fprintf(w, "  Quota share:  %.0f%% of the store's API quota, for all its syncs together\n", 100*s.QuotaShare)
 	fmt.Fprintf(w, "  Webhooks:     %s\n", map[bool]string{true: "registered", false: "not registered"}[s.Webhooks])
+	if rt := s.RealTime; rt != nil {
+		fmt.Fprintf(w, "  Real time:    %s\n", RealTime(*rt))
+	}
 	if len(s.Syncs) == 0 {
 		fmt.Fprintln(w, "  Syncs:        none")
 		return
@@ -183,4 +186,19 @@ func Account(w io.Writer, a *marketing.Account) {
 		}
 		fmt.Fprintf(w, "    %-8d %s%s\n", p.ID, p.Name, status)
 	}
+}
+
+// RealTime says how a store's changes reach Dotdigital: "on, 3 changes waiting, ~2 s behind".
+func RealTime(rt resource.RealTime) string {
+	if !rt.On {
+		return "off: changes arrive at the next sync"
+	}
+	noun := "changes"
+	if rt.Waiting == 1 {
+		noun = "change"
+	}
+	if rt.Waiting == 0 {
+		return "on, 0 changes waiting"
+	}
+	return fmt.Sprintf("on, %d %s waiting, ~%.0f s behind", rt.Waiting, noun, rt.BehindS)
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -31,6 +32,12 @@ type Runner interface {
 	// snoozes the job (a rate limit: no attempt is spent); one with Permanent() bool returning true
 	// cancels it; any other error is retried with backoff.
 	Run(ctx context.Context, syncID int64, trigger string, budget time.Duration) (done bool, err error)
+}
+
+// Pacer is a Runner that says when a sync's next run is due once a run ended, instead of the schedule's
+// next time (proposed): the marketing sync reads webhooks' changes between its polls.
+type Pacer interface {
+	NextRunAt(ctx context.Context, syncID int64, proposed time.Time) (time.Time, error)
 }
 
 // Trigger says why a run started.
@@ -147,6 +154,8 @@ type Queue struct {
 	cfg    Config
 	client *river.Client[*sql.Tx]
 	unlock func() // releases the workers lock
+	// again holds the run jobs continued at once for changes announced while they ran (job id → true).
+	again sync.Map
 }
 
 func driver(s *store.Store) riverdriver.Driver[*sql.Tx] {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,6 +28,7 @@ type fakeRunner struct {
 	overlaps atomic.Int64
 	do       func(call int, syncID int64) (bool, error)
 	hold     time.Duration
+	triggers []string
 }
 
 func newFake(do func(call int, syncID int64) (bool, error)) *fakeRunner {
@@ -37,6 +39,7 @@ func (f *fakeRunner) Run(ctx context.Context, id int64, trigger string, budget t
 	f.mu.Lock()
 	f.calls[id]++
 	call := f.calls[id]
+	f.triggers = append(f.triggers, trigger)
 	f.running[id]++
 	if f.running[id] > 1 {
 		f.overlaps.Add(1)
@@ -163,6 +166,57 @@ func TestADoneRunSchedulesTheNextOneAnIntervalAfterItsEnd(t *testing.T) {
 		// Finished: a new sync can be queued.
 		if err := q.Enqueue(context.Background(), id, jobs.TriggerManual); err != nil {
 			t.Fatalf("enqueue after finish: %v", err)
+		}
+	})
+}
+
+// pacedRunner says when the next run is due, as the marketing engine does (jobs.Pacer).
+type pacedRunner struct {
+	*fakeRunner
+	next time.Time
+}
+
+func (p *pacedRunner) NextRunAt(_ context.Context, _ int64, proposed time.Time) (time.Time, error) {
+	if p.next.Before(proposed) {
+		return p.next, nil
+	}
+	return proposed, nil
+}
+
+// A change the store announced while a run went on makes the sync run again at once, as a webhook's
+// run (not a second manual one); then the runner's own time for the next run replaces the schedule's.
+func TestARunAskedForDuringARunFollowsAtOnceAndThePacerSetsTheNext(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine store.Engine) {
+		var s *store.Store
+		var id int64
+		fake := newFake(func(call int, _ int64) (bool, error) {
+			if call == 1 {
+				if err := s.RequestRun(context.Background(), id); err != nil {
+					return false, err
+				}
+			}
+			return true, nil
+		})
+		paced := &pacedRunner{fakeRunner: fake, next: time.Now().Add(2 * time.Minute)}
+		var q *jobs.Queue
+		s, q = setup(t, engine, paced)
+		id = connection(t, s, time.Hour)
+		start(t, q)
+		q.Enqueue(context.Background(), id, jobs.TriggerManual)
+		eventually(t, "the second run", func() bool { return fake.count(id) == 2 })
+		eventually(t, "the job to finish", func() bool { a, _ := q.Active(context.Background(), id); return !a })
+		fake.mu.Lock()
+		triggers := slices.Clone(fake.triggers)
+		fake.mu.Unlock()
+		if !slices.Equal(triggers, []string{jobs.TriggerManual, jobs.TriggerWebhook}) {
+			t.Errorf("triggers %v, want the manual run then a webhook's", triggers)
+		}
+		y, err := s.Sync(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := y.NextRunAt.Sub(paced.next); d < -time.Second || d > time.Second {
+			t.Errorf("next run at %s, want the pacer's %s (not the hour's schedule)", y.NextRunAt, paced.next)
 		}
 	})
 }

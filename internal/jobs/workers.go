@@ -41,8 +41,12 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if err := cfg.Store.SetNextRunAt(ctx, id, spec.Next(time.Now())); err != nil {
 		return err
 	}
-	started := time.Now()
-	done, err := runner.Run(ctx, id, job.Args.Trigger, cfg.Slice)
+	started := time.Now().Truncate(time.Millisecond) // as the state store keeps when a run was asked for
+	trigger := job.Args.Trigger
+	if _, ok := w.q.again.LoadAndDelete(job.ID); ok {
+		trigger = TriggerWebhook // run again for changes announced during the last run, not for its first reason
+	}
+	done, err := runner.Run(ctx, id, trigger, cfg.Slice)
 	switch {
 	case err == nil && done:
 		next := spec.Next(time.Now())
@@ -50,15 +54,29 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		if err != nil {
 			return err
 		}
+		again := false
 		if streak.Runs > 0 {
 			// The run failed: the next waits longer with each failure in a row.
 			next = backoff(spec, streak.Runs, time.Now())
-		} else if y, err := cfg.Store.Sync(context.WithoutCancel(ctx), id); err == nil && !y.RunRequestedAt.IsZero() && !y.RunRequestedAt.Before(started) {
+		} else {
+			if p, ok := runner.(Pacer); ok {
+				if at, err := p.NextRunAt(context.WithoutCancel(ctx), id, next); err == nil {
+					next = at
+				} else {
+					cfg.Logger.Warn("could not work out the next run; it follows the schedule", slog.Int64("sync_id", id), slog.Any("error", err))
+				}
+			}
 			// A change the store announced while this run went on may have come too late for it: run again now.
-			next = time.Now()
+			if y, err := cfg.Store.Sync(context.WithoutCancel(ctx), id); err == nil && !y.RunRequestedAt.IsZero() && !y.RunRequestedAt.Before(started) {
+				next, again = time.Now(), true
+			}
 		}
 		if err := cfg.Store.SetNextRunAt(context.WithoutCancel(ctx), id, next); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
+		}
+		if again {
+			w.q.again.Store(job.ID, true)
+			return river.JobSnooze(0) // at once, not at the scheduler's next tick
 		}
 		return nil
 	case err == nil:
@@ -75,7 +93,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	}
 	var retry interface{ RetryAfter() time.Duration }
 	if errors.As(err, &retry) && retry.RetryAfter() > 0 {
-		cfg.Logger.Info("run waits for a rate limit", slog.Int64("sync_id", id), slog.Duration("for", retry.RetryAfter()))
+		cfg.Logger.Info("run waits", slog.Int64("sync_id", id), slog.Duration("for", retry.RetryAfter()), slog.String("reason", err.Error()))
 		return river.JobSnooze(retry.RetryAfter())
 	}
 	return err

@@ -209,6 +209,23 @@ func (r *Run) StillRejected(n int64) {
 	}
 }
 
+// CountIn adds to a part's counts, whichever part is current (an import's report that comes back while
+// another part runs); a part the run does not list counts in the current one.
+func (r *Run) CountIn(part string, read, sent, unchanged, rejected int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.find(part)
+	if c == nil {
+		c = r.current
+	}
+	if c != nil {
+		c.Read += read
+		c.Sent += sent
+		c.Unchanged += unchanged
+		c.Rejected += rejected
+	}
+}
+
 // SetTotal sets how many records the current part will read, when known up front.
 func (r *Run) SetTotal(total int64) {
 	r.mu.Lock()
@@ -220,19 +237,27 @@ func (r *Run) SetTotal(total int64) {
 
 // Wait counts n records of the current part held back for reason (an order waiting for its contact):
 // read, neither sent nor rejected, and sent by a later part or run. Reasons keeps "waiting: "+reason.
-func (r *Run) Wait(reason string, n int64) { r.hold(reason, n, false) }
+func (r *Run) Wait(reason string, n int64) { r.hold("", reason, n, false) }
+
+// WaitIn is Wait on a part, whichever part is current (an import's report that comes back while another
+// part runs), as CountIn counts.
+func (r *Run) WaitIn(part, reason string, n int64) { r.hold(part, reason, n, false) }
 
 // Skip counts n records of the current part that need nothing sent, for reason (a subscriber without
 // consent who was never in the list). Reasons keeps "skipped: "+reason.
-func (r *Run) Skip(reason string, n int64) { r.hold(reason, n, true) }
+func (r *Run) Skip(reason string, n int64) { r.hold("", reason, n, true) }
 
-func (r *Run) hold(reason string, n int64, skipped bool) {
+// hold counts records held back on part, or on the current part when part is "" or not listed.
+func (r *Run) hold(part, reason string, n int64, skipped bool) {
 	if n == 0 {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c := r.current
+	if f := r.find(part); part != "" && f != nil {
+		c = f
+	}
 	if c == nil {
 		return
 	}

@@ -46,6 +46,8 @@ type Options struct {
 	// are the stores' (see shop.Options).
 	Dotdigital func(*dotdigital.Config)
 	Now        func() time.Time
+	// ChangeWindow is how long changes announced by webhook coalesce before they are read (default 1 s).
+	ChangeWindow time.Duration
 	// AllowInsecureEndpoints lets a connection use a plain-HTTP Dotdigital endpoint outside loopback
 	// (see internal/endpoint).
 	AllowInsecureEndpoints bool
@@ -66,6 +68,9 @@ func (o *Options) defaults() {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.ChangeWindow <= 0 {
+		o.ChangeWindow = time.Second
 	}
 }
 
@@ -174,6 +179,14 @@ func (e *Engine) Run(ctx context.Context, connectionID int64, trigger string, bu
 		if run, err := e.store.RunningRun(ctx, conn.ID); err != nil || run == nil {
 			return true, err
 		}
+	}
+	changes, err := e.plan(ctx, conn, trigger)
+	if err != nil {
+		return false, err
+	}
+	if changes != nil {
+		// Empty: nothing waits and the poll is not due (a run of changes left running ends).
+		return e.runChanges(ctx, conn, changes, budget)
 	}
 	rc, err := e.startRun(ctx, conn, trigger, budget)
 	if err != nil {

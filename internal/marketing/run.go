@@ -81,6 +81,10 @@ type runContext struct {
 	log      *slog.Logger
 	// consentFieldsReady says the consent data fields exist in the account (checked once a run).
 	consentFieldsReady bool
+	// streams run in this run: streams, or a run of changes' own (see runChanges); targeted says the
+	// latter, whose pages move no cursor.
+	streams  []stream
+	targeted bool
 }
 
 func (e *Engine) startRun(ctx context.Context, conn *store.Connection, trigger string, budget time.Duration) (*runContext, error) {
@@ -88,6 +92,11 @@ func (e *Engine) startRun(ctx context.Context, conn *store.Connection, trigger s
 	if err != nil {
 		return nil, err
 	}
+	return e.contextOf(ctx, conn, run, budget)
+}
+
+// contextOf builds the context of a begun run.
+func (e *Engine) contextOf(ctx context.Context, conn *store.Connection, run *ledger.Run, budget time.Duration) (*runContext, error) {
 	mappings, err := e.store.FieldMappings(ctx, conn.ID)
 	if err != nil {
 		return nil, err
@@ -96,7 +105,7 @@ func (e *Engine) startRun(ctx context.Context, conn *store.Connection, trigger s
 	if err != nil {
 		return nil, err
 	}
-	rc := &runContext{e: e, conn: conn, run: run, bc: bc, dd: dd, mappings: mappings,
+	rc := &runContext{e: e, conn: conn, run: run, bc: bc, dd: dd, mappings: mappings, streams: streams,
 		log: run.Logger().With(slog.Int64("connection_id", conn.ID))}
 	if budget > 0 {
 		rc.deadline = e.opts.Now().Add(budget)
@@ -117,7 +126,7 @@ func (rc *runContext) execute(ctx context.Context) (bool, error) {
 		details = append(details, fmt.Sprintf("%s: %v", stream, err))
 	}
 each:
-	for i, s := range streams {
+	for i, s := range rc.streams {
 		switch rc.run.State(s.name()) {
 		case ledger.Done, ledger.Skipped:
 			continue
@@ -141,20 +150,10 @@ each:
 			}
 			return false, nil
 		case credentialsRefused(err):
-			ctx := context.WithoutCancel(ctx)
-			rc.run.Leave(ctx, ledger.Failed)
-			msg := rc.explain(s.name(), err)
-			rc.run.Explain(fmt.Sprintf("%s: %v", s.name(), err))
-			if errors.Is(err, bigcommerce.ErrUnauthorized) || errors.Is(err, bigcommerce.ErrStoreNotFound) {
-				// The store's credentials: every sync of the store stops until they are fixed.
-				e.store.SetShopStatus(ctx, rc.conn.StoreID, store.StatusNeedsAttention, msg)
-			} else {
-				e.store.SetSyncStatus(ctx, rc.conn.ID, store.StatusNeedsAttention, msg)
-			}
-			if err := rc.run.Fail(ctx, msg); err != nil {
+			rc.run.Leave(context.WithoutCancel(ctx), ledger.Failed)
+			if err := rc.refused(ctx, s.name(), err); !errors.As(err, new(*PermanentError)) {
 				return false, err
 			}
-			rc.log.Warn("sync stopped: credentials refused", slog.String("stream", s.name()), slog.Any("error", err))
 			return true, &PermanentError{err}
 		default:
 			rc.run.Leave(context.WithoutCancel(ctx), ledger.Failed)
@@ -173,8 +172,31 @@ each:
 	if err != nil {
 		return false, err
 	}
+	if !rc.targeted && len(failures) == 0 {
+		e.finishedPoll(ctx, rc)
+	}
 	rc.log.Info("sync finished", slog.String("status", string(status)), slog.Int64("rejected", rc.run.Rejected()))
 	return true, nil
+}
+
+// refused ends a run whose credentials were refused: the store's (every sync of it stops) or the
+// account's, until the user fixes them. It returns a PermanentError, or the error of recording it.
+func (rc *runContext) refused(ctx context.Context, stream string, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	e := rc.e
+	msg := rc.explain(stream, err)
+	rc.run.Explain(fmt.Sprintf("%s: %v", stream, err))
+	if errors.Is(err, bigcommerce.ErrUnauthorized) || errors.Is(err, bigcommerce.ErrStoreNotFound) {
+		// The store's credentials: every sync of the store stops until they are fixed.
+		e.store.SetShopStatus(ctx, rc.conn.StoreID, store.StatusNeedsAttention, msg)
+	} else {
+		e.store.SetSyncStatus(ctx, rc.conn.ID, store.StatusNeedsAttention, msg)
+	}
+	if ferr := rc.run.Fail(ctx, msg); ferr != nil {
+		return ferr
+	}
+	rc.log.Warn("sync stopped: credentials refused", slog.String("stream", stream), slog.Any("error", err))
+	return &PermanentError{err}
 }
 
 // outOfTime reports whether the time slice is used up.

@@ -207,7 +207,7 @@ func (rc *runContext) settleContacts(recordStream string) func(ctx context.Conte
 				enrol[o.newContact] = append(enrol[o.newContact], o.email)
 			}
 		}
-		rc.run.Count(0, int64(len(states)), 0, 0)
+		rc.run.CountIn(recordStream, 0, int64(len(states)), 0, 0)
 		s := rc.e.store
 		if err := s.SaveRecordStates(ctx, rc.conn.ID, recordStream, states); err != nil {
 			return err

@@ -136,7 +136,7 @@ func (rc *runContext) ordersPage(ctx context.Context, page []bigcommerce.Order, 
 		return err
 	}
 	rc.run.Save(ctx, false)
-	return sk.endPage(ctx, formatCursor(page[len(page)-1].DateModified))
+	return sk.endPage(ctx, rc.pageCursor(page[len(page)-1].DateModified))
 }
 
 // movedRecord is an order whose email changed: its record is under the contact of from.
@@ -194,8 +194,8 @@ func (rc *runContext) settleOrders(stream string) func(ctx context.Context, outs
 				rejected = append(rejected, rejection{store.Rejected{Key: o.key, Email: o.email, Reason: o.failure, Detail: o.detail}, o.state})
 			}
 		}
-		rc.run.Count(0, int64(len(sent)-len(rejected)), 0, 0)
-		rc.run.Wait(reasonNoContact, int64(len(tried)+len(wait)))
+		rc.run.CountIn(stream, 0, int64(len(sent)-len(rejected)), 0, 0)
+		rc.run.WaitIn(stream, reasonNoContact, int64(len(tried)+len(wait)))
 		s := rc.e.store
 		if stream == streamOrders {
 			if err := s.SaveRecordStates(ctx, rc.conn.ID, streamOrders, states); err != nil {

@@ -105,7 +105,7 @@ func (rc *runContext) productsPage(ctx context.Context, page []bigcommerce.Produ
 		return err
 	}
 	rc.run.Save(ctx, false)
-	return sk.endPage(ctx, formatCursor(page[len(page)-1].DateModified))
+	return sk.endPage(ctx, rc.pageCursor(page[len(page)-1].DateModified))
 }
 
 // removeProducts deletes products' records from the catalogue collection.
@@ -178,7 +178,7 @@ func (rc *runContext) settleAccountRecords(stream string) func(ctx context.Conte
 			}
 			states = append(states, o.state)
 		}
-		rc.run.Count(0, int64(len(states)), 0, 0)
+		rc.run.CountIn(stream, 0, int64(len(states)), 0, 0)
 		if err := rc.e.store.SaveRecordStates(ctx, rc.conn.ID, stream, states); err != nil {
 			return err
 		}

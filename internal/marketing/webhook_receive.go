@@ -75,6 +75,9 @@ func (e *Engine) handleDelivery(ctx context.Context, storeID int64, cb *bigcomme
 	if !conn.Settings.DataSync {
 		return nil
 	}
+	if err := e.noteChange(ctx, conn.ID, cb); err != nil {
+		return err
+	}
 	if err := e.store.RequestRun(ctx, conn.ID); err != nil {
 		return err
 	}

@@ -19,10 +19,20 @@ type Store struct {
 	// StatusMessage says why the store needs attention (its credentials were refused).
 	StatusMessage string `json:"status_message,omitempty"`
 	// QuotaShare is the share of the store's API quota all its syncs together may use.
-	QuotaShare float64   `json:"quota_share"`
-	Webhooks   bool      `json:"webhooks"`
-	Syncs      []Sync    `json:"syncs"`
-	CreatedAt  time.Time `json:"created_at"`
+	QuotaShare float64 `json:"quota_share"`
+	Webhooks   bool    `json:"webhooks"`
+	// RealTime is how the store's changes reach Dotdigital (absent without a Dotdigital link).
+	RealTime  *RealTime `json:"real_time,omitempty"`
+	Syncs     []Sync    `json:"syncs"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// RealTime says whether a store's changes reach Dotdigital in seconds (its webhooks are registered
+// and the data sync is on), how many changes wait to be read, and how long the oldest has waited.
+type RealTime struct {
+	On      bool    `json:"on"`
+	Waiting int64   `json:"waiting"`
+	BehindS float64 `json:"behind_s"`
 }
 
 // Sync is one sync of a store: its Dotdigital link (kind marketing; its id is the connection's) or a
@@ -45,8 +55,10 @@ type Sync struct {
 // StoreState is what is known of a store beyond its row.
 type StoreState struct {
 	Syncs []SyncState
-	Share float64 // the quota share in force (the store's, or the process's default)
-	Now   time.Time
+	// RealTime is the Dotdigital link's backlog of webhooks' changes (nil without a link).
+	RealTime *RealTime
+	Share    float64 // the quota share in force (the store's, or the process's default)
+	Now      time.Time
 }
 
 // SyncState is a sync with its runs.
@@ -65,7 +77,7 @@ func NewStore(sh *store.Shop, st StoreState) Store {
 	}
 	out := Store{ID: sh.ID, Name: sh.Name, StoreHash: sh.StoreHash, StoreName: sh.StoreName, StoreURL: sh.StoreURL,
 		APIPath: sh.BigCommerce.APIPath, Status: string(sh.Status), StatusMessage: sh.StatusMessage, QuotaShare: st.Share,
-		Webhooks: sh.WebhooksURL != "", Syncs: []Sync{}, CreatedAt: sh.CreatedAt}
+		Webhooks: sh.WebhooksURL != "", RealTime: st.RealTime, Syncs: []Sync{}, CreatedAt: sh.CreatedAt}
 	for _, ss := range st.Syncs {
 		out.Syncs = append(out.Syncs, NewSync(sh, ss, now))
 	}

@@ -593,3 +593,35 @@ func (s *site) signInWith(password string) string {
 	_, page := s.get("/tokens")
 	return csrfInput.FindStringSubmatch(page)[1]
 }
+
+// A change the store announces waits, noted, for its window: the store's page says real time is on, how
+// many changes wait and how far behind they are.
+func TestTheStorePageSaysHowManyAnnouncedChangesWait(t *testing.T) {
+	s := newSite(t)
+	c := s.env.Connect()
+	s.signIn()
+	if _, page := s.get("/stores/" + itoa(c.StoreID)); !strings.Contains(page, "Real time: off") {
+		t.Fatalf("a store without webhooks:\n%s", page)
+	}
+	if err := s.env.Services.Store.SetWebhooksURL(t.Context(), c.StoreID, "https://bcsync.example/webhooks/bigcommerce/"+itoa(c.StoreID)); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{"1", "2", "1"} { // the second delivery for customer 1 is one change
+		req, _ := http.NewRequest("POST", s.url+"/webhooks/bigcommerce/"+itoa(c.StoreID), strings.NewReader(
+			`{"scope":"store/customer/updated","store_id":"1","data":{"type":"customer","id":`+id+`},"hash":"h`+strconv.Itoa(i)+`","created_at":1,"producer":"stores/abc123xyz"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Bcsync-Webhook-Secret", c.WebhookSecret)
+		resp, err := s.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("delivery %d: %d", i, resp.StatusCode)
+		}
+	}
+	_, page := s.get("/stores/" + itoa(c.StoreID))
+	if !regexp.MustCompile(`Real time: on, 2 changes waiting, ~\d+ s behind`).MatchString(page) {
+		t.Errorf("the store's page after two changed customers:\n%s", page)
+	}
+}

@@ -165,6 +165,11 @@ func New(cfg Config) (*Server, error) {
 // Handler serves the store's API under /stores/{hash}/ and the emulator's own endpoints under /_emulator/.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// StaffHandler serves the same API outside the store's quota and request counts: the changes
+// shoppers and staff make in the storefront and the control panel, which no API quota counts, for
+// benchmarks that make changes while an app is measured.
+func (s *Server) StaffHandler() http.Handler { return s.mux }
+
 // APIPath is what a store-level API account calls the API path, for a server listening at baseURL.
 func (s *Server) APIPath(baseURL string) string {
 	return strings.TrimSuffix(baseURL, "/") + "/stores/" + s.cfg.StoreHash + "/"

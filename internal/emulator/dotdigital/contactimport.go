@@ -92,7 +92,15 @@ func (s *Server) importContacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"importId": job.id})
-	s.runJob(job, "NotFinished", func() (string, []byte) { return "Finished", s.applyContactImport(job.id, &in) })
+	s.runJob(job, "NotFinished", func() []string {
+		keys := make([]string, 0, len(in.Contacts))
+		for _, c := range in.Contacts {
+			if e, ok := c.Identifiers["email"].(string); ok {
+				keys = append(keys, strings.ToLower(e))
+			}
+		}
+		return keys
+	}, func() (string, []byte) { return "Finished", s.applyContactImport(job.id, &in) })
 }
 
 // applyContactImport applies every contact of an import and returns the import's final status body.

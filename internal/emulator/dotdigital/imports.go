@@ -34,10 +34,15 @@ func (s *Server) startJob(kind importKind, notStarted string, bytes int64, recor
 }
 
 // runJob applies an import in the background and publishes its final status when it is due.
-func (s *Server) runJob(job *importJob, inProgress string, apply func() (status string, result []byte)) {
+// keys lists the import's record keys for Config.OnImportDone.
+func (s *Server) runJob(job *importJob, inProgress string, keys func() []string, apply func() (status string, result []byte)) {
 	s.jobs.Add(1)
 	go func() {
 		defer s.jobs.Done()
+		var done []string // read before applying, which may release the records
+		if s.cfg.OnImportDone != nil {
+			done = keys()
+		}
 		s.st.mu.Lock()
 		job.status = inProgress
 		s.st.mu.Unlock()
@@ -64,6 +69,9 @@ func (s *Server) runJob(job *importJob, inProgress string, apply func() (status 
 		job.status, job.result, job.done = status, result, true
 		s.st.activeImports[job.kind]--
 		s.st.mu.Unlock()
+		if s.cfg.OnImportDone != nil {
+			s.cfg.OnImportDone(ImportDone{ID: job.id, Kind: job.kind.String(), Collection: job.collection, Keys: done, Failed: job.fail, At: clock()})
+		}
 	}()
 }
 

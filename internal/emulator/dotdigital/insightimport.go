@@ -81,7 +81,15 @@ func (s *Server) importInsight(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"importId": job.id})
-	s.runJob(job, "Processing", func() (string, []byte) { return "Complete", s.applyInsightImport(job.id, coll, &in) })
+	s.runJob(job, "Processing", func() []string {
+		keys := make([]string, 0, len(in.Records))
+		for _, r := range in.Records {
+			if r.Key != nil {
+				keys = append(keys, *r.Key)
+			}
+		}
+		return keys
+	}, func() (string, []byte) { return "Complete", s.applyInsightImport(job.id, coll, &in) })
 }
 
 // checkCollectionArgs answers 400 for a collection name, scope or type Dotdigital would refuse.

@@ -150,6 +150,30 @@ func (s *Server) Collection(name string) (CollectionView, bool) {
 	return v, true
 }
 
+// ListID returns the id of the list (address book) with this name.
+func (s *Server) ListID(name string) (int, bool) {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	for _, b := range s.st.books {
+		if b.name == name {
+			return int(b.id), true
+		}
+	}
+	return 0, false
+}
+
+// Record returns one record of a collection as JSON, and whether it exists.
+func (s *Server) Record(collection, key string) (json.RawMessage, bool) {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	if c := s.st.collections[strings.ToLower(collection)]; c != nil {
+		if r, ok := c.records[key]; ok {
+			return r.json, true
+		}
+	}
+	return nil, false
+}
+
 // RecordCount is the number of records in a collection (0 when it does not exist).
 func (s *Server) RecordCount(name string) int {
 	s.st.mu.Lock()
@@ -191,11 +215,7 @@ func (s *Server) Imports() []ImportView {
 	defer s.st.mu.Unlock()
 	out := make([]ImportView, 0, len(s.st.imports))
 	for _, j := range s.st.imports {
-		kind := "contacts"
-		if j.kind == kindInsight {
-			kind = "insight"
-		}
-		out = append(out, ImportView{ID: j.id, Kind: kind, Collection: j.collection, Status: j.status, Accepted: j.accepted, Bytes: j.bytes, Records: j.records})
+		out = append(out, ImportView{ID: j.id, Kind: j.kind.String(), Collection: j.collection, Status: j.status, Accepted: j.accepted, Bytes: j.bytes, Records: j.records})
 	}
 	slices.SortFunc(out, func(a, b ImportView) int { return a.Accepted.Compare(b.Accepted) })
 	return out

@@ -68,7 +68,22 @@ type Config struct {
 	// hour without waiting one); default the wall clock. Processing delays keep the wall clock.
 	Now func() time.Time
 
+	// OnImportDone, when set, is told of every import as it reaches its final status (benchmarks measure
+	// when a change became visible through it). It is called outside the account's lock.
+	OnImportDone func(ImportDone)
+
 	Logger *slog.Logger
+}
+
+// ImportDone is an import that reached its final status: its kind ("contacts" or "insight"), its
+// collection (Insight), the keys of its records (contacts: lower-case emails) and when it finished.
+type ImportDone struct {
+	ID         string
+	Kind       string
+	Collection string
+	Keys       []string
+	Failed     bool
+	At         time.Time
 }
 
 // Server is one emulated Dotdigital account.

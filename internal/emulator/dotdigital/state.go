@@ -247,6 +247,13 @@ const (
 	kindInsight
 )
 
+func (k importKind) String() string {
+	if k == kindInsight {
+		return "insight"
+	}
+	return "contacts"
+}
+
 type importJob struct {
 	id       string
 	kind     importKind
