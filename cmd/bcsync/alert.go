@@ -15,19 +15,8 @@ import (
 	"github.com/bcsync/bcsync/internal/resource"
 )
 
-// alertFlags are the process-wide settings of alerts (every command that runs workers uses them).
-type alertFlags struct {
-	AlertCheckEvery    time.Duration `help:"How often the alert conditions of every watched sync are judged (stale syncs, slow runs going on)." default:"1m"`
-	AlertWebhooksEvery time.Duration `help:"How often stores' webhooks are read from BigCommerce for the webhooks alert condition." default:"15m"`
-	PagerdutyURL       string        `name:"pagerduty-url" help:"PagerDuty Events API base, e.g. https://events.eu.pagerduty.com for the EU service region (default https://events.pagerduty.com)." placeholder:"URL"`
-	TwilioURL          string        `name:"twilio-url" help:"Twilio REST API base (default https://api.twilio.com)." placeholder:"URL" hidden:""`
-}
-
-func (f alertFlags) apply(c *app.Config) {
-	c.AlertCheckEvery, c.AlertWebhooksEvery, c.PagerDutyURL, c.TwilioURL = f.AlertCheckEvery, f.AlertWebhooksEvery, f.PagerdutyURL, f.TwilioURL
-}
-
 type alertCmd struct {
+	serviceFlags
 	Channel alertChannelCmd `cmd:"" help:"Add, list, test or remove the channels alerts go to."`
 	Rule    alertRuleCmd    `cmd:"" help:"Add, list or remove rules: which conditions of which syncs a channel hears of."`
 	History alertHistoryCmd `cmd:"" help:"List the notifications sent or being sent, newest first, with their state."`

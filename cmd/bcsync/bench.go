@@ -10,8 +10,9 @@ import (
 )
 
 type benchCmd struct {
-	Marketing benchMarketingCmd `cmd:"" default:"withargs" help:"The store ⇄ email marketing sync: backfill, no-change incremental, incremental after changes (the default)."`
-	Warehouse benchWarehouseCmd `cmd:"" help:"The warehouse → store sync: plans of a PostgreSQL model of each size, then runs of new, unchanged and changed customers."`
+	quotaFlags                   // the share the benchmarked bcsync processes use
+	Marketing  benchMarketingCmd `cmd:"" default:"withargs" help:"The store ⇄ email marketing sync: backfill, no-change incremental, incremental after changes (the default)."`
+	Warehouse  benchWarehouseCmd `cmd:"" help:"The warehouse → store sync: plans of a PostgreSQL model of each size, then runs of new, unchanged and changed customers."`
 }
 
 type benchMarketingCmd struct {
@@ -32,16 +33,16 @@ type benchMarketingCmd struct {
 	ImportDelay time.Duration `help:"With --latency: how long an emulated Dotdigital import takes." default:"2s"`
 }
 
-func (c *benchMarketingCmd) Run(ctx context.Context, st *state) error {
+func (c *benchMarketingCmd) Run(ctx context.Context, q *quotaFlags) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	if c.LatencyMode {
-		return c.runLatency(ctx, st, self)
+		return c.runLatency(ctx, q, self)
 	}
 	opts := bench.Options{Binary: self, Customers: c.Customers, Subscribers: c.Subscribers, Orders: c.Orders, Products: c.Products,
-		Changes: c.Changes, RateLimit: c.RateLimit, Latency: c.Latency, TimeScale: c.TimeScale, QuotaShare: st.QuotaShare, Seed: c.Seed,
+		Changes: c.Changes, RateLimit: c.RateLimit, Latency: c.Latency, TimeScale: c.TimeScale, QuotaShare: q.QuotaShare, Seed: c.Seed,
 		Progress: os.Stderr}
 	rep, err := bench.Run(ctx, opts)
 	if err != nil {
@@ -65,13 +66,13 @@ type benchWarehouseCmd struct {
 	JSON      bool          `help:"Print one JSON object."`
 }
 
-func (c *benchWarehouseCmd) Run(ctx context.Context, st *state) error {
+func (c *benchWarehouseCmd) Run(ctx context.Context, q *quotaFlags) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	rep, err := bench.RunWarehouse(ctx, bench.WarehouseOptions{Binary: self, PostgresURL: c.Postgres, PlanRows: c.PlanRows, Rows: c.Rows,
-		Changes: c.Changes, RateLimit: c.RateLimit, Latency: c.Latency, TimeScale: c.TimeScale, QuotaShare: st.QuotaShare, Progress: os.Stderr})
+		Changes: c.Changes, RateLimit: c.RateLimit, Latency: c.Latency, TimeScale: c.TimeScale, QuotaShare: q.QuotaShare, Progress: os.Stderr})
 	if err != nil {
 		return err
 	}
@@ -82,9 +83,9 @@ func (c *benchWarehouseCmd) Run(ctx context.Context, st *state) error {
 	return nil
 }
 
-func (c *benchMarketingCmd) runLatency(ctx context.Context, st *state, self string) error {
+func (c *benchMarketingCmd) runLatency(ctx context.Context, q *quotaFlags, self string) error {
 	rep, err := bench.RunLatency(ctx, bench.LatencyOptions{Binary: self, Rate: c.Rate, Duration: c.Duration, RateLimit: c.RateLimit,
-		QuotaShare: st.QuotaShare, ImportDelay: c.ImportDelay, Seed: c.Seed, Progress: os.Stderr})
+		QuotaShare: q.QuotaShare, ImportDelay: c.ImportDelay, Seed: c.Seed, Progress: os.Stderr})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 )
 
 type connectionCmd struct {
+	serviceFlags
 	Add         connectionAddCmd         `cmd:"" help:"Connect a BigCommerce store to a Dotdigital account (checks both, then starts the first sync)."`
 	List        connectionListCmd        `cmd:"" help:"List connections."`
 	Show        connectionShowCmd        `cmd:"" help:"Show a connection."`

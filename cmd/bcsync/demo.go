@@ -13,6 +13,8 @@ import (
 
 // demoCmd runs bcsync against an emulated store and account (see internal/demo).
 type demoCmd struct {
+	serviceFlags
+	workFlags
 	Listen        string        `help:"Address of the web UI; 127.0.0.1:0 picks a free port." default:"127.0.0.1:8080"`
 	Seed          uint64        `help:"Seed of the generated store and account." default:"1"`
 	Customers     int           `help:"Customers in the emulated store." default:"3000"`

@@ -17,12 +17,13 @@ import (
 	"github.com/bcsync/bcsync/internal/resource"
 )
 
-// cli is the whole command line. Every flag can also be set with a BCSYNC_* environment variable
-// (the flag's name in upper case, dashes as underscores), e.g. BCSYNC_LOG_LEVEL=debug.
+// command is the whole command line. Every flag can also be set with a BCSYNC_* environment variable
+// (the flag's name in upper case, dashes as underscores), e.g. BCSYNC_LOG_LEVEL=debug. Only the log and
+// state flags are on every command; the others are on the commands that use them (state.go).
 type command struct {
 	LogLevel  slog.Level `help:"Log level: debug, info, warn or error." default:"info"`
 	LogFormat string     `help:"Log format: text or json." enum:"text,json" default:"text"`
-	state
+	stateFlags
 
 	Migrate    migrateCmd    `cmd:"" help:"Create or update the state database's tables."`
 	Serve      serveCmd      `cmd:"" help:"Run bcsync: the web UI and API, the scheduler and sync workers."`
@@ -75,13 +76,13 @@ func main() {
 	logger := newLogger(level, c.LogFormat)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, err := c.state.config(logger)
+	cfg, err := config(kctx, &c.stateFlags, logger)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bcsync:", err)
 		os.Exit(2)
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	kctx.Bind(logger, cfg, &c.state)
+	kctx.Bind(logger, cfg, &c.Bench.quotaFlags)
 	if err := kctx.Run(); err != nil && !errors.Is(err, context.Canceled) {
 		var code exitCode
 		if errors.As(err, &code) {

@@ -13,6 +13,8 @@ import (
 )
 
 type serveCmd struct {
+	serviceFlags
+	workFlags
 	Listen            string `help:"Address of the web UI and API." default:"127.0.0.1:8080"`
 	AdminUsername     string `help:"Name of the admin account created on first start (with --admin-password)." default:"admin"`
 	AdminPassword     string `help:"Creates the admin account on first start, when none exists (see also bcsync admin create)." placeholder:"PASSWORD"`
@@ -49,6 +51,8 @@ func (c *serveCmd) Run(ctx context.Context, cfg app.Config, logger *slog.Logger)
 }
 
 type workerCmd struct {
+	serviceFlags
+	workFlags
 	Listen string `help:"Address to serve /healthz, /readyz and /metrics on (none when empty)." placeholder:"ADDR"`
 }
 

@@ -14,6 +14,7 @@ import (
 )
 
 type settingsCmd struct {
+	serviceFlags
 	ID                   int64          `arg:"" help:"Connection id."`
 	DataSync             string         `help:"Turn data sync on or off." enum:",on,off" default:""`
 	SubscriberList       *string        `help:"Dotdigital list subscribers sync to (by name)." placeholder:"NAME"`

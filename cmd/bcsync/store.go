@@ -13,6 +13,7 @@ import (
 )
 
 type storeCmd struct {
+	serviceFlags
 	Add    storeAddCmd    `cmd:"" help:"Add a BigCommerce store (checks its credentials first); prints its id on the last line."`
 	List   storeListCmd   `cmd:"" help:"List stores with their syncs."`
 	Show   storeShowCmd   `cmd:"" help:"Show a store with its syncs."`

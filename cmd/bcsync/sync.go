@@ -15,9 +15,11 @@ import (
 )
 
 type syncCmd struct {
-	ID   int64 `arg:"" help:"Connection id."`
-	Wait bool  `help:"Wait for the sync to end, showing its progress; without a running bcsync serve or worker, run it in this process."`
-	JSON bool  `help:"With --wait, print the run as one JSON object instead of progress bars."`
+	serviceFlags
+	workFlags       // --wait runs the sync in this process when no serve or worker does
+	ID        int64 `arg:"" help:"Connection id."`
+	Wait      bool  `help:"Wait for the sync to end, showing its progress; without a running bcsync serve or worker, run it in this process."`
+	JSON      bool  `help:"With --wait, print the run as one JSON object instead of progress bars."`
 }
 
 func (c *syncCmd) Run(ctx context.Context, cfg app.Config) error {

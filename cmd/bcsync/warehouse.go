@@ -18,6 +18,7 @@ import (
 )
 
 type warehouseCmd struct {
+	serviceFlags
 	Source warehouseSourceCmd `cmd:"" help:"Add, list, test or remove warehouse sources (PostgreSQL, MySQL/MariaDB, SQLite, CSV)."`
 	Model  warehouseModelCmd  `cmd:"" help:"Add, preview, list or remove models: a query (or a table) of a source and its primary key."`
 	Sync   warehouseSyncCmd   `cmd:"" help:"Add, plan, run, approve, list or remove syncs of a model into a store's customers or orders."`
@@ -302,10 +303,11 @@ func (c *syncPlanCmd) Run(ctx context.Context, cfg app.Config) error {
 }
 
 type syncRunCmd struct {
-	ID   int64 `arg:"" help:"Sync id."`
-	Full bool  `help:"Send every row again, whatever was sent before (removes nothing)."`
-	Wait bool  `help:"Wait for the run to end, showing its progress; without a running bcsync serve or worker, run it in this process."`
-	JSON bool  `help:"With --wait, print the run as one JSON object."`
+	workFlags       // --wait runs it in this process when no serve or worker does
+	ID        int64 `arg:"" help:"Sync id."`
+	Full      bool  `help:"Send every row again, whatever was sent before (removes nothing)."`
+	Wait      bool  `help:"Wait for the run to end, showing its progress; without a running bcsync serve or worker, run it in this process."`
+	JSON      bool  `help:"With --wait, print the run as one JSON object."`
 }
 
 func (c *syncRunCmd) Run(ctx context.Context, cfg app.Config) error {
@@ -361,9 +363,10 @@ func runWarehouse(ctx context.Context, cfg app.Config, id int64, wait, asJSON bo
 }
 
 type syncApproveCmd struct {
-	ID   int64 `arg:"" help:"Sync id."`
-	Wait bool  `help:"Wait for the approved run to end."`
-	JSON bool  `help:"With --wait, print the run as one JSON object."`
+	workFlags       // --wait runs it in this process when no serve or worker does
+	ID        int64 `arg:"" help:"Sync id."`
+	Wait      bool  `help:"Wait for the approved run to end."`
+	JSON      bool  `help:"With --wait, print the run as one JSON object."`
 }
 
 func (c *syncApproveCmd) Run(ctx context.Context, cfg app.Config) error {

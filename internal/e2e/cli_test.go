@@ -61,6 +61,8 @@ func TestUsageErrorsAreOneLineAndAHintWithExitCode2(t *testing.T) {
 		{[]string{"settings", "1", "--interval", "soon"}, "see bcsync settings --help"},
 		{[]string{"connection", "show"}, "see bcsync connection show --help"},
 		{[]string{"no-such-command"}, "see bcsync --help"},
+		{[]string{"version", "--workers", "3"}, "see bcsync version --help"},
+		{[]string{"emulate", "bigcommerce", "--public-url", "https://x.example"}, "see bcsync emulate bigcommerce --help"},
 	} {
 		out, errOut, code := run(t, []string{"HOME=" + t.TempDir()}, tc.args...)
 		lines := strings.Split(strings.TrimSpace(errOut), "\n")
@@ -70,5 +72,45 @@ func TestUsageErrorsAreOneLineAndAHintWithExitCode2(t *testing.T) {
 	}
 	if out, _, code := run(t, nil, "--help"); code != 0 || !strings.Contains(out, "Exit codes: 0 done, 1 failed") {
 		t.Errorf("--help does not document the exit codes (exit %d):\n%s", code, out)
+	}
+}
+
+func TestServerFlagsAppearOnlyOnTheCommandsThatUseThem(t *testing.T) {
+	for _, tc := range []struct {
+		args        []string
+		has, hasNot []string
+	}{
+		{[]string{"version", "--help"}, []string{"--log-level"}, []string{"--workers", "--schedule-every", "--public-url", "--quota-share", "--alert-check-every"}},
+		{[]string{"emulate", "bigcommerce", "--help"}, []string{"--rate-limit"}, []string{"--workers", "--schedule-every", "--public-url", "--keep-runs"}},
+		{[]string{"emulate", "dotdigital", "--help"}, []string{"--region"}, []string{"--workers", "--import-poll-min"}},
+		{[]string{"admin", "create", "--help"}, []string{"--database-url", "--data-dir", "--secret-key"}, []string{"--workers", "--public-url"}},
+		{[]string{"store", "list", "--help"}, []string{"--data-dir", "--quota-share", "--public-url"}, []string{"--workers", "--schedule-every"}},
+		{[]string{"worker", "--help"}, []string{"--workers", "--schedule-every", "--slice", "--rescue-after", "--import-poll-min", "--alert-check-every"}, nil},
+		{[]string{"serve", "--help"}, []string{"--workers", "--public-url", "--change-window", "--keep-runs", "--pagerduty-url"}, nil},
+		{[]string{"demo", "--help"}, []string{"--workers", "--schedule-every"}, nil},
+		{[]string{"sync", "--help"}, []string{"--workers", "--keep-runs", "--import-poll-min"}, nil},
+		{[]string{"warehouse", "sync", "run", "--help"}, []string{"--workers", "--quota-share"}, nil},
+		{[]string{"bench", "--help"}, []string{"--quota-share"}, []string{"--workers", "--public-url"}},
+	} {
+		out, errOut, code := run(t, nil, tc.args...)
+		if code != 0 {
+			t.Errorf("bcsync %s: exit %d: %s", strings.Join(tc.args, " "), code, errOut)
+			continue
+		}
+		for _, f := range tc.has {
+			if !strings.Contains(out, f+"=") && !strings.Contains(out, f+" ") && !strings.Contains(out, f+"\n") {
+				t.Errorf("bcsync %s does not show %s:\n%s", strings.Join(tc.args, " "), f, out)
+			}
+		}
+		for _, f := range tc.hasNot {
+			if strings.Contains(out, f) {
+				t.Errorf("bcsync %s shows %s, which it does not use:\n%s", strings.Join(tc.args, " "), f, out)
+			}
+		}
+	}
+	// The environment variables of flags a command does not have are not errors: one environment serves
+	// every command (BCSYNC_WORKERS for the worker, the emulator started beside it).
+	if out, errOut, code := run(t, []string{"BCSYNC_WORKERS=3", "BCSYNC_SCHEDULE_EVERY=1s"}, "version"); code != 0 || out == "" {
+		t.Errorf("bcsync version with BCSYNC_WORKERS set: exit %d: %s", code, errOut)
 	}
 }
