@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/bcsync/bcsync/internal/cli"
 	"github.com/bcsync/bcsync/internal/resource"
 )
 
@@ -134,10 +136,18 @@ func logLevelGiven() bool {
 	return false
 }
 
+// terminal is standard output when progress is drawn on it in place, shared with the log when standard
+// error is the same terminal (a log line then does not break into the bars).
+var terminal = cli.NewScreen(os.Stdout)
+
 func newLogger(level slog.Level, format string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	var out io.Writer = os.Stderr
+	if isTerminal(os.Stdout) && isTerminal(os.Stderr) {
+		out = terminal.Writer(os.Stderr)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(out, opts))
+	}
+	return slog.New(slog.NewTextHandler(out, opts))
 }

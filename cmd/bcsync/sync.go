@@ -92,7 +92,7 @@ func waitForRun(ctx context.Context, s *app.Services, syncID, afterID int64, att
 	}
 	w := &cli.Waiter{Store: s.Store, Active: func(ctx context.Context) (bool, error) { return s.Queue.Active(ctx, syncID) }, Idle: takeOver}
 	if !asJSON {
-		w.Out, w.TTY = os.Stdout, isTerminal(os.Stdout)
+		w.Out, w.TTY, w.Screen = os.Stdout, isTerminal(os.Stdout), terminal
 	}
 	return w.Wait(ctx, syncID, afterID, attach)
 }

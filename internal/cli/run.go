@@ -32,6 +32,9 @@ type Waiter struct {
 	Active func(ctx context.Context) (bool, error)
 	Out    io.Writer // progress; nil for none
 	TTY    bool      // redraw bars in place
+	// Screen, when set, is the terminal the bars are drawn on, shared with the log (see Screen); by
+	// default one of Out's own.
+	Screen *Screen
 	Every  time.Duration
 	// LineEvery is how often, when not on a terminal, a running stream's progress is printed again
 	// (besides a line each time a stream changes state); default 10 s.
@@ -49,7 +52,10 @@ func (w *Waiter) Wait(ctx context.Context, connID, afterID int64, attach bool) (
 	var runID int64
 	var lastDraw time.Time
 	idleSince := time.Time{}
-	p := &progress{out: w.Out, tty: w.TTY, lineEvery: w.LineEvery}
+	p := &progress{out: w.Out, tty: w.TTY, lineEvery: w.LineEvery, screen: w.Screen}
+	if p.tty && p.screen == nil {
+		p.screen = NewScreen(w.Out)
+	}
 	if p.lineEvery <= 0 {
 		p.lineEvery = 10 * time.Second
 	}
@@ -119,8 +125,8 @@ func (w *Waiter) findRun(ctx context.Context, connID, afterID int64, attach bool
 type progress struct {
 	out       io.Writer
 	tty       bool
+	screen    *Screen // where bars are drawn in place, on a terminal
 	lineEvery time.Duration
-	lines     int
 	states    map[string]string
 	printed   map[string]time.Time // when a running stream's line was last printed (not on a terminal)
 	header    bool
@@ -135,13 +141,11 @@ func (p *progress) draw(r *store.Run, final bool) {
 		p.header = true
 	}
 	if p.tty {
-		if p.lines > 0 {
-			fmt.Fprintf(p.out, "\x1b[%dA", p.lines)
+		lines := make([]string, len(r.Streams))
+		for i, c := range r.Streams {
+			lines[i] = StreamLine(c, time.Now())
 		}
-		for _, c := range r.Streams {
-			fmt.Fprintf(p.out, "\x1b[2K%s\n", StreamLine(c, time.Now()))
-		}
-		p.lines = len(r.Streams)
+		p.screen.Draw(lines)
 		return
 	}
 	// Not a terminal: a line when a stream changes state, every lineEvery while it runs, and the
