@@ -141,7 +141,7 @@ func plot(runs []*store.Run, series chartSeries) chart {
 		}
 		c.Bars = append(c.Bars, bar)
 		if (len(finished)-1-i)%tickEvery == 0 { // the newest run is always numbered
-			c.Bars[i].Tick, c.Bars[i].TickX = fmt.Sprint(r.ID), x+barW/2
+			c.Bars[i].Tick, c.Bars[i].TickX = fmt.Sprint(r.Number), x+barW/2
 		}
 		px, py := x+barW/2, chartPad+plotH-plotH*dur/maxDur
 		c.Points = append(c.Points, chartPoint{px, py})
