@@ -423,7 +423,7 @@ func (c *syncRunsCmd) Run(ctx context.Context, cfg app.Config) error {
 type syncRejectedCmd struct {
 	ID    int64  `arg:"" help:"Sync id."`
 	Key   string `help:"Only the rows of this primary key."`
-	RunID int64  `name:"run" help:"Only the rows of this run."`
+	RunID int64  `name:"run" help:"Only the rows of this run (its ID in bcsync runs, not its number)."`
 	Query string `name:"q" help:"Only the rows whose primary key is this, or whose email contains it."`
 	Limit int    `help:"How many rows, newest first." default:"100"`
 	JSON  bool   `help:"Print JSON." xor:"format"`

@@ -158,7 +158,7 @@ func RunPath(y *store.Sync, runID int64) string {
 // runFigures describe a run: its id and trigger, how long it took, what it did with records.
 func runFigures(r *store.Run, now time.Time) []notify.Figure {
 	read, sent, rejected := counts(r)
-	figs := []notify.Figure{{Label: "Run", Value: fmt.Sprintf("#%d (%s), %s", r.ID, r.TriggeredBy, r.Status)}}
+	figs := []notify.Figure{{Label: "Run", Value: fmt.Sprintf("#%d (%s), %s", r.Number, r.TriggeredBy, r.Status)}}
 	if !r.StartedAt.IsZero() {
 		figs = append(figs, notify.Figure{Label: "Duration", Value: formatDuration(r.Duration(now))})
 	}
@@ -182,9 +182,9 @@ func observeFailed(f *facts) observation {
 	}
 	if r.Status == store.RunFailed {
 		return observation{notify.Critical, notify.Message{
-			Summary: fmt.Sprintf("Run #%d failed.", r.ID), Detail: r.Error, Figures: runFigures(r, f.now), URL: f.runURL(r)}}
+			Summary: fmt.Sprintf("Run #%d failed.", r.Number), Detail: r.Error, Figures: runFigures(r, f.now), URL: f.runURL(r)}}
 	}
-	return observation{"", notify.Message{Summary: fmt.Sprintf("Run #%d %s.", r.ID, r.Status), Figures: runFigures(r, f.now), URL: f.runURL(r)}}
+	return observation{"", notify.Message{Summary: fmt.Sprintf("Run #%d %s.", r.Number, r.Status), Figures: runFigures(r, f.now), URL: f.runURL(r)}}
 }
 
 // rejectedShare is the share of the records a run tried to write that were rejected.
@@ -213,7 +213,7 @@ func observeRejected(f *facts, th Thresholds) observation {
 		sev = notify.Warning
 	}
 	if sev == "" {
-		return observation{"", notify.Message{Summary: fmt.Sprintf("Run #%d rejected %s, under %s.", r.ID, what, percent(th.RejectedWarning)),
+		return observation{"", notify.Message{Summary: fmt.Sprintf("Run #%d rejected %s, under %s.", r.Number, what, percent(th.RejectedWarning)),
 			Figures: figs, URL: f.runURL(r)}}
 	}
 	limit := th.RejectedWarning
@@ -228,7 +228,7 @@ func observeRejected(f *facts, th Thresholds) observation {
 		}
 		detail = "Most common reasons: " + strings.Join(parts, ", ") + ". The run's rejected records say why each was refused."
 	}
-	return observation{sev, notify.Message{Summary: fmt.Sprintf("Run #%d rejected %s, at least %s.", r.ID, what, percent(limit)),
+	return observation{sev, notify.Message{Summary: fmt.Sprintf("Run #%d rejected %s, at least %s.", r.Number, what, percent(limit)),
 		Detail: detail, Figures: figs, URL: f.runURL(r)}}
 }
 
@@ -238,10 +238,10 @@ func observeBlocked(f *facts) observation {
 		return observation{}
 	}
 	if r.Status == store.RunBlocked {
-		return observation{notify.Warning, notify.Message{Summary: fmt.Sprintf("Run #%d was stopped by its guard before writing anything: it waits for approval.", r.ID),
+		return observation{notify.Warning, notify.Message{Summary: fmt.Sprintf("Run #%d was stopped by its guard before writing anything: it waits for approval.", r.Number),
 			Detail: r.Error, Figures: runFigures(r, f.now), URL: f.runURL(r)}}
 	}
-	return observation{"", notify.Message{Summary: fmt.Sprintf("Run #%d %s.", r.ID, r.Status), Figures: runFigures(r, f.now), URL: f.runURL(r)}}
+	return observation{"", notify.Message{Summary: fmt.Sprintf("Run #%d %s.", r.Number, r.Status), Figures: runFigures(r, f.now), URL: f.runURL(r)}}
 }
 
 // observeSlow judges the run going on once it is already slow, else the last finished run, against the
@@ -263,14 +263,14 @@ func observeSlow(f *facts, th Thresholds) observation {
 	took := candidate.Duration(f.now)
 	figs := append([]notify.Figure{{Label: "Usual duration", Value: formatDuration(median) + " (median of the runs before)"}}, runFigures(candidate, f.now)...)
 	if !isSlow(took, median, th) {
-		return observation{"", notify.Message{Summary: fmt.Sprintf("Run #%d took %s, as usual.", candidate.ID, formatDuration(took)), Figures: figs, URL: f.runURL(candidate)}}
+		return observation{"", notify.Message{Summary: fmt.Sprintf("Run #%d took %s, as usual.", candidate.Number, formatDuration(took)), Figures: figs, URL: f.runURL(candidate)}}
 	}
 	verb := "took"
 	if candidate.Status == store.RunRunning {
 		verb = "has been running for"
 	}
 	return observation{notify.Warning, notify.Message{
-		Summary: fmt.Sprintf("Run #%d %s %s, %.1f times the usual %s.", candidate.ID, verb, formatDuration(took), float64(took)/float64(median), formatDuration(median)),
+		Summary: fmt.Sprintf("Run #%d %s %s, %.1f times the usual %s.", candidate.Number, verb, formatDuration(took), float64(took)/float64(median), formatDuration(median)),
 		Figures: figs, URL: f.runURL(candidate)}}
 }
 
@@ -332,8 +332,8 @@ func observeStale(f *facts, th Thresholds) observation {
 	ref, what := f.sync.CreatedAt, "since the sync was created"
 	var figs []notify.Figure
 	if f.succeeded != nil {
-		ref, what = f.succeeded.FinishedAt, "since run #"+fmt.Sprint(f.succeeded.ID)
-		figs = append(figs, notify.Figure{Label: "Last success", Value: fmt.Sprintf("run #%d, ended %s", f.succeeded.ID, f.succeeded.FinishedAt.UTC().Format("2006-01-02 15:04 UTC"))})
+		ref, what = f.succeeded.FinishedAt, "since run #"+fmt.Sprint(f.succeeded.Number)
+		figs = append(figs, notify.Figure{Label: "Last success", Value: fmt.Sprintf("run #%d, ended %s", f.succeeded.Number, f.succeeded.FinishedAt.UTC().Format("2006-01-02 15:04 UTC"))})
 	}
 	figs = append(figs, notify.Figure{Label: "Schedule", Value: schedule.Spec{Interval: f.sync.Interval, Cron: f.sync.Cron}.Describe()})
 	if r := f.last(); r != nil {
@@ -345,7 +345,7 @@ func observeStale(f *facts, th Thresholds) observation {
 	if gap <= limit {
 		summary := "The sync is within its schedule."
 		if f.succeeded != nil {
-			summary = fmt.Sprintf("Run #%d succeeded: the sync is within its schedule again.", f.succeeded.ID)
+			summary = fmt.Sprintf("Run #%d succeeded: the sync is within its schedule again.", f.succeeded.Number)
 		}
 		return observation{"", notify.Message{Summary: summary, Figures: figs, URL: url}}
 	}

@@ -13,9 +13,11 @@ import (
 var now = time.Date(2026, 8, 20, 14, 0, 0, 0, time.UTC)
 
 // run is a finished run that took took and ended ago before now, with one part's counts.
-func run(id int64, status store.RunStatus, ago, took time.Duration, sent, rejected int64) *store.Run {
+// run makes the sync's run number n; its id is another database-wide number, as it is once other
+// syncs have run: messages say the number, links take the id.
+func run(n int64, status store.RunStatus, ago, took time.Duration, sent, rejected int64) *store.Run {
 	end := now.Add(-ago)
-	r := &store.Run{ID: id, SyncID: 7, TriggeredBy: "schedule", Status: status, StartedAt: end.Add(-took), FinishedAt: end,
+	r := &store.Run{ID: 100 + n, Number: n, SyncID: 7, TriggeredBy: "schedule", Status: status, StartedAt: end.Add(-took), FinishedAt: end,
 		Streams: []store.StreamCounts{{Stream: "customers", Read: sent + rejected, Sent: sent, Rejected: rejected}}}
 	if status == store.RunRunning {
 		r.FinishedAt = time.Time{}
@@ -150,7 +152,7 @@ func TestAMessageLinksToItsRunAndSaysWhyRecordsWereRejected(t *testing.T) {
 	f := newFacts(run(9, store.RunPartial, time.Minute, 4*time.Minute+10*time.Second, 1188, 12))
 	f.reasons = []store.ReasonCount{{Reason: "InvalidEmail", Count: 8}, {Reason: "Refused", Count: 4}}
 	o, _ := observe(Rejected, f, Defaults)
-	if o.msg.URL != "https://bcsync.example.com/connections/7/runs/9" {
+	if o.msg.URL != "https://bcsync.example.com/connections/7/runs/109" {
 		t.Errorf("url = %q", o.msg.URL)
 	}
 	if !strings.Contains(o.msg.Detail, "InvalidEmail (8), Refused (4)") {
@@ -168,7 +170,7 @@ func TestAMessageLinksToItsRunAndSaysWhyRecordsWereRejected(t *testing.T) {
 		t.Errorf("without a public URL, a link: %q", o.msg.URL)
 	}
 	f.publicURL, f.sync.Kind = "https://bcsync.example.com/", store.KindWarehouse
-	if o, _ := observe(Rejected, f, Defaults); o.msg.URL != "https://bcsync.example.com/warehouse/syncs/7/runs/9" {
+	if o, _ := observe(Rejected, f, Defaults); o.msg.URL != "https://bcsync.example.com/warehouse/syncs/7/runs/109" {
 		t.Errorf("a warehouse sync's link: %q", o.msg.URL)
 	}
 }

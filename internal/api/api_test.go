@@ -300,6 +300,13 @@ func TestRunsRejectedRecordsAndAPICallsArePagedAndFiltered(t *testing.T) {
 	if run["status"] != "succeeded" || run["streams"].(map[string]any)["customers"].(map[string]any)["rejected"] != 1.0 {
 		t.Fatalf("run = %v", run)
 	}
+	// A run carries its number within the sync next to its id; the newest runs count down by one.
+	if run["id"] != float64(runs[0].ID) || runs[0].Number < 1 || run["number"] != float64(runs[0].Number) {
+		t.Fatalf("run %d, number %d: id %v, number %v", runs[0].ID, runs[0].Number, run["id"], run["number"])
+	}
+	if newest, older := page["runs"].([]any)[0].(map[string]any)["number"], page["runs"].([]any)[1].(map[string]any)["number"]; newest != float64(runs[2].Number) || older != float64(runs[1].Number) || runs[2].Number != runs[1].Number+1 {
+		t.Fatalf("numbers of the newest runs: %v, %v; want %d, %d", newest, older, runs[2].Number, runs[1].Number)
+	}
 	c.must(http.StatusBadRequest, "GET", base+"/runs?limit=0", nil)
 
 	rej := c.must(http.StatusOK, "GET", base+"/rejected?q=BAD1@", nil)["rejected"].([]any)

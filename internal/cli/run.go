@@ -137,7 +137,7 @@ func (p *progress) draw(r *store.Run, final bool) {
 		return
 	}
 	if !p.header {
-		fmt.Fprintf(p.out, "run %d (%s)\n", r.ID, r.TriggeredBy)
+		fmt.Fprintf(p.out, "run %d (%s)\n", r.Number, r.TriggeredBy)
 		p.header = true
 	}
 	if p.tty {
@@ -200,7 +200,7 @@ func StreamLine(c store.StreamCounts, now time.Time) string {
 
 // Summary is the last lines of `bcsync sync`.
 func Summary(w io.Writer, r *store.Run) {
-	fmt.Fprintf(w, "run %d %s in %s", r.ID, r.Status, r.Duration(time.Now()).Round(time.Millisecond))
+	fmt.Fprintf(w, "run %d %s in %s", r.Number, r.Status, r.Duration(time.Now()).Round(time.Millisecond))
 	if parts := warehouseParts(r); parts != nil {
 		// A warehouse run: its plan part read the rows, the others sent them.
 		fmt.Fprintf(w, ": %d rows, %d unchanged, %d invalid; added %d, changed %d, removed %d, refused %d\n", parts["plan"].Read,

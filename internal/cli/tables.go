@@ -120,10 +120,11 @@ func Store(w io.Writer, s resource.Store) {
 // Runs prints one line per run.
 func Runs(w io.Writer, runs []*store.Run) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tTRIGGER\tSTATUS\tSTARTED\tDURATION\tREAD\tSENT\tUNCHANGED\tREJECTED\tERROR")
+	// RUN counts the sync's runs; ID is what --run takes.
+	fmt.Fprintln(tw, "RUN\tID\tTRIGGER\tSTATUS\tSTARTED\tDURATION\tREAD\tSENT\tUNCHANGED\tREJECTED\tERROR")
 	for _, r := range runs {
 		read, sent, unchanged, rejected := resource.Totals(r)
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.ID, r.TriggeredBy, r.Status, r.StartedAt.Local().Format(time.DateTime),
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.Number, r.ID, r.TriggeredBy, r.Status, r.StartedAt.Local().Format(time.DateTime),
 			r.Duration(time.Now()).Round(time.Millisecond), read, sent, unchanged, rejected, truncate(r.Error, 60))
 	}
 	tw.Flush()

@@ -225,7 +225,7 @@ func WarehouseSync(w io.Writer, s resource.WarehouseSync) {
 		fmt.Fprintf(w, "    %-28s ← %s%s\n", m.Field, from, skip)
 	}
 	if r := s.LastRun; r != nil && r.FinishedAt != nil {
-		fmt.Fprintf(w, "  Last run:    %d, %s at %s\n", r.ID, r.Status, r.FinishedAt.Local().Format(time.DateTime))
+		fmt.Fprintf(w, "  Last run:    %d, %s at %s\n", r.Number, r.Status, r.FinishedAt.Local().Format(time.DateTime))
 	}
 	if s.Plan != nil {
 		if p, ok := s.Plan.Plan.(*warehouse.Plan); ok {

@@ -12,7 +12,9 @@ import (
 
 // Run is one run of a sync with its streams' (or operations') counts.
 type Run struct {
-	ID     int64 `json:"id"`
+	ID int64 `json:"id"`
+	// Number counts the sync's runs from 1: what people read ("Run 3"); ID is what URLs and commands take.
+	Number int64 `json:"number"`
 	SyncID int64 `json:"sync_id"`
 	// ConnectionID is SyncID, under the name the marketing sync's runs had before syncs of other kinds.
 	ConnectionID int64      `json:"connection_id"`
@@ -52,7 +54,7 @@ type Stream struct {
 
 // NewRun converts a run; now dates a running run's duration and pace.
 func NewRun(r *store.Run, now time.Time) Run {
-	out := Run{ID: r.ID, SyncID: r.SyncID, ConnectionID: r.SyncID, TriggeredBy: r.TriggeredBy, Status: string(r.Status), StartedAt: r.StartedAt,
+	out := Run{ID: r.ID, Number: r.Number, SyncID: r.SyncID, ConnectionID: r.SyncID, TriggeredBy: r.TriggeredBy, Status: string(r.Status), StartedAt: r.StartedAt,
 		DurationS: r.Duration(now).Seconds(), Error: r.Error, Detail: r.Detail, Streams: map[string]Stream{}}
 	if !r.FinishedAt.IsZero() {
 		f := r.FinishedAt

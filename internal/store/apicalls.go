@@ -15,6 +15,7 @@ type APICall struct {
 	ID              int64
 	SyncID          int64
 	RunID           int64
+	RunNumber       int64 // the run's number within the sync (0: no run, or the run is gone)
 	API             string
 	Method          string
 	URL             string
@@ -82,7 +83,7 @@ func (s *Store) APICalls(ctx context.Context, syncID int64, f APICallFilter) ([]
 	if f.Bodies {
 		bodies = `request_headers, request_body, response_headers, response_body`
 	}
-	q := `SELECT id, sync_id, run_id, api, method, url, status, error, duration_ms, started_at, ` + bodies + `, truncated
+	q := `SELECT id, sync_id, run_id, COALESCE((SELECT number FROM runs WHERE runs.id = run_id), 0), api, method, url, status, error, duration_ms, started_at, ` + bodies + `, truncated
 		FROM api_calls WHERE sync_id = $1`
 	args := []any{syncID}
 	if f.RunID > 0 {
@@ -131,7 +132,7 @@ func (s *Store) APICalls(ctx context.Context, syncID int64, f APICallFilter) ([]
 
 // APICall returns one recorded call of a sync, with its headers and bodies.
 func (s *Store) APICall(ctx context.Context, syncID, id int64) (*APICall, error) {
-	c, err := scanAPICall(s.db.QueryRowContext(ctx, `SELECT id, sync_id, run_id, api, method, url, status, error, duration_ms, started_at,
+	c, err := scanAPICall(s.db.QueryRowContext(ctx, `SELECT id, sync_id, run_id, COALESCE((SELECT number FROM runs WHERE runs.id = run_id), 0), api, method, url, status, error, duration_ms, started_at,
 		request_headers, request_body, response_headers, response_body, truncated FROM api_calls WHERE sync_id = $1 AND id = $2`, syncID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -143,7 +144,7 @@ func scanAPICall(row rowScanner) (*APICall, error) {
 	var c APICall
 	var durMS, started int64
 	var reqH, respH string
-	if err := row.Scan(&c.ID, &c.SyncID, &c.RunID, &c.API, &c.Method, &c.URL, &c.Status, &c.Error, &durMS, &started,
+	if err := row.Scan(&c.ID, &c.SyncID, &c.RunID, &c.RunNumber, &c.API, &c.Method, &c.URL, &c.Status, &c.Error, &durMS, &started,
 		&reqH, &c.RequestBody, &respH, &c.ResponseBody, &c.Truncated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err

@@ -13,11 +13,13 @@ type Rejected struct {
 	ID     int64
 	SyncID int64
 	RunID  int64
-	Stream string
-	Key    string
-	Email  string
-	Reason string // a short code, e.g. InvalidEmail, ContactEmailDoesNotExist
-	Detail string
+	// RunNumber is the run's number within the sync (0 when the run is gone).
+	RunNumber int64
+	Stream    string
+	Key       string
+	Email     string
+	Reason    string // a short code, e.g. InvalidEmail, ContactEmailDoesNotExist
+	Detail    string
 	// Request and Response are the exchange that refused the record, redacted, when one did.
 	Request   string
 	Response  string
@@ -57,7 +59,8 @@ type RejectedFilter struct {
 
 // RejectedRecords returns a sync's rejected records, newest first.
 func (s *Store) RejectedRecords(ctx context.Context, syncID int64, f RejectedFilter) ([]Rejected, error) {
-	q := `SELECT id, sync_id, run_id, stream, key, email, reason, detail, request, response, created_at FROM rejected_records WHERE sync_id = $1`
+	q := `SELECT id, sync_id, run_id, COALESCE((SELECT number FROM runs WHERE runs.id = run_id), 0), stream, key, email, reason, detail, request,
+		response, created_at FROM rejected_records WHERE sync_id = $1`
 	args := []any{syncID}
 	if f.RunID > 0 {
 		args = append(args, f.RunID)
@@ -89,7 +92,7 @@ func (s *Store) RejectedRecords(ctx context.Context, syncID int64, f RejectedFil
 	for rows.Next() {
 		var r Rejected
 		var created int64
-		if err := rows.Scan(&r.ID, &r.SyncID, &r.RunID, &r.Stream, &r.Key, &r.Email, &r.Reason, &r.Detail, &r.Request, &r.Response, &created); err != nil {
+		if err := rows.Scan(&r.ID, &r.SyncID, &r.RunID, &r.RunNumber, &r.Stream, &r.Key, &r.Email, &r.Reason, &r.Detail, &r.Request, &r.Response, &created); err != nil {
 			return nil, fmt.Errorf("store: rejected records: %w", err)
 		}
 		r.CreatedAt = fromMS(created)

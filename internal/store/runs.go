@@ -25,8 +25,10 @@ const (
 
 // Run is one run of one sync.
 type Run struct {
-	ID          int64
-	SyncID      int64
+	ID     int64
+	SyncID int64
+	// Number counts the sync's runs: 1 for its first. People see it; URLs and scripts use ID.
+	Number      int64
 	TriggeredBy string // install, schedule, manual, webhook, mapping
 	Status      RunStatus
 	StartedAt   time.Time
@@ -74,8 +76,19 @@ func (s *Store) StartRun(ctx context.Context, syncID int64, triggeredBy string, 
 	now := s.now()
 	r := &Run{SyncID: syncID, TriggeredBy: triggeredBy, Status: RunRunning, StartedAt: now.UTC().Truncate(time.Millisecond)}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO runs (sync_id, triggered_by, status, started_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			syncID, triggeredBy, string(RunRunning), ms(now)).Scan(&r.ID); err != nil {
+		// Two workers starting runs of one sync at once would number them alike: PostgreSQL locks the
+		// sync's row until the transaction ends; SQLite's transactions are exclusive already.
+		lock := `SELECT id FROM syncs WHERE id = $1`
+		if s.engine == Postgres {
+			lock += ` FOR UPDATE`
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, lock, syncID).Scan(&id); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO runs (sync_id, triggered_by, status, started_at, number)
+			SELECT $1, $2, $3, $4, COALESCE(MAX(number), 0) + 1 FROM runs WHERE sync_id = $1 RETURNING id, number`,
+			syncID, triggeredBy, string(RunRunning), ms(now)).Scan(&r.ID, &r.Number); err != nil {
 			return err
 		}
 		for i, st := range streams {
@@ -142,7 +155,7 @@ func (s *Store) FinishRunDetailed(ctx context.Context, runID int64, status RunSt
 
 // Run returns one run with its stream counts.
 func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
-	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error, detail FROM runs WHERE id = $1`, id)
+	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, number, triggered_by, status, started_at, finished_at, error, detail FROM runs WHERE id = $1`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -157,13 +170,13 @@ func (s *Store) Runs(ctx context.Context, syncID int64, limit int, beforeID int6
 	if beforeID <= 0 {
 		beforeID = 1<<62 - 1
 	}
-	return s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error, detail FROM runs
+	return s.queryRuns(ctx, `SELECT id, sync_id, number, triggered_by, status, started_at, finished_at, error, detail FROM runs
 		WHERE sync_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, syncID, beforeID, limit)
 }
 
 // LastFinishedRun returns the sync's latest finished run, or nil.
 func (s *Store) LastFinishedRun(ctx context.Context, syncID int64) (*Run, error) {
-	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error, detail FROM runs
+	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, number, triggered_by, status, started_at, finished_at, error, detail FROM runs
 		WHERE sync_id = $1 AND status <> $2 ORDER BY id DESC LIMIT 1`, syncID, string(RunRunning))
 	if err != nil || len(runs) == 0 {
 		return nil, err
@@ -204,7 +217,7 @@ func (s *Store) FailedStreak(ctx context.Context, syncID int64) (FailedStreak, e
 
 // LastSucceededRun returns the sync's latest run that succeeded, fully or partly, or nil.
 func (s *Store) LastSucceededRun(ctx context.Context, syncID int64) (*Run, error) {
-	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, triggered_by, status, started_at, finished_at, error, detail FROM runs
+	runs, err := s.queryRuns(ctx, `SELECT id, sync_id, number, triggered_by, status, started_at, finished_at, error, detail FROM runs
 		WHERE sync_id = $1 AND status IN ($2, $3) ORDER BY id DESC LIMIT 1`, syncID, string(RunSucceeded), string(RunPartial))
 	if err != nil || len(runs) == 0 {
 		return nil, err
@@ -225,7 +238,7 @@ func (s *Store) queryRuns(ctx context.Context, q string, args ...any) ([]*Run, e
 			var status string
 			var started int64
 			var finished sql.NullInt64
-			if err := rows.Scan(&r.ID, &r.SyncID, &r.TriggeredBy, &status, &started, &finished, &r.Error, &r.Detail); err != nil {
+			if err := rows.Scan(&r.ID, &r.SyncID, &r.Number, &r.TriggeredBy, &status, &started, &finished, &r.Error, &r.Detail); err != nil {
 				return err
 			}
 			r.Status, r.StartedAt, r.FinishedAt = RunStatus(status), fromMS(started), nullMS(finished)

@@ -186,21 +186,7 @@ func (s *Store) Engine() Engine { return s.engine }
 // Migrate brings bcsync's tables up to date. With PostgreSQL a session lock keeps concurrent
 // processes from migrating at once.
 func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
-	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
-	var opts []goose.ProviderOption
-	if s.engine == Postgres {
-		dir, dialect = "migrations/postgres", goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	fsys, err := fs.Sub(migrations, dir)
-	if err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
-	p, err := goose.NewProvider(dialect, s.db, fsys, append(opts, goose.WithTableName("bcsync_migrations"))...)
+	p, err := s.migrator()
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
@@ -214,6 +200,25 @@ func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
 		}
 	}
 	return s.rebindSecrets(ctx, logger)
+}
+
+// migrator runs the engine's migrations.
+func (s *Store) migrator() (*goose.Provider, error) {
+	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.engine == Postgres {
+		dir, dialect = "migrations/postgres", goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	fsys, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(dialect, s.db, fsys, append(opts, goose.WithTableName("bcsync_migrations"))...)
 }
 
 func ms(t time.Time) int64 {

@@ -69,7 +69,7 @@ var synced = chartSeries{
 		return []int64{sent}
 	},
 	Label: func(r *store.Run, c []int64, seconds float64) string {
-		return fmt.Sprintf("Run %d, %s: %s records synced in %.1f s", r.ID, r.StartedAt.Local().Format("2 Jan 15:04"), num(c[0]), seconds)
+		return fmt.Sprintf("Run %d, %s: %s records synced in %.1f s", r.Number, r.StartedAt.Local().Format("2 Jan 15:04"), num(c[0]), seconds)
 	},
 	Noun: "records synced",
 }
@@ -82,7 +82,7 @@ var byOutcome = chartSeries{
 		return []int64{o.Added, o.Changed, o.Removed, o.Rejected}
 	},
 	Label: func(r *store.Run, c []int64, seconds float64) string {
-		return fmt.Sprintf("Run %d, %s (%s): %s added, %s changed, %s removed, %s rejected in %.1f s", r.ID, r.StartedAt.Local().Format("2 Jan 15:04"),
+		return fmt.Sprintf("Run %d, %s (%s): %s added, %s changed, %s removed, %s rejected in %.1f s", r.Number, r.StartedAt.Local().Format("2 Jan 15:04"),
 			r.Status, num(c[0]), num(c[1]), num(c[2]), num(c[3]), seconds)
 	},
 	Noun: "rows written or rejected",
@@ -141,7 +141,7 @@ func plot(runs []*store.Run, series chartSeries) chart {
 		}
 		c.Bars = append(c.Bars, bar)
 		if (len(finished)-1-i)%tickEvery == 0 { // the newest run is always numbered
-			c.Bars[i].Tick, c.Bars[i].TickX = fmt.Sprint(r.ID), x+barW/2
+			c.Bars[i].Tick, c.Bars[i].TickX = fmt.Sprint(r.Number), x+barW/2
 		}
 		px, py := x+barW/2, chartPad+plotH-plotH*dur/maxDur
 		c.Points = append(c.Points, chartPoint{px, py})

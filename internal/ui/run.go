@@ -40,5 +40,5 @@ func (h *Handler) runDetail(w http.ResponseWriter, r *http.Request) {
 	if len(rejected) > 50 {
 		v.Rejected, v.More = rejected[:50], true
 	}
-	h.render(w, r, http.StatusOK, "run", page{Title: c.Name + ": run " + strconv.FormatInt(id, 10), Section: "connections", Conn: c, Tab: "runs", Data: v})
+	h.render(w, r, http.StatusOK, "run", page{Title: c.Name + ": run " + strconv.FormatInt(run.Number, 10), Section: "connections", Conn: c, Tab: "runs", Data: v})
 }

@@ -46,7 +46,7 @@ func TestNumbersAndTimesReadNaturally(t *testing.T) {
 func TestTheRunsChartScalesBarsAndTheDurationLine(t *testing.T) {
 	start := time.Now().Add(-time.Hour)
 	run := func(id int64, sent int64, took time.Duration, status store.RunStatus) *store.Run {
-		return &store.Run{ID: id, Status: status, StartedAt: start, FinishedAt: start.Add(took),
+		return &store.Run{ID: id, Number: id, Status: status, StartedAt: start, FinishedAt: start.Add(took),
 			Streams: []store.StreamCounts{{Stream: "customers", Sent: sent}}}
 	}
 	c := newChart([]*store.Run{run(1, 1000, 10*time.Second, store.RunSucceeded), run(2, 250, 5*time.Second, store.RunFailed),
@@ -70,7 +70,8 @@ func TestTheRunsChartNumbersRunsUnderTheAxisWithoutCrowding(t *testing.T) {
 	var runs []*store.Run
 	for id := int64(1); id <= 50; id++ {
 		at := start.Add(time.Duration(id) * time.Hour)
-		runs = append(runs, &store.Run{ID: id, Status: store.RunSucceeded, StartedAt: at, FinishedAt: at.Add(time.Second)})
+		// Ids run on across syncs; the ticks number this sync's runs.
+		runs = append(runs, &store.Run{ID: 100 + id, Number: id, Status: store.RunSucceeded, StartedAt: at, FinishedAt: at.Add(time.Second)})
 	}
 	c := newChart(runs)
 	var ticks []string

@@ -55,6 +55,6 @@ func (h *Handler) warehouseSyncRunDetail(w http.ResponseWriter, r *http.Request)
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "warehouse_run", page{Title: ws.Name + ": run " + strconv.FormatInt(id, 10), Section: sectionSyncs, WSync: ws,
+	h.render(w, r, http.StatusOK, "warehouse_run", page{Title: ws.Name + ": run " + strconv.FormatInt(run.Number, 10), Section: sectionSyncs, WSync: ws,
 		Tab: "runs", Base: warehouseSyncPath(ws.ID), Data: v})
 }

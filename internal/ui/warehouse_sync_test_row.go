@@ -26,6 +26,17 @@ func (h *Handler) warehouseSyncTest(w http.ResponseWriter, r *http.Request) {
 		h.showPlan(w, r, p.Status, planView{TestKey: clip("key", key), TestProblem: p})
 		return
 	}
+	run, err := h.svc.Store.Run(r.Context(), res.RunID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "warehouse_test_row", page{Title: ws.Name + ": test of row " + key, Section: sectionSyncs, WSync: ws,
-		Tab: "plan", Base: warehouseSyncPath(ws.ID), Data: res})
+		Tab: "plan", Base: warehouseSyncPath(ws.ID), Data: testRowView{TestRow: res, RunNumber: run.Number}})
+}
+
+// testRowView is a row test with the number of its run within the sync, as people know runs.
+type testRowView struct {
+	*resource.TestRow
+	RunNumber int64
 }

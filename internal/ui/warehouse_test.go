@@ -427,6 +427,15 @@ func TestAWarehouseSyncIsPlannedRunInspectedAndApproved(t *testing.T) {
 	if testRun == nil {
 		t.Fatalf("no link to the test's calls:\n%s", r.Page)
 	}
+	// The test's run is linked by its id and named by its number within the sync.
+	testRunID, _ := strconv.ParseInt(testRun[1], 10, 64)
+	tested, err := s.env.Services.Store.Run(t.Context(), testRunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if link := fmt.Sprintf(`<a href="%s/runs/%d">%d</a>`, base, tested.ID, tested.Number); tested.Number < 1 || !strings.Contains(r.Page, link) {
+		t.Fatalf("no link %s to the test's run:\n%s", link, r.Page)
+	}
 	see(t, s.post(base+"/test", url.Values{"key": {"99"}}).Page, `The model has no row whose primary key is "99".`)
 
 	// Delete mode, and two of three rows leave the model: the guard stops the run for approval.

@@ -96,7 +96,7 @@ func TestTheAlertsPageWithoutJavaScript(t *testing.T) {
 		t.Fatalf("no alert badge in the live rows:\n%s", page)
 	}
 	_, page = s.get("/alerts")
-	if !strings.Contains(page, "Run #"+itoa(run.ID)+" failed.") || !strings.Contains(page, `<span class="badge critical">triggered</span>`) {
+	if !strings.Contains(page, "Run #"+itoa(run.Number)+" failed.") || !strings.Contains(page, `<span class="badge critical">triggered</span>`) {
 		t.Fatalf("the page does not show the alert:\n%s", page)
 	}
 	history, _ := s.env.Services.Alerts.History(ctx, 0, 10, 0)
