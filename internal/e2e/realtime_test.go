@@ -18,7 +18,7 @@ import (
 func TestABurstOfFiveHundredOrderUpdatesCostsAHandfulOfReadsAndOneImport(t *testing.T) {
 	w := newWorld(t, sizes{customers: 60, subscribers: 40, orders: 2400, products: 25}, withAccount)
 	addr := freeAddr(t)
-	serve := w.start("serve", "--listen", addr, "--public-url", "http://"+addr, "--schedule-every", "100ms", "--change-window", "3s")
+	serve := w.start("serve", "--listen", addr, "--public-url", "http://"+addr, "--schedule-every", "100ms", "--change-window", "15s")
 	defer w.stop(serve)
 	id := w.connect()
 	w.eventually("the first sync", func() bool { return strings.Contains(w.bcsync("runs", strconv.FormatInt(id, 10)), "succeeded") })

@@ -63,6 +63,9 @@ type dbCollector struct {
 	runs    runCounter
 	history chan historyResult // while the first count of all runs is under way
 	queues  map[string]bool    // queues seen: their states stay reported, at zero when empty
+	// more are collectors of other families read from the state (alerts): collected before the
+	// errors, so that a query of theirs that fails is counted in the same scrape.
+	more []prometheus.Collector
 }
 
 // state is what the collector reads (a *store.Store).
@@ -92,6 +95,9 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{runsDesc, runningDesc, recordsDesc, syncDurationDesc, queueDesc, connectionsDesc, waitingDesc} {
 		ch <- d
 	}
+	for _, m := range c.more {
+		m.Describe(ch)
+	}
 	c.errors.Describe(ch)
 }
 
@@ -104,6 +110,9 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	c.collectQueue(ctx, ch)
 	c.collectConnections(ctx, ch)
 	c.collectWaiting(ctx, ch)
+	for _, m := range c.more {
+		m.Collect(ch)
+	}
 	c.errors.Collect(ch)
 }
 

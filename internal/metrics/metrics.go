@@ -91,10 +91,8 @@ func New(s *store.Store, opts ...Option) *Metrics {
 	)
 	if s != nil {
 		db := newDBCollector(s, m.log)
-		m.reg.MustRegister(
-			collectors.NewDBStatsCollector(s.DB(), "state"),
-			db, newAlertsCollector(s, db),
-		)
+		db.more = append(db.more, newAlertsCollector(s, db))
+		m.reg.MustRegister(collectors.NewDBStatsCollector(s.DB(), "state"), db)
 	}
 	return m
 }
