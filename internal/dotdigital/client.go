@@ -76,6 +76,7 @@ type Client struct {
 	account *AccountInfo
 	disco   sync.Mutex // one discovery at a time
 
+	pace         tierPacer
 	contactSlots chan struct{}
 	insightSlots chan struct{}
 	contactEst   estimator
@@ -246,11 +247,24 @@ func (c *Client) do(ctx context.Context, cl call) (int, error) {
 	}
 	var failures, rateWaits, importWaits int
 	var waited time.Duration
+	op := operation(cl.method, cl.path)
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 && cl.retried != nil {
 			*cl.retried = true
 		}
+		// A wait longer than the rule allows is not made here: the call goes, and its 429 says when to
+		// come back (ErrRateLimited).
+		if wait := c.pace.wait(op, time.Now()); wait > 0 && wait <= c.retry.MaxRateLimitWait {
+			c.log.DebugContext(ctx, "dotdigital: waiting for the tier's budget", slog.String("operation", op), slog.Duration("wait", wait))
+			if err := apicall.Sleep(ctx, wait); err != nil {
+				return 0, err
+			}
+		}
 		status, header, resp, err := c.attempt(ctx, cl, target, body)
+		if header != nil {
+			now := time.Now()
+			c.pace.observe(op, parseRateLimit(header, now), now)
+		}
 		if err == nil && status < 300 {
 			if cl.raw != nil {
 				*cl.raw = resp

@@ -197,8 +197,10 @@ func TestRateLimitResetIsReadLiberally(t *testing.T) {
 	}
 }
 
-// Rate limits: a 429 with X-RateLimit-Reset is waited out and retried, so every call succeeds; a window
-// too long to wait for comes back as ErrRateLimited with RetryAfter.
+// Rate limits: once an answer says a tier's budget is spent, the client's next call of that tier waits
+// for the refill instead of being refused; a 429 all the same (another integration spent the budget)
+// is waited out and retried, so every call succeeds; a window too long to wait for comes back as
+// ErrRateLimited with RetryAfter.
 func TestRateLimitedCallsWaitForTheWindow(t *testing.T) {
 	b := setup(t, ddemu.Config{RateLimit: "high=3/1s"})
 	ctx := ctxT(t)
@@ -208,15 +210,31 @@ func TestRateLimitedCallsWaitForTheWindow(t *testing.T) {
 		}
 	}
 	snap := b.emu.Stats().Snapshot()
-	if snap.Throttled == 0 || snap.Statuses["429"] == 0 {
-		t.Fatalf("the quota never bit: %+v", snap)
+	if snap.Statuses["429"] != 0 || snap.Requests["GET /v2/data-fields"] != 8 {
+		t.Fatalf("the client did not keep inside the tier's budget: %+v", snap)
+	}
+
+	other, err := New(Config{Credentials: Credentials{b.emu.Username(), b.emu.Password()}, Endpoint: b.url, Retry: fastRetries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if _, err := other.DataFields(ctx); err != nil {
+			t.Fatalf("the other integration's call %d: %v", i, err)
+		}
+		if _, err := b.client.DataFields(ctx); err != nil {
+			t.Fatalf("call %d beside another integration: %v", i, err)
+		}
+	}
+	if snap := b.emu.Stats().Snapshot(); snap.Throttled == 0 || snap.Statuses["429"] == 0 {
+		t.Fatalf("two integrations never met the quota: %+v", snap)
 	}
 
 	b2 := setup(t, ddemu.Config{RateLimit: "high=2/1m"}, func(c *Config) { c.Retry.MaxRateLimitWait = time.Second })
 	if _, err := b2.client.DataFields(ctx); err != nil { // account-info and data-fields: the budget
 		t.Fatal(err)
 	}
-	_, err := b2.client.DataFields(ctx)
+	_, err = b2.client.DataFields(ctx)
 	var apiErr *APIError
 	if !errors.Is(err, ErrRateLimited) || !errors.As(err, &apiErr) || apiErr.RetryAfter() < 30*time.Second || apiErr.RateLimit.Scope != "High" {
 		t.Fatalf("err = %v", err)

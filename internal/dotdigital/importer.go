@@ -194,6 +194,10 @@ func (b *batcher) poll(ctx context.Context, est *estimator, records int, statusP
 	p := b.c.cfg.Poll
 	start := time.Now()
 	wait := est.first(records, p)
+	// Found final at a first poll held back to Min, an import tells only that imports of its size take
+	// no longer than Min: learning took/records from it would lengthen every later poll (5 s over 20
+	// records is 250 ms a record), so it teaches nothing.
+	floored := wait == p.Min
 	for polls := 1; ; polls++ {
 		if err := apicall.Sleep(ctx, wait); err != nil {
 			return polls - 1, time.Since(start), err
@@ -209,7 +213,9 @@ func (b *batcher) poll(ctx context.Context, est *estimator, records int, statusP
 		}
 		took := time.Since(start)
 		if final {
-			est.observe(records, took)
+			if polls > 1 || !floored {
+				est.observe(records, took)
+			}
 			return polls, took, nil
 		}
 		if took > p.Timeout {

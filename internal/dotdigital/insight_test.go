@@ -293,6 +293,31 @@ func TestPollScheduleLearns(t *testing.T) {
 	}
 }
 
+// A client lives as long as its process, so what its polls learn lasts: small imports found finished
+// at a first poll held back to Min teach nothing (the time is Min's, not theirs), and the next small
+// import is still polled once, at Min, rather than later and later.
+func TestSmallImportsFoundFinishedAtTheMinimumPollDoNotLengthenTheNext(t *testing.T) {
+	b := setup(t, ddemu.Config{ImportDelay: 5 * time.Millisecond}, func(c *Config) {
+		c.Poll = PollPolicy{Min: 50 * time.Millisecond, Max: 10 * time.Second, PerRecord: time.Microsecond}
+	})
+	ctx := ctxT(t)
+	var polls []int
+	for i := range 4 {
+		imp := b.client.NewContactImporter(ctx, ContactImportOptions{OnDone: func(r ContactImportReport) { polls = append(polls, r.Polls) }})
+		for j := range 5 {
+			if err := imp.Add(ctx, Contact{Email: emailN(i*10 + j)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := imp.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := b.client.contactEst.first(5, b.client.cfg.Poll); d != 50*time.Millisecond {
+		t.Fatalf("after %d small imports (polls %v) the next is first polled after %v, want Min", len(polls), polls, d)
+	}
+}
+
 // OnFailures hands refused records over in chunks as the report is read, naming the import; the report
 // then leaves them out.
 func TestInsightRefusalsCanBeTakenInChunks(t *testing.T) {
