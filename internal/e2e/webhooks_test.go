@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,12 +20,11 @@ import (
 // enrols the contact in the abandoned-cart programme, once per cart.
 func TestWebhooksBringChangesAndAbandonedCartsInSeconds(t *testing.T) {
 	w := newWorld(t, small, withAccount)
-	addr := freeAddr(t)
-	serve := w.start("serve", "--listen", addr, "--public-url", "http://"+addr, "--schedule-every", "100ms")
+	serve, addr := w.serveWithWebhooks()
 	defer w.stop(serve)
 	id := w.connect()
 	w.settings(id, "--abandoned-cart-program", "1003")
-	w.eventually("the first sync", func() bool { return strings.Contains(w.bcsync("runs", strconv.FormatInt(id, 10)), "succeeded") })
+	w.firstSync(id)
 	hooks := all(t, w.store().Webhooks(ctx()))
 	if len(hooks) != 5 || hooks[0].Headers["X-Bcsync-Webhook-Secret"] == "" {
 		t.Fatalf("webhooks: %+v", hooks)
@@ -74,6 +74,20 @@ func TestWebhooksBringChangesAndAbandonedCartsInSeconds(t *testing.T) {
 	}
 }
 
+// serveWithWebhooks starts bcsync serve with a public URL, so that the store's webhooks are registered
+// and delivered, running what is due every 100 ms; extra flags follow. addr is where it listens.
+func (w *world) serveWithWebhooks(extra ...string) (serve *exec.Cmd, addr string) {
+	w.t.Helper()
+	addr = freeAddr(w.t)
+	return w.start(append([]string{"serve", "--listen", addr, "--public-url", "http://" + addr, "--schedule-every", "100ms"}, extra...)...), addr
+}
+
+// firstSync waits for the connection's first run to succeed.
+func (w *world) firstSync(id int64) {
+	w.t.Helper()
+	w.eventually("the first sync", func() bool { return strings.Contains(w.bcsync("runs", strconv.FormatInt(id, 10)), "succeeded") })
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -109,11 +123,10 @@ func (w *world) bcJSON(method, path string, body, out any) {
 // in seconds too, not at the next poll.
 func TestASecondChangeToTheSameRecordIsNotTakenForARepeat(t *testing.T) {
 	w := newWorld(t, small, withAccount)
-	addr := freeAddr(t)
-	serve := w.start("serve", "--listen", addr, "--public-url", "http://"+addr, "--schedule-every", "100ms")
+	serve, _ := w.serveWithWebhooks()
 	defer w.stop(serve)
 	id := w.connect()
-	w.eventually("the first sync", func() bool { return strings.Contains(w.bcsync("runs", strconv.FormatInt(id, 10)), "succeeded") })
+	w.firstSync(id)
 
 	sub, _ := consentedSubscriber(t, w, false)
 	for _, name := range []string{"Once", "Twice"} {
@@ -132,10 +145,9 @@ func TestASecondChangeToTheSameRecordIsNotTakenForARepeat(t *testing.T) {
 // app's stay.
 func TestRemovingAConnectionDeletesItsWebhooksFromTheStore(t *testing.T) {
 	w := newWorld(t, small)
-	addr := freeAddr(t)
-	serve := w.start("serve", "--listen", addr, "--public-url", "http://"+addr, "--schedule-every", "100ms")
+	serve, _ := w.serveWithWebhooks()
 	id := w.connect()
-	w.eventually("the first sync", func() bool { return strings.Contains(w.bcsync("runs", strconv.FormatInt(id, 10)), "succeeded") })
+	w.firstSync(id)
 	if hooks := all(t, w.store().Webhooks(ctx())); len(hooks) != 5 {
 		t.Fatalf("%d webhooks registered", len(hooks))
 	}

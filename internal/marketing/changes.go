@@ -78,7 +78,8 @@ func (e *errWindowOpen) RetryAfter() time.Duration { return e.wait }
 // the changes that come while one runs wait for its end: under load each window is as long as the run
 // before it took (reads paced by the store's quota share, imports Dotdigital takes seconds to finish),
 // and carries more changes for the same few calls (one read per 50 ids and stream, one import per list
-// or collection), instead of calls multiplying with the changes.
+// or collection), instead of calls multiplying with the changes. A window also stays open while
+// Dotdigital's budget of imports (its Low tier) is short of what the run will send (see plan).
 func (e *Engine) window() time.Duration { return e.opts.ChangeWindow }
 
 // pollDue says whether the sync's full read is due: never done, or an interval after the last one.
@@ -133,6 +134,10 @@ func (e *Engine) plan(ctx context.Context, conn *store.Connection, trigger strin
 	}
 	if running == nil {
 		wait := changes[0].ReceivedAt.Add(e.window()).Sub(e.opts.Now())
+		if acct, err := e.account(conn); err == nil {
+			// The window stays open until Dotdigital's budget of imports lets this run's go at once.
+			wait = max(wait, acct.client.Headroom(importTier, importsOf(changes)))
+		}
 		if wait > maxWindowWait {
 			return nil, &errWindowOpen{wait}
 		}
@@ -149,6 +154,24 @@ func (e *Engine) plan(ctx context.Context, conn *store.Connection, trigger strin
 		}
 	}
 	return changes, nil
+}
+
+// importTier is the Dotdigital call-rate tier of imports and list removals ("calls that import or
+// return a lot of data are Low").
+const importTier = "Low"
+
+// importsOf is how many calls of importTier a run of these changes makes: an import per stream, and
+// the subscribers' list removals.
+func importsOf(changes []store.Change) int {
+	streams := map[string]bool{}
+	for _, c := range changes {
+		streams[c.Stream] = true
+	}
+	n := len(streams)
+	if streams[streamSubscribers] {
+		n++
+	}
+	return n
 }
 
 // NextRunAt tells the queue when a connection's next run is due after one ended (see jobs.Pacer): its

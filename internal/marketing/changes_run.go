@@ -118,6 +118,7 @@ func (rc *runContext) executeChanges(ctx context.Context) (bool, error) {
 	}
 	var waits []sent
 	var after []int
+	rc.readChangedCustomersFirst(ctx)
 	for i, s := range rc.streams {
 		switch rc.run.State(s.name()) {
 		case ledger.Done, ledger.Skipped:
@@ -211,7 +212,11 @@ func (s changedStream) send(ctx context.Context, rc *runContext) (wait func() er
 	switch s.name() {
 	case streamCustomers:
 		imp, sk := rc.contactSink(ctx, streamCustomers, dotdigital.MergeOverwrite, rc.settleContacts(streamCustomers))
-		err := readPages(rc.bc.Customers(ctx, bigcommerce.CustomerQuery{IDs: ids}), func(page []bigcommerce.Customer) error {
+		pages := rc.bc.Customers(ctx, bigcommerce.CustomerQuery{IDs: ids})
+		if rc.changedCustomers != nil {
+			pages = func(yield func([]bigcommerce.Customer, error) bool) { yield(rc.changedCustomers, nil) }
+		}
+		err := readPages(pages, func(page []bigcommerce.Customer) error {
 			if err := rc.customersPage(ctx, page, imp, sk); err != nil {
 				return err
 			}
@@ -241,6 +246,38 @@ func (s changedStream) send(ctx context.Context, rc *runContext) (wait func() er
 			func(page []bigcommerce.Product) error { return rc.productsPage(ctx, page, imp, sk) })
 		return rc.sent(ctx, imp, sk, err), taken
 	}
+}
+
+// readChangedCustomersFirst reads the changed customers of a run that has subscribers before the
+// subscribers are read: the subscribers' consent evidence needs their customer accounts' registration
+// IPs, and taking them from this read saves a read by email. A failed read is left to the customers
+// stream, which reads them again and says what went wrong.
+func (rc *runContext) readChangedCustomersFirst(ctx context.Context) {
+	var customers, subscribers *changedStream
+	for _, s := range rc.streams {
+		if cs, ok := s.(changedStream); ok && rc.run.State(cs.name()) != ledger.Done {
+			switch cs.name() {
+			case streamCustomers:
+				customers = &cs
+			case streamSubscribers:
+				subscribers = &cs
+			}
+		}
+	}
+	if subscribers == nil {
+		return
+	}
+	read := []bigcommerce.Customer{} // none changed in the window, or none synced
+	if customers != nil {
+		ids, taken := ids(customers.changes, streamCustomers)
+		rc.windowCustomerChanges = len(taken)
+		got, err := bigcommerce.All(rc.bc.Customers(ctx, bigcommerce.CustomerQuery{IDs: ids}))
+		if err != nil {
+			return
+		}
+		read = append(read, got...)
+	}
+	rc.changedCustomers = read
 }
 
 // readPages hands every page of a read to f, until an error.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -50,16 +51,59 @@ func (c consentEvidence) fields() map[string]any {
 	return out
 }
 
-// ensureConsentFields creates the consent data fields the account lacks, once per run.
+// ensureConsentFields creates the consent data fields the account lacks, once per full run; a run of
+// changes, seconds after another, trusts what this process found last (a field deleted meanwhile
+// comes back with the next poll).
 func (rc *runContext) ensureConsentFields(ctx context.Context) error {
-	if rc.consentFieldsReady {
+	if rc.consentFieldsReady || (rc.targeted && rc.acct.consentFieldsExist()) {
 		return nil
 	}
 	if _, err := rc.dd.EnsureDataFields(ctx, consentFields); err != nil {
 		return fmt.Errorf("create the consent data fields: %w", err)
 	}
+	rc.acct.setConsentFieldsExist()
 	rc.consentFieldsReady = true
 	return nil
+}
+
+// customersAlreadyKnown takes what a run of changes knows of the customer accounts with these emails
+// from its own customers' read (see readChangedCustomersFirst), so that only the rest are read; when
+// the customers stream syncs, an email that is none of the store's customers bcsync has synced has no
+// account to take an IP from and is not read either. todo are the emails still to read.
+func (rc *runContext) customersAlreadyKnown(ctx context.Context, emails []string) (known map[string]bigcommerce.Customer, todo []string, err error) {
+	known = map[string]bigcommerce.Customer{}
+	if rc.changedCustomers == nil {
+		return known, emails, nil
+	}
+	for _, c := range rc.changedCustomers {
+		known[normEmail(c.Email)] = c
+	}
+	var rest []string
+	for _, e := range emails {
+		if _, ok := known[e]; !ok {
+			rest = append(rest, e)
+		}
+	}
+	if len(rest) == 0 || !(customersStream{}).enabled(rc) {
+		return known, rest, nil
+	}
+	// A customer announced since the window closed (an account opened with the subscription, its
+	// delivery a moment behind the subscriber's) is not synced yet: then every email is read.
+	pending, err := rc.e.store.PendingChanges(ctx, rc.conn.ID, maxWindowChanges)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, late := ids(pending, streamCustomers); len(late) > rc.windowCustomerChanges {
+		return known, rest, nil
+	}
+	synced, err := rc.e.store.RecordsByEmail(ctx, rc.conn.ID, streamCustomers, rest)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range synced {
+		todo = append(todo, r.Email)
+	}
+	return known, todo, nil
 }
 
 // consentIPs finds the IP address each subscriber consented from, by subscriber id: for a subscription
@@ -94,9 +138,16 @@ func (rc *runContext) consentIPs(ctx context.Context, subs []*bigcommerce.Subscr
 	if len(emails) == 0 {
 		return out, nil
 	}
-	customers, err := rc.bc.CustomersByEmail(ctx, emails)
+	customers, emails, err := rc.customersAlreadyKnown(ctx, emails)
 	if err != nil {
-		return nil, fmt.Errorf("read customers for their registration IP address: %w", err)
+		return nil, err
+	}
+	if len(emails) > 0 {
+		read, err := rc.bc.CustomersByEmail(ctx, emails)
+		if err != nil {
+			return nil, fmt.Errorf("read customers for their registration IP address: %w", err)
+		}
+		maps.Copy(customers, read)
 	}
 	for _, s := range subs {
 		if out[s.ID] != "" {

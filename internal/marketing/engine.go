@@ -84,20 +84,25 @@ type Engine struct {
 	mu       sync.Mutex
 	running  map[int64]context.CancelFunc
 	accounts accountCache
+	dd       ddAccounts
 }
 
 // New returns an engine over a state store, its stores (the BigCommerce clients) and the run ledger.
 func New(s *store.Store, shops *shop.Service, runs *ledger.Ledger, opts Options) *Engine {
 	opts.defaults()
 	return &Engine{store: s, shops: shops, runs: runs, opts: opts, running: map[int64]context.CancelFunc{},
-		accounts: accountCache{entries: map[int64]*Account{}}}
+		accounts: accountCache{entries: map[int64]*Account{}}, dd: ddAccounts{entries: map[int64]*ddAccount{}}}
 }
 
-// Stop cancels the connection's sync if it runs in this process (a removed connection stops at once).
+// Stop cancels the connection's sync if it runs in this process (a removed connection stops at once)
+// and forgets its Dotdigital client.
 func (e *Engine) Stop(connectionID int64) {
 	e.mu.Lock()
 	cancel := e.running[connectionID]
 	e.mu.Unlock()
+	e.dd.mu.Lock()
+	delete(e.dd.entries, connectionID)
+	e.dd.mu.Unlock()
 	if cancel != nil {
 		cancel()
 	}
@@ -113,11 +118,11 @@ func (e *Engine) clients(c *store.Connection, prefetch int) (*bigcommerce.Client
 	if err != nil {
 		return nil, nil, err
 	}
-	dd, err := e.dotdigital(c.Dotdigital)
+	a, err := e.account(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	return bc, dd, nil
+	return bc, a.client, nil
 }
 
 // dotdigital builds a client of an account.

@@ -79,12 +79,18 @@ type runContext struct {
 	mappings []store.FieldMapping
 	deadline time.Time
 	log      *slog.Logger
-	// consentFieldsReady says the consent data fields exist in the account (checked once a run).
+	acct     *ddAccount
+	// consentFieldsReady says the consent data fields exist in the account (checked once a full run;
+	// a run of changes trusts the last check in this process).
 	consentFieldsReady bool
 	// streams run in this run: streams, or a run of changes' own (see runChanges); targeted says the
 	// latter, whose pages move no cursor.
 	streams  []stream
 	targeted bool
+	// changedCustomers are a run of changes' customers, read before its subscribers when it has both,
+	// so a new subscriber's registration IP is looked up among them rather than with a read of its own.
+	changedCustomers      []bigcommerce.Customer
+	windowCustomerChanges int
 }
 
 func (e *Engine) startRun(ctx context.Context, conn *store.Connection, trigger string, budget time.Duration) (*runContext, error) {
@@ -105,7 +111,11 @@ func (e *Engine) contextOf(ctx context.Context, conn *store.Connection, run *led
 	if err != nil {
 		return nil, err
 	}
-	rc := &runContext{e: e, conn: conn, run: run, bc: bc, dd: dd, mappings: mappings, streams: streams,
+	acct, err := e.account(conn)
+	if err != nil {
+		return nil, err
+	}
+	rc := &runContext{e: e, conn: conn, run: run, bc: bc, dd: dd, acct: acct, mappings: mappings, streams: streams,
 		log: run.Logger().With(slog.Int64("connection_id", conn.ID))}
 	if budget > 0 {
 		rc.deadline = e.opts.Now().Add(budget)
