@@ -31,6 +31,7 @@ type benchMarketingCmd struct {
 	Rate        float64       `help:"With --latency: changes a second." default:"1"`
 	Duration    time.Duration `help:"With --latency: how long changes are made." default:"1m"`
 	ImportDelay time.Duration `help:"With --latency: how long an emulated Dotdigital import takes." default:"2s"`
+	DDRateLimit string        `name:"dotdigital-rate-limit" help:"With --latency: the Dotdigital account's call-rate tiers, e.g. low=35/1m (a Basic package's Low tier); off for none." default:"off"`
 }
 
 func (c *benchMarketingCmd) Run(ctx context.Context, q *quotaFlags) error {
@@ -85,7 +86,7 @@ func (c *benchWarehouseCmd) Run(ctx context.Context, q *quotaFlags) error {
 
 func (c *benchMarketingCmd) runLatency(ctx context.Context, q *quotaFlags, self string) error {
 	rep, err := bench.RunLatency(ctx, bench.LatencyOptions{Binary: self, Rate: c.Rate, Duration: c.Duration, RateLimit: c.RateLimit,
-		QuotaShare: q.QuotaShare, ImportDelay: c.ImportDelay, Seed: c.Seed, Progress: os.Stderr})
+		QuotaShare: q.QuotaShare, ImportDelay: c.ImportDelay, DotdigitalRateLimit: c.DDRateLimit, Seed: c.Seed, Progress: os.Stderr})
 	if err != nil {
 		return err
 	}

@@ -39,12 +39,13 @@ type changer struct {
 	listID     int
 	buyers     []string
 
-	// perStream counts the records changed per stream, for the floor.
+	// perStream counts the records changed per stream, and madeAt keeps when, for the floors.
 	perStream map[string]int
+	madeAt    map[string][]time.Time
 }
 
 func newChanger(ctx context.Context, c *bigcommerce.Client, r *runner, dd *ddemu.Server, tr *tracker) (*changer, error) {
-	m := &changer{c: c, r: r, dd: dd, tr: tr, status: map[int]int{}, perStream: map[string]int{},
+	m := &changer{c: c, r: r, dd: dd, tr: tr, status: map[int]int{}, perStream: map[string]int{}, madeAt: map[string][]time.Time{},
 		run: strconv.FormatInt(time.Now().Unix()%100000, 10)}
 	for page, err := range c.Customers(ctx, bigcommerce.CustomerQuery{}) {
 		if err != nil {
@@ -205,6 +206,7 @@ func (m *changer) order(id int, check func(map[string]any) bool) {
 func (m *changer) made(stream string, c *change) {
 	c.made = time.Now()
 	m.perStream[stream]++
+	m.madeAt[stream] = append(m.madeAt[stream], c.made)
 	m.tr.add(c)
 }
 
@@ -236,6 +238,27 @@ func (m *changer) floor() int64 {
 			n += pages(c)
 		} else {
 			n += int64((c + idsPerRead - 1) / idsPerRead)
+		}
+	}
+	return n
+}
+
+// floorWithin is the fewest BigCommerce reads of the changed records when none may wait more than
+// wait after it was made: each stream's reads, by id:in in batches of 50 (orders in pages of 250),
+// each taking every change of its stream made in the wait after the first it takes.
+func (m *changer) floorWithin(wait time.Duration) int64 {
+	var n int64
+	for stream, times := range m.madeAt {
+		batch := idsPerRead
+		if stream == "orders" {
+			batch = bigcommerce.MaxPageSize
+		}
+		for i := 0; i < len(times); n++ {
+			first, j := times[i], i
+			for j < len(times) && j-i < batch && times[j].Sub(first) <= wait {
+				j++
+			}
+			i = j
 		}
 	}
 	return n
