@@ -55,13 +55,13 @@ func (c consentEvidence) fields() map[string]any {
 // changes, seconds after another, trusts what this process found last (a field deleted meanwhile
 // comes back with the next poll).
 func (rc *runContext) ensureConsentFields(ctx context.Context) error {
-	if rc.consentFieldsReady || (rc.targeted && rc.acct.consentFieldsExist()) {
+	if rc.consentFieldsReady || (rc.targeted && rc.acct.consentReady.Load()) {
 		return nil
 	}
 	if _, err := rc.dd.EnsureDataFields(ctx, consentFields); err != nil {
 		return fmt.Errorf("create the consent data fields: %w", err)
 	}
-	rc.acct.setConsentFieldsExist()
+	rc.acct.consentReady.Store(true)
 	rc.consentFieldsReady = true
 	return nil
 }

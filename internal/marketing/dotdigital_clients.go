@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bcsync/bcsync/internal/dotdigital"
 	"github.com/bcsync/bcsync/internal/store"
@@ -15,9 +16,8 @@ import (
 type ddAccount struct {
 	client *dotdigital.Client
 	key    string // the credentials it was built with: new credentials build a new client
-
-	mu           sync.Mutex
-	consentReady bool
+	// consentReady says the consent data fields were made sure of in this process.
+	consentReady atomic.Bool
 }
 
 type ddAccounts struct {
@@ -46,17 +46,4 @@ func (e *Engine) account(c *store.Connection) (*ddAccount, error) {
 	a := &ddAccount{client: client, key: key}
 	e.dd.entries[c.ID] = a
 	return a, nil
-}
-
-// consentFieldsExist says whether the consent data fields were made sure of in this process.
-func (a *ddAccount) consentFieldsExist() bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.consentReady
-}
-
-func (a *ddAccount) setConsentFieldsExist() {
-	a.mu.Lock()
-	a.consentReady = true
-	a.mu.Unlock()
 }
