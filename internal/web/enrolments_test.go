@@ -44,6 +44,9 @@ func TestEnrolmentsBeyondTheHourlyAllowanceWaitAndAreMadeInTheNextHour(t *testin
 	}, func(_ *app.Config, so *app.ServiceOptions) { so.Engine.Now = clk.Now })
 	ctx := context.Background()
 	c := env.Connect()
+	// The store dates the install by the real clock: the fake one moves up to it, so that the
+	// subscribers made below are new however long the start took (seconds under -race on a busy machine).
+	clk.Advance(time.Since(clk.Now()))
 	st := c.Settings
 	st.DataSync = true
 	st.NewSubscriberProgram = store.Ref{ID: 1001, Name: "Welcome"}
@@ -54,6 +57,16 @@ func TestEnrolmentsBeyondTheHourlyAllowanceWaitAndAreMadeInTheNextHour(t *testin
 		t.Helper()
 		if _, err := env.Services.Engine.Run(ctx, c.ID, "manual", 0); err != nil {
 			t.Fatal(err)
+		}
+		runs, err := env.Services.Store.Runs(ctx, c.ID, 1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) != 1 {
+			t.Fatalf("%d runs recorded", len(runs))
+		}
+		if runs[0].Status != store.RunSucceeded {
+			t.Fatalf("the run %s: %s", runs[0].Status, runs[0].Error)
 		}
 	}
 	run() // the install: existing subscribers are not new
