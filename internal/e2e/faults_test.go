@@ -26,15 +26,20 @@ func TestABackfillUnderFaultsReachesTheSameState(t *testing.T) {
 	ref.sync(rid)
 
 	w := newWorld(t, sz, clean, func(bc *bcemuConfig, dd *ddemuConfig) { bc.Faults, dd.Faults, dd.Seed = faults, faults, 7 })
-	w.env = append(w.env, "BCSYNC_API_TIMEOUT=1s")
+	// Short, so that the injected timeouts cost little, yet longer than an honest answer takes under
+	// -race on a busy machine (the emulator checks each of an import's 3,000 records against the spec):
+	// at 1 s every attempt of the orders' import timed out and no run could succeed.
+	w.env = append(w.env, "BCSYNC_API_TIMEOUT=5s")
 	id := w.connect()
 	w.settings(id, "--customer-list", "Customers", "--map", "total_spend=LOYALTY_POINTS")
 	runs := 0
 	for ; runs < 6; runs++ {
 		out, _ := w.try("sync", strconv.FormatInt(id, 10), "--wait", "--json")
-		if run := parseRun(t, out); run.Status == "succeeded" {
+		run := parseRun(t, out)
+		if run.Status == "succeeded" {
 			break
 		}
+		t.Logf("run %d %s: %s\n%s", runs+1, run.Status, run.Error, run.Detail)
 	}
 	t.Logf("converged after %d runs; faults injected: BigCommerce %v, Dotdigital %v", runs+1, w.bc.Stats().Faults, w.dd.Stats().Snapshot().Faults)
 	if runs == 6 {
