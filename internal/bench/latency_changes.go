@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,13 +40,12 @@ type changer struct {
 	listID     int
 	buyers     []string
 
-	// perStream counts the records changed per stream, and madeAt keeps when, for the floors.
-	perStream map[string]int
-	madeAt    map[string][]time.Time
+	// madeAt keeps when each stream's records were changed, for the floors.
+	madeAt map[string][]time.Time
 }
 
 func newChanger(ctx context.Context, c *bigcommerce.Client, r *runner, dd *ddemu.Server, tr *tracker) (*changer, error) {
-	m := &changer{c: c, r: r, dd: dd, tr: tr, status: map[int]int{}, perStream: map[string]int{}, madeAt: map[string][]time.Time{},
+	m := &changer{c: c, r: r, dd: dd, tr: tr, status: map[int]int{}, madeAt: map[string][]time.Time{},
 		run: strconv.FormatInt(time.Now().Unix()%100000, 10)}
 	for page, err := range c.Customers(ctx, bigcommerce.CustomerQuery{}) {
 		if err != nil {
@@ -205,7 +205,6 @@ func (m *changer) order(id int, check func(map[string]any) bool) {
 
 func (m *changer) made(stream string, c *change) {
 	c.made = time.Now()
-	m.perStream[stream]++
 	m.madeAt[stream] = append(m.madeAt[stream], c.made)
 	m.tr.add(c)
 }
@@ -230,18 +229,9 @@ func (m *changer) record(collection, key string) map[string]any {
 const idsPerRead = 50
 
 // floor is the fewest BigCommerce reads of the changed records: by id:in in batches of 50 per stream,
-// orders (which BigCommerce cannot read by id:in) in pages of 250.
-func (m *changer) floor() int64 {
-	var n int64
-	for stream, c := range m.perStream {
-		if stream == "orders" {
-			n += pages(c)
-		} else {
-			n += int64((c + idsPerRead - 1) / idsPerRead)
-		}
-	}
-	return n
-}
+// orders (which BigCommerce cannot read by id:in) in pages of 250, however long a change waits for its
+// batch to fill.
+func (m *changer) floor() int64 { return m.floorWithin(math.MaxInt64) }
 
 // floorWithin is the fewest BigCommerce reads of the changed records when none may wait more than
 // wait after it was made: each stream's reads, by id:in in batches of 50 (orders in pages of 250),

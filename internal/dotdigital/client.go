@@ -261,9 +261,11 @@ func (c *Client) do(ctx context.Context, cl call) (int, error) {
 			}
 		}
 		status, header, resp, err := c.attempt(ctx, cl, target, body)
+		var rl RateLimit
 		if header != nil {
 			now := time.Now()
-			c.pace.observe(op, parseRateLimit(header, now), now)
+			rl = parseRateLimit(header, now)
+			c.pace.observe(op, rl, now)
 		}
 		if err == nil && status < 300 {
 			if cl.raw != nil {
@@ -291,7 +293,7 @@ func (c *Client) do(ctx context.Context, cl call) (int, error) {
 			failures++
 			wait = c.retry.backoff().Wait(failures)
 		} else {
-			apiErr = parseError(status, cl.method, cl.path, resp, parseRateLimit(header, time.Now()))
+			apiErr = parseError(status, cl.method, cl.path, resp, rl)
 			switch {
 			case errors.Is(apiErr, ErrTooManyActiveImports):
 				wait = c.retry.importWait(importWaits)

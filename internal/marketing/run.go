@@ -107,7 +107,7 @@ func (e *Engine) contextOf(ctx context.Context, conn *store.Connection, run *led
 	if err != nil {
 		return nil, err
 	}
-	bc, dd, err := e.clients(conn, 1)
+	bc, err := e.shops.Client(shopOf(conn), 1)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (e *Engine) contextOf(ctx context.Context, conn *store.Connection, run *led
 	if err != nil {
 		return nil, err
 	}
-	rc := &runContext{e: e, conn: conn, run: run, bc: bc, dd: dd, acct: acct, mappings: mappings, streams: streams,
+	rc := &runContext{e: e, conn: conn, run: run, bc: bc, dd: acct.client, acct: acct, mappings: mappings, streams: streams,
 		log: run.Logger().With(slog.Int64("connection_id", conn.ID))}
 	if budget > 0 {
 		rc.deadline = e.opts.Now().Add(budget)
