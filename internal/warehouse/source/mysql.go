@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -150,7 +151,7 @@ func (m *mysqlSource) Query(ctx context.Context, q Query) (Rows, error) {
 			tx.Rollback()
 		}
 		conn.Close()
-	}}
+	}, abort: func() { abortMySQL(conn) }}
 	if err := m.prepareSession(qctx, conn, q.Timeout); err != nil {
 		r.Close()
 		return nil, classify(err)
@@ -168,6 +169,21 @@ func (m *mysqlSource) Query(ctx context.Context, q Query) (Rows, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// abortMySQL closes the connection under a query that is still sending rows. Cancelling its context is
+// not enough: database/sql then closes the rows from its own goroutine, and the driver's Close stops
+// watching the context before it reads (and drops) the rest of the result — a race that, when lost,
+// read a hundred million rows before Close returned. Closing the driver's connection makes every read
+// fail at once and the server ends the query when its next write fails, as the driver's own
+// cancellation does. A connection is never reused, so nothing else sees it closed.
+func abortMySQL(conn *sql.Conn) {
+	conn.Raw(func(driverConn any) error {
+		if c, ok := driverConn.(io.Closer); ok {
+			c.Close()
+		}
+		return nil
+	})
 }
 
 // prepareSession makes every transaction of the session read-only (DDL, which commits implicitly,

@@ -16,6 +16,7 @@ type sqlRows struct {
 	convert  []func(any) any
 	classify func(error) error // the engine's error classification
 	cleanup  func()            // ends the transaction and gives back the connection
+	abort    func()            // closed early: stops the query where cancelling alone may not
 
 	dest, ptrs   []any
 	peeked, more bool // the first row is read by start so that early errors are Query's
@@ -96,7 +97,7 @@ func (r *sqlRows) Close() error {
 	return nil
 }
 
-// release closes the rows and the connection. Closed early, the query is cancelled first: closing the
+// release closes the rows and the connection. Closed early, the query is stopped first: closing the
 // rows would otherwise read the rest of the result.
 func (r *sqlRows) release(early bool) {
 	if r.done {
@@ -104,6 +105,9 @@ func (r *sqlRows) release(early bool) {
 	}
 	r.done = true
 	if early {
+		if r.abort != nil {
+			r.abort()
+		}
 		r.cancel()
 	}
 	if r.rows != nil {
