@@ -85,19 +85,11 @@ func (p *tierPacer) wait(op string, now time.Time) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := p.tiers[p.tier[op]]
-	if b == nil || !b.reset.After(now) {
-		return 0 // never told, or refilled
+	d := b.headroom(1, now)
+	if b != nil && b.reset.After(now) && b.left > 0 {
+		b.left--
 	}
-	if b.left <= 0 {
-		return b.reset.Sub(now)
-	}
-	b.left--
-	if b.limit <= 0 || b.window <= 0 {
-		return 0
-	}
-	// The moment from which the budget left is no more than the window's share left.
-	ahead := time.Duration(float64(b.window) * float64(b.left+b.limit/5) / float64(b.limit))
-	return max(0, b.reset.Add(-ahead).Sub(now))
+	return d
 }
 
 // observe takes what an answer to a call of op said of its tier.
@@ -142,9 +134,14 @@ func (c *Client) Headroom(tier string, n int) time.Duration {
 func (p *tierPacer) headroom(tier string, n int, now time.Time) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	b := p.tiers[tier]
+	return p.tiers[tier].headroom(n, now)
+}
+
+// headroom is how long until n more calls are within the budget's pace: at once while the budget left
+// after them is at least the window's share left plus the burst; with fewer than n left, at the refill.
+func (b *tierBudget) headroom(n int, now time.Time) time.Duration {
 	if b == nil || !b.reset.After(now) || n <= 0 {
-		return 0
+		return 0 // never told, or refilled
 	}
 	if b.left < n {
 		return b.reset.Sub(now)
@@ -152,6 +149,7 @@ func (p *tierPacer) headroom(tier string, n int, now time.Time) time.Duration {
 	if b.limit <= 0 || b.window <= 0 {
 		return 0
 	}
+	// The moment from which the budget left is no more than the window's share left.
 	ahead := time.Duration(float64(b.window) * float64(b.left-n+b.limit/5) / float64(b.limit))
 	return max(0, b.reset.Add(-ahead).Sub(now))
 }
